@@ -1,0 +1,19 @@
+// `rlvr version`: the version and which backends this binary has.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "kernels/tensor.h"
+
+namespace rlvr::cli {
+
+int cmd_version(const std::vector<std::string>&) {
+#ifdef RLVR_HAVE_CUDA
+  const char* cuda = rlvr::cuda_available() ? "cuda (device present)" : "cuda (no device)";
+#else
+  const char* cuda = "no cuda";
+#endif
+  std::printf("rlvr %s (cpu, %s)\n", RLVR_VERSION, cuda);
+  return 0;
+}
+
+}  // namespace rlvr::cli

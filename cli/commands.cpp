@@ -1,0 +1,16 @@
+// Registers every subcommand in one place (listed here, not self-registered, so that the
+// linker cannot drop one). Keep the list sorted by name.
+#include "cli/commands.h"
+
+namespace rlvr::cli {
+
+int cmd_version(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
+  };
+  return table;
+}
+
+}  // namespace rlvr::cli

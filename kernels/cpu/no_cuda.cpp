@@ -1,0 +1,18 @@
+// Device-memory hooks for a build without the CUDA backend: every CUDA request is a clear error.
+#ifndef RLVR_HAVE_CUDA
+#include "kernels/tensor.h"
+
+namespace rlvr {
+
+bool cuda_available() { return false; }
+void* cuda_malloc(size_t) { RLVR_FAIL("kernels", "CUDA tensor requested", "this build has no CUDA backend"); }
+void cuda_free(void*) {}
+void cuda_copy(void*, const void*, size_t, Device, Device) {
+  RLVR_FAIL("kernels", "CUDA copy requested", "this build has no CUDA backend");
+}
+void cuda_memset_zero(void*, size_t) {
+  RLVR_FAIL("kernels", "CUDA memset requested", "this build has no CUDA backend");
+}
+
+}  // namespace rlvr
+#endif

@@ -1,0 +1,21 @@
+// Check macros for CUDA runtime and cuBLASLt calls: failures throw rlvr::Error with the call.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "common/error.h"
+
+#define RLVR_CUDA_CHECK(expr)                                                             \
+  do {                                                                                    \
+    cudaError_t rlvr_st_ = (expr);                                                        \
+    if (rlvr_st_ != cudaSuccess)                                                          \
+      throw ::rlvr::Error("cuda", #expr, __FILE__, __LINE__, cudaGetErrorString(rlvr_st_)); \
+  } while (0)
+
+#define RLVR_CUBLAS_CHECK(expr)                                                           \
+  do {                                                                                    \
+    cublasStatus_t rlvr_st_ = (expr);                                                     \
+    if (rlvr_st_ != CUBLAS_STATUS_SUCCESS)                                                \
+      throw ::rlvr::Error("cublasLt", #expr, __FILE__, __LINE__,                          \
+                          ::rlvr::cat("status ", int(rlvr_st_)));                         \
+  } while (0)
