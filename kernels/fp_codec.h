@@ -93,6 +93,26 @@ inline float e5m2_bits_to_float(uint8_t v) {
   return detail::fp8_to_float<5, 2>(v);
 }
 
+// Branch-free float -> E4M3 (same result as float_to_e4m3_bits, NaN -> 0x7f), written so that
+// the compiler vectorizes loops over it: clamp to 448, then round with float arithmetic.
+inline uint8_t float_to_e4m3_bits_fast(float f) {
+  constexpr uint32_t kMaxBits = 0x43e00000u;       // 448.0f
+  constexpr uint32_t kMinNormalBits = 0x3c800000u;  // 2^-6
+  const uint32_t u = std::bit_cast<uint32_t>(f);
+  const uint32_t sign = (u >> 24) & 0x80u;
+  const uint32_t abs_bits = u & 0x7fffffffu;
+  const uint32_t nan_mask = abs_bits > 0x7f800000u ? 0xffu : 0u;
+  const uint32_t clamped = abs_bits < kMaxBits ? abs_bits : kMaxBits;  // integer order = float order
+  // Subnormal range (< 2^-6): adding 2^14, whose ulp is 2^-9, rounds to a multiple of 2^-9 and
+  // leaves that multiple in the low mantissa bits.
+  const uint32_t sub_code = std::bit_cast<uint32_t>(std::bit_cast<float>(clamped) + 0x1p14f) - 0x46800000u;
+  // Normal range: round the mantissa to 3 bits (nearest even) on the bit pattern.
+  const uint32_t rounded = clamped + 0x7ffffu + ((clamped >> 20) & 1u);
+  const uint32_t norm_code = (rounded >> 20) - ((127u - 7u) << 3);
+  const uint32_t code = (clamped < kMinNormalBits ? sub_code : norm_code) | sign;
+  return static_cast<uint8_t>(code | nan_mask) & static_cast<uint8_t>(nan_mask ? 0x7fu : 0xffu);
+}
+
 inline bf16 to_bf16(float f) { return bf16{float_to_bf16_bits(f)}; }
 inline float to_float(bf16 v) { return bf16_bits_to_float(v.bits); }
 inline fp8e4m3 to_e4m3(float f) { return fp8e4m3{float_to_e4m3_bits(f)}; }

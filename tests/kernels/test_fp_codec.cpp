@@ -133,3 +133,19 @@ TEST(FpCodec, DecodeMatchesCuda) {
 #else
 TEST(FpCodec, BitIdenticalToCudaHostConversions) { GTEST_SKIP() << "cuda_fp8.h not found"; }
 #endif
+
+TEST(FpCodec, FastE4M3MatchesExact) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 4'000'000; ++i) {
+    float f = (i & 1) ? std::bit_cast<float>(uint32_t(rng()))
+                      : std::ldexp(float(rng() % 1000000) / 1e6f, int(rng() % 30) - 20) * ((rng() & 1) ? 1.f : -1.f);
+    ASSERT_EQ(float_to_e4m3_bits_fast(f), float_to_e4m3_bits(f)) << std::hexfloat << f;
+  }
+  for (int v = 0; v < 256; ++v) {  // every code and every midpoint between neighbours
+    const float f = e4m3_bits_to_float(uint8_t(v));
+    ASSERT_EQ(float_to_e4m3_bits_fast(f), float_to_e4m3_bits(f)) << v;
+    const float g = e4m3_bits_to_float(uint8_t(v + 1));
+    if (!std::isnan(f) && !std::isnan(g) && (v & 0x7f) < 0x7e)
+      ASSERT_EQ(float_to_e4m3_bits_fast((f + g) / 2), float_to_e4m3_bits((f + g) / 2)) << v;
+  }
+}
