@@ -1,0 +1,85 @@
+// Linear layer forward/backward in fp32, bf16 and the FP8 recipe (see model/linear.h).
+#include "model/linear.h"
+
+#include "kernels/gemm.h"
+
+namespace rlvr::model {
+
+const QuantizedTensor& LinearWeight::fp8() const {
+  if (fp8_version_ != version) {
+    fp8_ = quantize_fp8(weight, QuantLayout::Block128x128);
+    fp8_t_ = transpose_blocks(fp8_);
+    fp8_version_ = version;
+  }
+  return fp8_;
+}
+
+const QuantizedTensor& LinearWeight::fp8_t() const {
+  fp8();
+  return fp8_t_;
+}
+
+const Tensor& LinearWeight::bf16() const {
+  if (bf16_version_ != version) {
+    bf16_ = weight.to(DType::BF16);
+    bf16_version_ = version;
+  }
+  return bf16_;
+}
+
+void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,
+                    LinearOptions opts) {
+  RLVR_CHECK(x.ndim() == 2 && x.dim(1) == w.in_features(), "model", "linear: input ", x.describe(),
+             " does not fit weight ", w.weight.describe());
+  if (!y.defined()) y = Tensor::empty({x.dim(0), w.out_features()}, DType::F32);
+  switch (p) {
+    case Precision::FP32:
+      gemm(y, x, false, w.weight, true);
+      if (cache) cache->x = x;
+      break;
+    case Precision::BF16: {
+      const Tensor xb = x.to(DType::BF16);
+      gemm(y, xb, false, w.bf16(), true);
+      if (cache) cache->x = xb;
+      break;
+    }
+    case Precision::FP8: {
+      const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input});
+      gemm_fp8(y, xq, w.fp8());
+      if (cache) cache->x_t = quantize_fp8(x, QuantLayout::Tile128x1, {opts.pow2_input});
+      break;
+    }
+  }
+  if (cache) {
+    cache->precision = p;
+    cache->pow2_grad = opts.pow2_grad;
+  }
+}
+
+void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const LinearCache& cache) {
+  if (!w.grad.defined()) w.grad = Tensor::zeros(w.weight.shape(), DType::F32);
+  if (dx && !dx->defined()) *dx = Tensor::empty({dy.dim(0), w.in_features()}, DType::F32);
+  switch (cache.precision) {
+    case Precision::FP32:
+      if (dx) gemm(*dx, dy, false, w.weight, false);
+      gemm(w.grad, dy, true, cache.x, false, /*accumulate=*/true);
+      break;
+    case Precision::BF16: {
+      const Tensor dyb = dy.to(DType::BF16);
+      if (dx) gemm(*dx, dyb, false, w.bf16(), false);
+      gemm(w.grad, dyb, true, cache.x, false, /*accumulate=*/true);
+      break;
+    }
+    case Precision::FP8: {
+      if (dx) {
+        const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128, {cache.pow2_grad});
+        gemm_fp8(*dx, dyq, w.fp8_t());
+      }
+      const QuantizedTensor dyq_t = quantize_fp8(dy, QuantLayout::Tile128x1, {cache.pow2_grad});
+      gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
+      break;
+    }
+  }
+}
+
+}  // namespace rlvr::model

@@ -1,0 +1,54 @@
+// A Linear layer y = x·W^T in three precisions. fp32: plain; bf16: operands rounded to BF16,
+// FP32 accumulation; fp8: DeepSeek-V3's recipe — x in 1x128 tiles, W in 128x128 blocks for
+// fprop and dgrad, 128x1 (token-major) tiles of x and dy for wgrad, the input cached for
+// backward in FP8 only.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/quantize.h"
+#include "kernels/tensor.h"
+#include "model/config.h"
+
+namespace rlvr::model {
+
+struct LinearWeight {
+  Tensor weight;  // F32 master weights [out, in]
+  Tensor grad;    // F32 [out, in], accumulated by backward (allocated on demand)
+
+  // Low-precision copies of the master weights, rebuilt lazily after each update.
+  uint64_t version = 0;  // bump after changing `weight`
+  const QuantizedTensor& fp8() const;    // 128x128 blocks of W (fprop)
+  const QuantizedTensor& fp8_t() const;  // 128x128 blocks of W^T (dgrad), transposed exactly
+  const Tensor& bf16() const;
+
+  int64_t out_features() const { return weight.dim(0); }
+  int64_t in_features() const { return weight.dim(1); }
+
+ private:
+  mutable QuantizedTensor fp8_, fp8_t_;
+  mutable Tensor bf16_;
+  mutable uint64_t fp8_version_ = ~uint64_t(0), bf16_version_ = ~uint64_t(0);
+};
+
+// What backward needs from forward.
+struct LinearCache {
+  Precision precision = Precision::FP32;
+  bool pow2_grad = false;  // power-of-2 scales for the activation gradient (recipe: MoE down proj)
+  Tensor x;                // fp32: F32 input; bf16: BF16 input
+  QuantizedTensor x_t;     // fp8: the input as 128x1 tiles (token-major), for wgrad
+  size_t cached_bytes() const { return x.defined() ? x.nbytes() : x_t.nbytes(); }
+};
+
+struct LinearOptions {
+  bool pow2_input = false;  // power-of-2 scales for this layer's input
+  bool pow2_grad = false;   // ... and for the gradient arriving at its output
+};
+
+// x [T, in] -> y [T, out]. cache may be null (inference).
+void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,
+                    LinearOptions opts = {});
+// dy [T, out] -> dx [T, in] (overwritten; may be undefined to skip), w.grad += dW.
+void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const LinearCache& cache);
+
+}  // namespace rlvr::model

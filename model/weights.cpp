@@ -1,0 +1,147 @@
+// Allocation, naming, initialization and loading of the model's parameters.
+#include "model/weights.h"
+
+#include <cmath>
+#include <random>
+
+namespace rlvr::model {
+
+namespace {
+
+Tensor zeros(Shape s) { return Tensor::zeros(std::move(s), DType::F32); }
+Param zero_param(Shape s) { return Param{zeros(std::move(s)), Tensor()}; }
+ParamRef ref(std::string name, Param& p, bool trainable = true) {
+  return ParamRef{std::move(name), &p.value, &p.grad, nullptr, trainable};
+}
+
+void alloc_linear(LinearWeight& l, int64_t out, int64_t in) { l.weight = zeros({out, in}); }
+
+void alloc_mlp(MlpWeights& m, int64_t hidden, int64_t inter) {
+  alloc_linear(m.gate, inter, hidden);
+  alloc_linear(m.up, inter, hidden);
+  alloc_linear(m.down, hidden, inter);
+}
+
+void add_linear(std::vector<ParamRef>& out, const std::string& name, LinearWeight& l) {
+  out.push_back({name + ".weight", &l.weight, &l.grad, &l.version, true});
+}
+
+void add_mlp(std::vector<ParamRef>& out, const std::string& prefix, MlpWeights& m) {
+  add_linear(out, prefix + ".gate_proj", m.gate);
+  add_linear(out, prefix + ".up_proj", m.up);
+  add_linear(out, prefix + ".down_proj", m.down);
+}
+
+}  // namespace
+
+ModelWeights allocate_weights(const ModelConfig& cfg) {
+  cfg.validate();
+  ModelWeights w;
+  const int64_t C = cfg.hidden_size, V = cfg.vocab_size;
+  w.embed = zero_param({V, C});
+  w.final_norm = zero_param({C});
+  if (!cfg.tie_word_embeddings) w.lm_head = zero_param({V, C});
+  w.layers.resize(size_t(cfg.num_hidden_layers));
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    LayerWeights& L = w.layers[size_t(l)];
+    L.input_norm = zero_param({C});
+    L.post_attn_norm = zero_param({C});
+    alloc_linear(L.attn.q, cfg.q_dim(), C);
+    alloc_linear(L.attn.k, cfg.kv_dim(), C);
+    alloc_linear(L.attn.v, cfg.kv_dim(), C);
+    alloc_linear(L.attn.o, C, cfg.q_dim());
+    L.attn.q_norm = zero_param({cfg.head_dim});
+    L.attn.k_norm = zero_param({cfg.head_dim});
+    L.is_moe = cfg.is_moe_layer(l);
+    if (!L.is_moe) {
+      alloc_mlp(L.mlp, C, cfg.intermediate_size);
+      continue;
+    }
+    L.moe.router = zero_param({cfg.num_experts, C});
+    L.moe.expert_bias = zero_param({cfg.num_experts});
+    L.moe.experts.resize(size_t(cfg.num_experts));
+    for (auto& e : L.moe.experts) alloc_mlp(e, C, cfg.moe_intermediate_size);
+    L.moe.has_shared = cfg.n_shared_experts > 0;
+    if (L.moe.has_shared) alloc_mlp(L.moe.shared, C, int64_t(cfg.n_shared_experts) * cfg.moe_intermediate_size);
+  }
+  return w;
+}
+
+std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
+  std::vector<ParamRef> out;
+  out.push_back(ref("model.embed_tokens.weight", w.embed));
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    LayerWeights& L = w.layers[size_t(l)];
+    const std::string p = "model.layers." + std::to_string(l);
+    out.push_back(ref(p + ".input_layernorm.weight", L.input_norm));
+    add_linear(out, p + ".self_attn.q_proj", L.attn.q);
+    add_linear(out, p + ".self_attn.k_proj", L.attn.k);
+    add_linear(out, p + ".self_attn.v_proj", L.attn.v);
+    add_linear(out, p + ".self_attn.o_proj", L.attn.o);
+    out.push_back(ref(p + ".self_attn.q_norm.weight", L.attn.q_norm));
+    out.push_back(ref(p + ".self_attn.k_norm.weight", L.attn.k_norm));
+    out.push_back(ref(p + ".post_attention_layernorm.weight", L.post_attn_norm));
+    if (!L.is_moe) {
+      add_mlp(out, p + ".mlp", L.mlp);
+      continue;
+    }
+    out.push_back(ref(p + ".mlp.gate.weight", L.moe.router));
+    if (cfg.scoring_func == "sigmoid" || cfg.expert_bias_update_rate > 0)
+      out.push_back(ref(p + ".mlp.gate.e_score_correction_bias", L.moe.expert_bias, false));
+    for (size_t e = 0; e < L.moe.experts.size(); ++e)
+      add_mlp(out, p + ".mlp.experts." + std::to_string(e), L.moe.experts[e]);
+    if (L.moe.has_shared) add_mlp(out, p + ".mlp.shared_experts", L.moe.shared);
+  }
+  out.push_back(ref("model.norm.weight", w.final_norm));
+  if (!cfg.tie_word_embeddings) out.push_back(ref("lm_head.weight", w.lm_head));
+  return out;
+}
+
+void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float std) {
+  std::mt19937_64 rng(seed);
+  const float out_std = std / std::sqrt(2.0f * float(cfg.num_hidden_layers));
+  for (ParamRef& p : list_params(cfg, w)) {
+    float* d = p.value->data<float>();
+    const int64_t n = p.value->numel();
+    const bool is_norm = p.name.find("norm") != std::string::npos;
+    if (is_norm) {
+      for (int64_t i = 0; i < n; ++i) d[i] = 1.0f;
+    } else if (!p.trainable) {
+      for (int64_t i = 0; i < n; ++i) d[i] = 0.0f;
+    } else {
+      const bool is_output = p.name.find("o_proj") != std::string::npos || p.name.find("down_proj") != std::string::npos;
+      std::normal_distribution<float> nd(0.0f, is_output ? out_std : std);
+      for (int64_t i = 0; i < n; ++i) d[i] = nd(rng);
+    }
+    if (p.version) ++*p.version;
+  }
+}
+
+void load_weights(const ModelConfig& cfg, ModelWeights& w, const TensorSource& source) {
+  for (ParamRef& p : list_params(cfg, w)) {
+    Tensor t = source(p.name, p.value->shape());
+    RLVR_CHECK(t.shape() == p.value->shape(), "model", "weight has the wrong shape", p.name, ": ", t.describe(),
+               ", expected ", shape_str(p.value->shape()));
+    *p.value = t.dtype() == DType::F32 ? t : t.to(DType::F32);
+    if (p.version) ++*p.version;
+  }
+}
+
+int64_t count_params(const ModelConfig& cfg, ModelWeights& w) {
+  int64_t n = 0;
+  for (const ParamRef& p : list_params(cfg, w)) n += p.trainable ? p.value->numel() : 0;
+  return n;
+}
+
+int64_t count_active_params(const ModelConfig& cfg, ModelWeights& w) {
+  int64_t n = 0;
+  for (const ParamRef& p : list_params(cfg, w)) {
+    if (!p.trainable) continue;
+    const bool routed = p.name.find(".mlp.experts.") != std::string::npos;
+    n += routed ? p.value->numel() * cfg.num_experts_per_tok / cfg.num_experts : p.value->numel();
+  }
+  return n;
+}
+
+}  // namespace rlvr::model
+
