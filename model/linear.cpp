@@ -27,33 +27,29 @@ const Tensor& LinearWeight::bf16() const {
   return bf16_;
 }
 
+LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts) {
+  LinearCache c;
+  c.precision = p;
+  c.pow2_grad = opts.pow2_grad;
+  switch (p) {
+    case Precision::FP32: c.x = x; break;
+    case Precision::BF16: c.x = x.to(DType::BF16); break;
+    case Precision::FP8: c.x_t = quantize_fp8(x, QuantLayout::Tile128x1, {opts.pow2_input}); break;
+  }
+  return c;
+}
+
 void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,
                     LinearOptions opts) {
   RLVR_CHECK(x.ndim() == 2 && x.dim(1) == w.in_features(), "model", "linear: input ", x.describe(),
              " does not fit weight ", w.weight.describe());
   if (!y.defined()) y = Tensor::empty({x.dim(0), w.out_features()}, DType::F32);
   switch (p) {
-    case Precision::FP32:
-      gemm(y, x, false, w.weight, true);
-      if (cache) cache->x = x;
-      break;
-    case Precision::BF16: {
-      const Tensor xb = x.to(DType::BF16);
-      gemm(y, xb, false, w.bf16(), true);
-      if (cache) cache->x = xb;
-      break;
-    }
-    case Precision::FP8: {
-      const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input});
-      gemm_fp8(y, xq, w.fp8());
-      if (cache) cache->x_t = quantize_fp8(x, QuantLayout::Tile128x1, {opts.pow2_input});
-      break;
-    }
+    case Precision::FP32: gemm(y, x, false, w.weight, true); break;
+    case Precision::BF16: gemm(y, x.to(DType::BF16), false, w.bf16(), true); break;
+    case Precision::FP8: gemm_fp8(y, quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input}), w.fp8()); break;
   }
-  if (cache) {
-    cache->precision = p;
-    cache->pow2_grad = opts.pow2_grad;
-  }
+  if (cache) *cache = make_linear_cache(x, p, opts);
 }
 
 void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const LinearCache& cache) {

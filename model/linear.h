@@ -45,6 +45,10 @@ struct LinearOptions {
   bool pow2_grad = false;   // ... and for the gradient arriving at its output
 };
 
+// The cache of a Linear whose input is x (what forward keeps; backward can also rebuild it
+// from a recomputed input, as the MoE/MLP down projection does for SwiGLU's output).
+LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts = {});
+
 // x [T, in] -> y [T, out]. cache may be null (inference).
 void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,
                     LinearOptions opts = {});

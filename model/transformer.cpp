@@ -46,7 +46,13 @@ void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, Precision p, M
   linear_forward(c.u, x, w.up, p, cache ? &c.up : nullptr, in_opts);
   Tensor a = empty_f32(c.g.shape());
   swiglu_forward(a, c.g, c.u);
-  linear_forward(y, a, w.down, p, cache ? &c.down : nullptr, down_opts);
+  // The down projection's input (SwiGLU's output) is not cached: backward recomputes it from g, u.
+  linear_forward(y, a, w.down, p, nullptr, down_opts);
+  if (cache) {
+    c.down.precision = p;
+    c.down.pow2_grad = down_opts.pow2_grad;
+    c.down_opts = down_opts;
+  }
 }
 
 void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelConfig& cfg, Precision p,
@@ -123,7 +129,7 @@ size_t ForwardCache::activation_bytes() const {
   for (const LayerCache& l : layers) {
     t(l.x_in), t(l.rstd1), t(l.q_raw), t(l.k_raw), t(l.q_rstd), t(l.k_rstd), t(l.q), t(l.k), t(l.v), t(l.attn_out),
         t(l.lse), t(l.x_mid), t(l.rstd2);
-    n += l.q.cached_bytes() + l.o.cached_bytes();  // k and v share q's input
+    n += l.q_proj.cached_bytes() + l.o_proj.cached_bytes();  // k and v share q's input
     mlp(l.mlp);
     for (const MlpCache& e : l.moe.experts) mlp(e);
     mlp(l.moe.shared);
@@ -162,9 +168,11 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     rmsnorm_forward(lc.h1, lc.rstd1, x, L.input_norm.value, c.rms_norm_eps);
     Tensor q, k;
     lc.v = Tensor();
-    linear_forward(q, lc.h1, L.attn.q, precision, cache ? &lc.q : nullptr);
-    linear_forward(k, lc.h1, L.attn.k, precision, cache ? &lc.k : nullptr);
-    linear_forward(lc.v, lc.h1, L.attn.v, precision, cache ? &lc.v : nullptr);
+    linear_forward(q, lc.h1, L.attn.q, precision, cache ? &lc.q_proj : nullptr);
+    linear_forward(k, lc.h1, L.attn.k, precision, nullptr);
+    linear_forward(lc.v, lc.h1, L.attn.v, precision, nullptr);
+    lc.k_proj = lc.q_proj;  // one cached copy of the shared input
+    lc.v_proj = lc.q_proj;
     lc.q_raw = q;
     lc.k_raw = k;
     lc.q = head_rmsnorm(q, L.attn.q_norm, int(D), c.rms_norm_eps, lc.q_rstd);
@@ -183,7 +191,7 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     }
     Tensor o;
     // Recipe: power-of-2 scales for the attention output projection's input.
-    linear_forward(o, lc.attn_out, L.attn.o, precision, cache ? &lc.o : nullptr, {true, false});
+    linear_forward(o, lc.attn_out, L.attn.o, precision, cache ? &lc.o_proj : nullptr, {true, false});
     lc.x_mid = x.clone();
     add_inplace(lc.x_mid, o);
     // MLP or MoE block.

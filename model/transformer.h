@@ -23,7 +23,8 @@ struct Batch {
 };
 
 struct MlpCache {
-  LinearCache gate, up, down;
+  LinearCache gate, up, down;  // down: filled in backward from the recomputed SwiGLU output
+  LinearOptions down_opts;
   Tensor g, u;  // SwiGLU inputs [N, F]; its output is recomputed in backward
 };
 
@@ -40,7 +41,7 @@ struct MoeCache {
 struct LayerCache {
   Tensor x_in;                      // residual stream entering the layer [T, C]
   Tensor h1, rstd1;                 // input_layernorm output / rstd
-  LinearCache q, k, v, o;
+  LinearCache q_proj, k_proj, v_proj, o_proj;
   Tensor q_raw, k_raw;              // projections before q/k norm [T*H, D]
   Tensor q_rstd, k_rstd;
   Tensor q, k, v, attn_out, lse;    // after norm + RoPE; attention output [T, Hq*D]; lse per segment
@@ -74,6 +75,10 @@ class Transformer {
   // logits [T, V] (F32). cache/stats may be null.
   Tensor forward(const Batch& batch, Precision precision, ForwardCache* cache = nullptr,
                  RouterStats* stats = nullptr);
+  // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V], using
+  // the cache of the forward over the same batch and precision.
+  void backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache);
+  void zero_grad();
 
  private:
   ModelConfig cfg_;
