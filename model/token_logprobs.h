@@ -1,0 +1,26 @@
+// Per-token log-probabilities of a packed batch under the model's logits, and their backward:
+// the quantity every loss here is built from (SFT cross-entropy, GRPO's policy ratio).
+#pragma once
+
+#include "model/transformer.h"
+
+namespace rlvr::model {
+
+// Position t predicts token t+1 of the same sequence; a sequence's last position predicts
+// nothing (its target is 0 and its log-prob must be ignored: see predicts_next).
+Tensor next_token_targets(const Batch& batch);          // i32 [T]
+bool predicts_next(const Batch& batch, int64_t t);
+struct TokenLogprobs {
+  Tensor logp;     // [T] log p(target_t | prefix)
+  Tensor lse;      // [T] cached for backward
+  Tensor targets;  // i32 [T]
+};
+TokenLogprobs token_logprobs(const Tensor& logits, const Batch& batch);
+// dlogits [T, V] from dlogp [T] (zero where nothing is predicted).
+Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp);
+
+// Mean next-token cross-entropy over the positions where weight > 0 (weights [T], e.g. 1 on
+// completion tokens and 0 on the prompt); fills dlogits when asked.
+double cross_entropy(const Tensor& logits, const Batch& batch, const std::vector<float>& weights, Tensor* dlogits);
+
+}  // namespace rlvr::model
