@@ -7,6 +7,10 @@
 #include "kernels/fp_codec.h"
 #include "kernels/quantize.h"
 
+#ifdef RLVR_HAVE_CUDA
+#include "kernels/cuda/quantize_cuda.h"
+#endif
+
 namespace rlvr {
 
 const char* quant_layout_name(QuantLayout l) {
@@ -154,6 +158,10 @@ void quantize_blocks_128x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
 }  // namespace
 
 QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts) {
+  RLVR_CHECK(x.defined(), "kernels", "quantize_fp8: x is undefined");
+#ifdef RLVR_HAVE_CUDA
+  if (x.device() == Device::CUDA) return cuda::quantize_fp8(x, layout, opts);
+#endif
   check_cpu("quantize_fp8", x, "x");
   check_ndim("quantize_fp8", x, "x", 2);
   RLVR_CHECK(x.dtype() == DType::F32 || x.dtype() == DType::BF16, "kernels",
