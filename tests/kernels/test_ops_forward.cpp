@@ -129,6 +129,11 @@ std::vector<Case> all_cases() {
   return cases;
 }
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.op->op;
+  for (int64_t d : c.dims) *os << " " << d;
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.op->op;
   for (int64_t d : info.param.dims) name += "_" + std::to_string(d);
