@@ -116,6 +116,42 @@ TEST(Sampling, TopPKeepsTheSmallestNucleus) {
   for (int32_t t : e.tokens) ASSERT_EQ(t, 2);
 }
 
+TEST(Sampling, TopPBreaksTiesAtTheThresholdByLowerId) {
+  // 0.4, 0.2, 0.2, 0.2 with top_p 0.5: the sorted prefix (value desc, id asc) is {0, 1}.
+  const Vec row{std::log(0.4), std::log(0.2), std::log(0.2), std::log(0.2)};
+  const Draws d = draw(row, 2000, {1.0f, 0, 0.5f, 11});
+  const std::set<int32_t> seen(d.tokens.begin(), d.tokens.end());
+  EXPECT_EQ(seen, (std::set<int32_t>{0, 1}));
+}
+
+TEST(Sampling, TopPOnAFlatLargeVocabularyStaysInsideTheNucleus) {
+  // A flat distribution over 20000 tokens: the nucleus holds thousands of tokens.
+  Rng rng(12);
+  const Vec row = rng.floats(20000, -3, 3);
+  const float top_p = 0.7f;
+  std::vector<int> order(row.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return row[size_t(a)] > row[size_t(b)] || (row[size_t(a)] == row[size_t(b)] && a < b); });
+  double mass = 0.0, cum = 0.0;
+  for (double x : row) mass += std::exp(x);
+  std::vector<char> inside(row.size(), 0);
+  size_t n_inside = 0;
+  while (cum < top_p * mass) {
+    cum += std::exp(row[size_t(order[n_inside])]);
+    inside[size_t(order[n_inside++])] = 1;
+  }
+  const Draws d = draw(row, 3000, {1.0f, 0, top_p, 13});
+  size_t in_lower_half = 0;
+  const double median_logit = row[size_t(order[n_inside / 2])];
+  for (int32_t t : d.tokens) {
+    // A token within float rounding of the threshold may fall either way; none further out.
+    if (!inside[size_t(t)]) ASSERT_NEAR(row[size_t(t)], row[size_t(order[n_inside - 1])], 1e-5) << t;
+    in_lower_half += row[size_t(t)] < median_logit;
+  }
+  EXPECT_GT(n_inside, 1000u);
+  EXPECT_GT(in_lower_half, 300u);  // the low-probability end of the nucleus is drawn too
+}
+
 TEST(Sampling, GreedyTakesTheArgmaxWithItsTemperatureOneLogprob) {
   Rng rng(8);
   const Vec row = rng.floats(130, -3, 3);
