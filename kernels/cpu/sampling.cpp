@@ -111,7 +111,9 @@ RowResult sample_row(const float* logits, int64_t V, const SamplingParams& param
     if (argmax < 0 || logits[v] > logits[argmax]) argmax = v;  // ties to the lowest id
   }
   if (argmax < 0) return {-1, NAN};
-  const bool greedy = params.temperature == 0.0f;
+  // A temperature so small that the scaled logits overflow is greedy too.
+  const bool greedy = params.temperature == 0.0f ||
+                      !std::isfinite(logits[argmax] / params.temperature) || !std::isfinite(1.0f / params.temperature);
   const float inv_temp = greedy ? 1.0f : 1.0f / params.temperature;
   for (int64_t v = 0; v < V; ++v) z[size_t(v)] = std::isfinite(logits[v]) ? logits[v] * inv_temp : -INFINITY;
   const float* zp = z.data();

@@ -46,7 +46,23 @@ inline float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
-inline float sum_squares(const float* a, int64_t n) { return dot(a, a, n); }
+// sum_i a[i] * b[i] * c[i] accumulated in double (eight lanes), for statistics over long rows;
+// pass c = nullptr for sum_i a[i] * b[i].
+inline double dot3_f64(const float* a, const float* b, const float* c, int64_t n) {
+  double acc[8] = {};
+  int64_t i = 0;
+  if (c) {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += double(a[i + j]) * double(b[i + j]) * double(c[i + j]);
+  } else {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += double(a[i + j]) * double(b[i + j]);
+  }
+  double s = 0.0;
+  for (; i < n; ++i) s += double(a[i]) * double(b[i]) * (c ? double(c[i]) : 1.0);
+  for (int j = 0; j < 8; ++j) s += acc[j];
+  return s;
+}
 
 // Largest element (NaN-propagating is not needed: callers treat a NaN row as garbage in).
 inline float row_max(const float* a, int64_t n) {

@@ -52,5 +52,23 @@ INSTANTIATE_TEST_SUITE_P(Table, AdamW,
                          ::testing::Values(AdamWCase{1, 3, 0.0f}, AdamWCase{7, 5, 0.1f}, AdamWCase{130, 10, 0.0f},
                                            AdamWCase{4096, 4, 0.01f}));
 
+TEST(AdamW, FirstStepMomentsAreTheBf16RoundingOfTheFloatMoments) {
+  // From zero moments m = (1 - beta1) g and v = (1 - beta2) g^2 exactly as float computes them,
+  // so the stored bits must equal the codec's round-to-nearest-even of those floats; a NaN
+  // gradient stores the canonical NaN.
+  Rng rng(21);
+  const int64_t n = 4096;
+  Vec g = rng.floats(n, -3, 3);
+  g[7] = NAN;
+  Tensor param = f32({n}, rng.floats(n)), m = Tensor::zeros({n}, DType::BF16), v = Tensor::zeros({n}, DType::BF16);
+  adamw_step(param, f32({n}, g), m, v, AdamWParams{});
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = float(g[size_t(i)]);
+    ASSERT_EQ(m.data<bf16>()[i].bits, float_to_bf16_bits((1.0f - 0.9f) * gi)) << "m at " << i << ", g " << gi;
+    ASSERT_EQ(v.data<bf16>()[i].bits, float_to_bf16_bits((1.0f - 0.999f) * gi * gi)) << "v at " << i << ", g " << gi;
+  }
+  EXPECT_EQ(m.data<bf16>()[7].bits, 0x7fff);
+}
+
 }  // namespace
 }  // namespace rlvr::test

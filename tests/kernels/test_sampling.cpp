@@ -155,12 +155,14 @@ TEST(Sampling, TopPOnAFlatLargeVocabularyStaysInsideTheNucleus) {
 TEST(Sampling, GreedyTakesTheArgmaxWithItsTemperatureOneLogprob) {
   Rng rng(8);
   const Vec row = rng.floats(130, -3, 3);
-  const Draws d = draw(row, 4, {0.0f, 0, 1.0f, 9});
   const int32_t argmax = int32_t(std::max_element(row.begin(), row.end()) - row.begin());
   const Vec lp = log_softmax(row, 1.0);
-  for (size_t b = 0; b < 4; ++b) {
-    EXPECT_EQ(d.tokens[b], argmax);
-    EXPECT_NEAR(d.logprobs[b], lp[size_t(argmax)], 1e-5);
+  for (float temperature : {0.0f, 1e-39f}) {  // the second overflows logits / temperature
+    const Draws d = draw(row, 4, {temperature, 0, 1.0f, 9});
+    for (size_t b = 0; b < 4; ++b) {
+      EXPECT_EQ(d.tokens[b], argmax) << temperature;
+      EXPECT_NEAR(d.logprobs[b], lp[size_t(argmax)], 1e-5) << temperature;
+    }
   }
 }
 
