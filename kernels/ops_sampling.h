@@ -11,7 +11,7 @@
 namespace rlvr {
 
 struct SamplingParams {
-  float temperature = 1.0f;  // 0 = greedy
+  float temperature = 1.0f;  // 0 = greedy (so is one small enough to overflow logits / temperature)
   int top_k = 0;             // 0 = off
   float top_p = 1.0f;        // in (0, 1]; 1 = off
   uint64_t seed = 0;

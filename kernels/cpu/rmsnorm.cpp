@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace rlvr::cpu {
 
@@ -13,8 +14,7 @@ void rmsnorm_forward(Tensor& out, Tensor& rstd, const Tensor& x, const Tensor& w
   float* rs = rstd.data<float>();
   for (int64_t n = 0; n < N; ++n) {
     const float* xr = xp + n * C;
-    double ss = 0.0;
-    for (int64_t c = 0; c < C; ++c) ss += double(xr[c]) * xr[c];
+    const double ss = dot3_f64(xr, xr, nullptr, C);
     const float r = float(1.0 / std::sqrt(ss / double(C) + double(eps)));
     rs[n] = r;
     float* orow = o + n * C;
@@ -36,8 +36,7 @@ void rmsnorm_backward(Tensor& dx, Tensor& dweight, const Tensor& dout, const Ten
     const float* xr = xp + n * C;
     const float* dr = d + n * C;
     const float r = rs[n];
-    double gx = 0.0;
-    for (int64_t c = 0; c < C; ++c) gx += double(dr[c]) * w[c] * xr[c];
+    const double gx = dot3_f64(dr, w, xr, C);
     const float k = float(gx / double(C)) * r * r * r;
     float* dxr = dxp + n * C;
     for (int64_t c = 0; c < C; ++c) {

@@ -8,12 +8,17 @@
 
 namespace rlvr::cpu {
 
-// exp(x) in float, within 2 ulp of std::exp for x >= -87.3 and 0 below (where expf is denormal);
-// +inf past 88.7. Range reduction x = n ln2 + r, |r| <= ln2/2, then a degree-6 polynomial (the
-// classic Cephes expf coefficients). Branch-free so loops over it vectorize.
+// exp(x) in float, within 2 ulp of std::exp; exactly 0 for x <= -110 and -inf, +inf past 88.72,
+// NaN for NaN. Range reduction x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (the classic
+// Cephes expf coefficients), then 2^n applied as two factors so results underflow to denormals
+// and 0 and overflow to inf by themselves. Branch-free, so loops over it vectorize.
 inline float exp_fast(float x) {
-  const float xc = std::fmin(std::fmax(x, -87.3f), 88.7f);
-  const float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  // Selects, not branches: with -fno-trapping-math (kernels/CMakeLists.txt) GCC vectorizes them.
+  float xc = std::isless(x, -110.0f) ? -110.0f : x;
+  xc = std::isgreater(xc, 89.0f) ? 89.0f : xc;
+  // n = round(x / ln2) by the 1.5 * 2^23 trick: the low mantissa bits of `shifted` hold n.
+  const float shifted = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = shifted - 12582912.0f;
   float r = xc - n * 0.693359375f;  // ln2 split in two for an exact first step
   r = r + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -23,11 +28,11 @@ inline float exp_fast(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const float scale = std::bit_cast<float>(uint32_t(int32_t(n) + 127) << 23);
-  float y = p * scale;
-  y = x < -87.3f ? 0.0f : y;
-  y = x > 88.7f ? INFINITY : y;
-  return x != x ? x : y;
+  const int32_t n_int = int32_t(std::bit_cast<uint32_t>(shifted) - 0x4B400000u);  // in [-159, 129]
+  const int32_t half = n_int >> 1;
+  const float scale_lo = std::bit_cast<float>(uint32_t(half + 127) << 23);
+  const float scale_hi = std::bit_cast<float>(uint32_t(n_int - half + 127) << 23);
+  return p * scale_lo * scale_hi;  // NaN in: p is NaN
 }
 
 inline float dot(const float* a, const float* b, int64_t n) {
@@ -41,7 +46,23 @@ inline float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
-inline float sum_squares(const float* a, int64_t n) { return dot(a, a, n); }
+// sum_i a[i] * b[i] * c[i] accumulated in double (eight lanes), for statistics over long rows;
+// pass c = nullptr for sum_i a[i] * b[i].
+inline double dot3_f64(const float* a, const float* b, const float* c, int64_t n) {
+  double acc[8] = {};
+  int64_t i = 0;
+  if (c) {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += double(a[i + j]) * double(b[i + j]) * double(c[i + j]);
+  } else {
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += double(a[i + j]) * double(b[i + j]);
+  }
+  double s = 0.0;
+  for (; i < n; ++i) s += double(a[i]) * double(b[i]) * (c ? double(c[i]) : 1.0);
+  for (int j = 0; j < 8; ++j) s += acc[j];
+  return s;
+}
 
 // Largest element (NaN-propagating is not needed: callers treat a NaN row as garbage in).
 inline float row_max(const float* a, int64_t n) {
