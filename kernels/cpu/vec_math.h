@@ -1,5 +1,6 @@
 // Private to kernels/cpu/: small row primitives written so that GCC vectorizes them at -O3
-// without -ffast-math (eight independent accumulators, branch-free bodies).
+// without -ffast-math (eight independent accumulators, branch-free bodies; the kernels library
+// builds with -fno-trapping-math -fno-math-errno, which lets GCC turn the selects into blends).
 #pragma once
 
 #include <bit>
@@ -8,8 +9,8 @@
 
 namespace rlvr::cpu {
 
-// exp(x) in float, within 2 ulp of std::exp; exactly 0 for x <= -110 and -inf, +inf past 88.72,
-// NaN for NaN. Range reduction x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (the classic
+// exp(x) in float, within 1 ulp of std::exp where the result is normal (tests/kernels/
+// test_vec_math.cpp); exactly 0 for x <= -110 and -inf, +inf past 88.72, NaN for NaN. Range reduction x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (the classic
 // Cephes expf coefficients), then 2^n applied as two factors so results underflow to denormals
 // and 0 and overflow to inf by themselves. Branch-free, so loops over it vectorize.
 inline float exp_fast(float x) {
