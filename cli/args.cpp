@@ -29,13 +29,13 @@ Args::Args(const std::vector<std::string>& argv, const std::vector<std::string>&
       inline_value = true;
     }
     if (is_switch(flag)) {
-      RLVR_CHECK(!inline_value, "cli", "switch takes no value", flag);
+      RLVR_CHECK(!inline_value, "cli", "switch takes no value: ", flag);
       values_[flag].push_back("true");
       continue;
     }
-    RLVR_CHECK(known(flag), "cli", "unknown option", flag);
+    RLVR_CHECK(known(flag), "cli", "unknown option: ", flag);
     if (!inline_value) {
-      RLVR_CHECK(i + 1 < argv.size(), "cli", "option needs a value", flag);
+      RLVR_CHECK(i + 1 < argv.size(), "cli", "option needs a value: ", flag);
       value = argv[++i];
     }
     values_[flag].push_back(value);
@@ -59,7 +59,7 @@ std::vector<std::string> Args::get_all(const std::string& flag) const {
 
 std::string Args::require(const std::string& flag) const {
   auto v = get(flag);
-  RLVR_CHECK(v.has_value(), "cli", "missing required option", flag);
+  RLVR_CHECK(v.has_value(), "cli", "missing required option: ", flag);
   return *v;
 }
 
@@ -69,7 +69,7 @@ long Args::get_int(const std::string& flag, long fallback) const {
   try {
     size_t used = 0;
     long x = std::stol(*v, &used);
-    RLVR_CHECK(used == v->size(), "cli", "expected an integer", flag, " = '", *v, "'");
+    RLVR_CHECK(used == v->size(), "cli", "expected an integer: ", flag, " = '", *v, "'");
     return x;
   } catch (const std::logic_error&) {
     RLVR_FAIL("cli", "expected an integer", flag, " = '", *v, "'");
@@ -82,7 +82,7 @@ double Args::get_double(const std::string& flag, double fallback) const {
   try {
     size_t used = 0;
     double x = std::stod(*v, &used);
-    RLVR_CHECK(used == v->size(), "cli", "expected a number", flag, " = '", *v, "'");
+    RLVR_CHECK(used == v->size(), "cli", "expected a number: ", flag, " = '", *v, "'");
     return x;
   } catch (const std::logic_error&) {
     RLVR_FAIL("cli", "expected a number", flag, " = '", *v, "'");

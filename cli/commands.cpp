@@ -4,10 +4,14 @@
 
 namespace rlvr::cli {
 
+int cmd_score(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"score", "per-token log-probabilities of token sequences under a model",
+       "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
+       cmd_score},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;

@@ -1,5 +1,5 @@
 // The one exception type of rlvr and the check macros that throw it.
-// Message shape: "component: what failed (file:line): detail". Only cli/ turns it into an exit code.
+// Message shape: "component: what failed: detail (file:line)". Only cli/ turns it into an exit code.
 #pragma once
 
 #include <cerrno>
@@ -22,8 +22,9 @@ class Error : public std::runtime_error {
                             int line, const std::string& detail) {
     std::ostringstream os;
     const char* base = std::strrchr(file, '/');
-    os << component << ": " << what << " (" << (base ? base + 1 : file) << ":" << line << ")";
+    os << component << ": " << what;
     if (!detail.empty()) os << ": " << detail;
+    os << " (" << (base ? base + 1 : file) << ":" << line << ")";
     return os.str();
   }
   std::string component_;
@@ -39,10 +40,15 @@ std::string cat(const Parts&... parts) {
 
 }  // namespace rlvr
 
-// Throws rlvr::Error when cond is false. Extra arguments are streamed into the detail.
-#define RLVR_CHECK(cond, component, ...)                                                  \
-  do {                                                                                    \
-    if (!(cond)) throw ::rlvr::Error(component, #cond, __FILE__, __LINE__, ::rlvr::cat(__VA_ARGS__)); \
+// Throws rlvr::Error when cond is false; the remaining arguments are streamed into the message
+// (the condition's text stands in when there are none).
+#define RLVR_CHECK(cond, component, ...)                                                    \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
+      std::string rlvr_msg_ = ::rlvr::cat("" __VA_OPT__(, ) __VA_ARGS__);                  \
+      throw ::rlvr::Error(component, rlvr_msg_.empty() ? std::string(#cond) : rlvr_msg_,    \
+                          __FILE__, __LINE__);                                              \
+    }                                                                                       \
   } while (0)
 
 // Throws unconditionally with a message.

@@ -31,16 +31,16 @@ bool ModelConfig::is_moe_layer(int layer) const {
 }
 
 void ModelConfig::validate() const {
-  auto positive = [](int v, const char* name) { RLVR_CHECK(v > 0, "model", "config field must be positive", name, " = ", v); };
+  auto positive = [](int v, const char* name) { RLVR_CHECK(v > 0, "model", "config field must be positive: ", name, " = ", v); };
   positive(vocab_size, "vocab_size");
   positive(hidden_size, "hidden_size");
   positive(num_hidden_layers, "num_hidden_layers");
   positive(num_attention_heads, "num_attention_heads");
   positive(num_key_value_heads, "num_key_value_heads");
   positive(head_dim, "head_dim");
-  RLVR_CHECK(head_dim % 2 == 0, "model", "head_dim must be even for RoPE", "head_dim = ", head_dim);
+  RLVR_CHECK(head_dim % 2 == 0, "model", "head_dim must be even for RoPE: ", "head_dim = ", head_dim);
   RLVR_CHECK(num_attention_heads % num_key_value_heads == 0, "model",
-             "num_attention_heads must be a multiple of num_key_value_heads", num_attention_heads, " vs ",
+             "num_attention_heads must be a multiple of num_key_value_heads: ", num_attention_heads, " vs ",
              num_key_value_heads);
   bool any_dense = false, any_moe = false;
   for (int l = 0; l < num_hidden_layers; ++l) (is_moe_layer(l) ? any_moe : any_dense) = true;
@@ -48,9 +48,9 @@ void ModelConfig::validate() const {
   if (any_moe) {
     positive(moe_intermediate_size, "moe_intermediate_size");
     RLVR_CHECK(num_experts_per_tok > 0 && num_experts_per_tok <= num_experts, "model",
-               "num_experts_per_tok must be in [1, num_experts]", num_experts_per_tok, " of ", num_experts);
+               "num_experts_per_tok must be in [1, num_experts]: ", num_experts_per_tok, " of ", num_experts);
   }
-  RLVR_CHECK(scoring_func == "softmax" || scoring_func == "sigmoid", "model", "scoring_func must be softmax or sigmoid",
+  RLVR_CHECK(scoring_func == "softmax" || scoring_func == "sigmoid", "model", "scoring_func must be softmax or sigmoid: ",
              "'", scoring_func, "'");
   RLVR_CHECK(rms_norm_eps > 0, "model", "rms_norm_eps must be positive");
 }
@@ -71,7 +71,7 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& s
 }  // namespace
 
 ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& source) {
-  RLVR_CHECK(j.is_object(), "model", "config is not a JSON object", source);
+  RLVR_CHECK(j.is_object(), "model", "config is not a JSON object: ", source);
   ModelConfig c;
   read(j, "vocab_size", c.vocab_size, source);
   read(j, "hidden_size", c.hidden_size, source);
@@ -111,7 +111,7 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& j, const std::string& s
 
 ModelConfig ModelConfig::load(const std::string& path) {
   std::ifstream in(path);
-  RLVR_CHECK(in.good(), "model", "cannot open model config", path);
+  RLVR_CHECK(in.good(), "model", "cannot open model config: ", path);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);

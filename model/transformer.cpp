@@ -148,7 +148,7 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
   {
     const int32_t* tok = batch.tokens.data<int32_t>();
     for (int64_t i = 0; i < T; ++i)
-      RLVR_CHECK(tok[i] >= 0 && tok[i] < c.vocab_size, "model", "token id out of the vocabulary", "token ", tok[i],
+      RLVR_CHECK(tok[i] >= 0 && tok[i] < c.vocab_size, "model", "token id out of the vocabulary: ", "token ", tok[i],
                  " at position ", i, ", vocab_size ", c.vocab_size);
   }
   if (cache) cache->layers.assign(size_t(c.num_hidden_layers), LayerCache{});

@@ -120,7 +120,7 @@ void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float 
 void load_weights(const ModelConfig& cfg, ModelWeights& w, const TensorSource& source) {
   for (ParamRef& p : list_params(cfg, w)) {
     Tensor t = source(p.name, p.value->shape());
-    RLVR_CHECK(t.shape() == p.value->shape(), "model", "weight has the wrong shape", p.name, ": ", t.describe(),
+    RLVR_CHECK(t.shape() == p.value->shape(), "model", "weight has the wrong shape: ", p.name, ": ", t.describe(),
                ", expected ", shape_str(p.value->shape()));
     *p.value = t.dtype() == DType::F32 ? t : t.to(DType::F32);
     if (p.version) ++*p.version;

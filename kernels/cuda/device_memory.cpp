@@ -15,7 +15,7 @@ bool cuda_available() {
 }
 
 void* cuda_malloc(size_t bytes) {
-  RLVR_CHECK(cuda_available(), "kernels", "CUDA tensor requested", "no CUDA device is present");
+  RLVR_CHECK(cuda_available(), "kernels", "CUDA tensor requested: ", "no CUDA device is present");
   void* p = nullptr;
   RLVR_CUDA_CHECK(cudaMalloc(&p, bytes));
   return p;
