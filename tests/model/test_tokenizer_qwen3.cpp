@@ -104,3 +104,37 @@ TEST_F(Qwen3Tokenizer, RejectsInvalidUtf8) {
     }
   }
 }
+
+// Real prompts and answers from data/ (GSM8K, MATH-500, MBPP): LaTeX, code with CRLF and tabs.
+TEST_F(Qwen3Tokenizer, MatchesJavaScriptTokenizerOnDatasets) {
+  if (std::system("node --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "node not found: cannot run encode.mjs";
+  const std::string data = std::string(RLVR_SOURCE_DIR) + "/data/";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sources = {
+      {"gsm8k/test.jsonl", {"question", "answer"}},
+      {"math500/test.jsonl", {"problem", "solution"}},
+      {"mbpp/mbpp.jsonl", {"text", "code"}},
+  };
+  nlohmann::json texts = nlohmann::json::array();
+  for (const auto& [file, fields] : sources) {
+    std::ifstream in(data + file);
+    std::string line;
+    for (int row = 0; row < 60 && std::getline(in, line); ++row) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      for (const std::string& f : fields) texts.push_back(j.at(f));
+    }
+  }
+  const std::string stem = (fs::temp_directory_path() / ("rlvr_qwen3_data_" + std::to_string(::getpid()))).string();
+  std::ofstream(stem + ".json") << texts.dump();
+  const std::string command = "cd '" + kTokenizerDir + "' && node encode.mjs '" + stem + ".json' > '" + stem + ".ids'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const nlohmann::json expected = nlohmann::json::parse(std::ifstream(stem + ".ids"));
+  fs::remove(stem + ".json");
+  fs::remove(stem + ".ids");
+  ASSERT_EQ(expected.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string text = texts[i];
+    const std::vector<TokenId> ids = tokenizer_->encode(text);
+    EXPECT_EQ(ids, expected[i].get<std::vector<TokenId>>()) << "text " << i << ": " << texts[i].dump();
+    EXPECT_EQ(tokenizer_->decode(ids), nfc(text)) << "text " << i;
+  }
+}
