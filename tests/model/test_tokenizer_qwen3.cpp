@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "model/tokenizer.h"
+#include "model/utf8.h"
 
 using namespace rlvr;
 namespace fs = std::filesystem;
@@ -136,5 +138,26 @@ TEST_F(Qwen3Tokenizer, MatchesJavaScriptTokenizerOnDatasets) {
     const std::vector<TokenId> ids = tokenizer_->encode(text);
     EXPECT_EQ(ids, expected[i].get<std::vector<TokenId>>()) << "text " << i << ": " << texts[i].dump();
     EXPECT_EQ(tokenizer_->decode(ids), nfc(text)) << "text " << i;
+  }
+}
+
+// Long runs and random code points: no crash, no regex resource error, exact round trip.
+TEST_F(Qwen3Tokenizer, HostileInputsRoundTrip) {
+  std::mt19937 rng(1234);
+  std::string random_text;
+  for (int i = 0; i < 20000; ++i) {
+    char32_t cp = char32_t(rng() % 0x10ffff);
+    if (cp >= 0xd800 && cp <= 0xdfff) cp = 'x';  // surrogates are not characters
+    append_utf8(random_text, cp);
+  }
+  const std::vector<std::string> texts = {
+      std::string(200000, ' '), std::string(200000, 'a'), std::string(100000, '7'), std::string(50000, '\n'),
+      std::string(50000, '<') + "|im_end|" + std::string(50000, '>'), "\xce\xb1" + std::string(1000, '\0') + "\xce\xb2",
+      random_text,
+  };
+  for (const std::string& text : texts) {
+    const std::vector<TokenId> ids = tokenizer_->encode(text);
+    EXPECT_FALSE(ids.empty());
+    EXPECT_EQ(tokenizer_->decode(ids), nfc(text)) << "text of " << text.size() << " bytes starting " << int(text[0]);
   }
 }
