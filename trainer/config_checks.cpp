@@ -84,7 +84,8 @@ void check_verifiers(const RunConfig& cfg, const LoadOptions& options) {
     }
   }
   if (weight_sum == 0)
-    RLVR_CONFIG_FAIL(cfg.where("rewards"), "rewards.verifiers", "every weight is 0, so every reward would be 0");
+    RLVR_CONFIG_FAIL(cfg.where("rewards.verifiers[0].weight"), "rewards.verifiers",
+                     "every weight is 0, so every reward would be 0");
 }
 
 }  // namespace

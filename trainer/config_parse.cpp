@@ -183,7 +183,10 @@ void Loader::check_unknown(const toml::table& t, const std::string& prefix) cons
       std::string hint = it == shape().children.end() ? "" : did_you_mean(name, it->second);
       if (hint.empty()) {  // the right name in the wrong table?
         for (const auto& p : shape().all_paths)
-          if (leaf_of(p) == name) hint = p;
+          if (leaf_of(p) == name) {
+            hint = p;
+            break;
+          }
       }
       RLVR_CONFIG_FAIL(where(k.source(), path), path, prefix.empty() ? "unknown table" : "unknown key",
                        hint.empty() ? "" : " (did you mean '" + hint + "'?)");
@@ -402,19 +405,17 @@ GrpoConfig AlgorithmSection::grpo_config() const {
 }
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  // Optimal string alignment distance: edits and adjacent transpositions ("cdua" -> "cuda") cost 1.
   auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
+    std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+    for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (size_t i = 1; i <= a.size(); ++i)
       for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diag = up;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
-    }
-    return row[b.size()];
+    return d[a.size()][b.size()];
   };
   std::string best;
   size_t best_d = SIZE_MAX;
@@ -422,7 +423,7 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
     const size_t d = distance(word, c);
     if (d < best_d) best_d = d, best = c;
   }
-  const size_t limit = std::max<size_t>(2, std::min(word.size(), best.size()) / 3);
+  const size_t limit = std::max<size_t>(2, std::max(word.size(), best.size()) / 3);
   return best_d <= limit && best_d < word.size() ? best : "";
 }
 

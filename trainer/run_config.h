@@ -70,9 +70,12 @@ struct RewardsSection {
   std::vector<VerifierEntry> verifiers;
 };
 
+// Field names of sandbox::SandboxLimits.
 struct SandboxSection {
-  double cpu_s = 0, wall_s = 0;
-  int64_t memory_mb = 0, max_processes = 0, max_file_mb = 0, max_open_files = 0, output_kb = 0;
+  double wall_time_s = 0, cpu_time_s = 0;
+  int64_t memory_mb = 0, max_processes = 0, max_file_mb = 0, max_open_files = 0, max_output_bytes = 0;
+  int64_t work_dir_mb = 0;
+  bool use_namespaces = true;
 };
 
 struct AlgorithmSection {
