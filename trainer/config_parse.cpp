@@ -97,6 +97,7 @@ class Loader {
   Loader(toml::table root, std::string source) : root_(std::move(root)), source_(std::move(source)) {}
 
   void apply_override(const std::string& assignment);
+  void apply_verifier_override(const std::string& key, const std::string& text);
   RunConfig load(const LoadOptions& options);
 
  private:
@@ -114,11 +115,53 @@ class Loader {
 };
 
 std::string Loader::where(const toml::source_region& r, const std::string& path) const {
-  for (std::string p = path; !p.empty(); p = parent_of(p.substr(0, p.find('['))))
-    if (overridden_.count(p.substr(0, p.find('[')))) return "--set";
+  for (std::string p = path; !p.empty(); p = parent_of(p))
+    if (overridden_.count(p) || overridden_.count(p.substr(0, p.find('[')))) return "--set";
   if (!r.begin) return source_;
   return cat(source_, ":", r.begin.line, ":", r.begin.column);
 }
+
+namespace {
+
+// The node a --set value stands for: TOML, except that a string key takes an unquoted value
+// literally (paths, names) and a bare word that is not TOML is a string (so the type check names it).
+toml::table parse_set_value(const std::string& key, const std::string& text, bool string_key) {
+  toml::table parsed;
+  const bool quoted = !text.empty() && (text[0] == '"' || text[0] == '\'');
+  if (string_key && !quoted) {
+    parsed.insert("v", text);
+    return parsed;
+  }
+  try {
+    parsed = toml::parse("v = " + text, std::string_view("--set"));
+  } catch (const toml::parse_error& e) {
+    if (quoted || text.empty() || std::string("[{").find(text[0]) != std::string::npos)
+      RLVR_CONFIG_FAIL("--set", key, "invalid TOML value '", text, "': ", e.description());
+    parsed = toml::table{};
+    parsed.insert("v", text);
+  }
+  return parsed;
+}
+
+// Sets dotted path (relative to table) to value, creating tables on the way.
+void set_path(toml::table* table, const std::string& path, const toml::node& value, const std::string& key) {
+  for (size_t start = 0;;) {
+    const size_t dot = path.find('.', start);
+    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (dot == std::string::npos) {
+      value.visit([&](auto&& node) { table->insert_or_assign(part, node); });
+      return;
+    }
+    toml::node* next = table->get(part);
+    if (!next) next = &table->insert_or_assign(part, toml::table{}).first->second;
+    if (!next->is_table())
+      RLVR_CONFIG_FAIL("--set", key, "'", part, "' is ", node_type_name(*next), ", not a table");
+    table = next->as_table();
+    start = dot + 1;
+  }
+}
+
+}  // namespace
 
 void Loader::apply_override(const std::string& assignment) {
   const size_t eq = assignment.find('=');
@@ -128,43 +171,39 @@ void Loader::apply_override(const std::string& assignment) {
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
   };
   const std::string key = trim(assignment.substr(0, eq)), text = trim(assignment.substr(eq + 1));
+  const std::string entry_prefix = std::string(kVerifiersPath) + "[";
+  if (key.rfind(entry_prefix, 0) == 0) {
+    apply_verifier_override(key, text);
+    return;
+  }
   const KeySpec* spec = find_key(key);
   if (!spec && !shape().tables.count(key) && key != kVerifiersPath)
     RLVR_CONFIG_FAIL("--set", key, "unknown key", suggestion_suffix(key, shape().all_paths));
+  const toml::table parsed = parse_set_value(key, text, spec && spec->field.index() == 5);
+  set_path(&root_, key, *parsed.get("v"), key);
+  overridden_.insert(key);
+}
 
-  // A string key takes an unquoted value literally (paths, names); anything else is TOML.
-  toml::table parsed;
-  const bool quoted = !text.empty() && (text[0] == '"' || text[0] == '\'');
-  if (spec && spec->field.index() == 5 && !quoted) {
-    parsed.insert("v", text);
-  } else {
-    try {
-      parsed = toml::parse("v = " + text, std::string_view("--set"));
-    } catch (const toml::parse_error& e) {
-      if (quoted || text.empty() || std::string("[{").find(text[0]) != std::string::npos)
-        RLVR_CONFIG_FAIL("--set", key, "invalid TOML value '", text, "': ", e.description());
-      parsed = toml::table{};
-      parsed.insert("v", text);  // a bare word: a string, so the type check names it
-    }
-  }
-
-  toml::table* table = &root_;
-  std::string prefix;
-  for (size_t start = 0;;) {
-    const size_t dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    prefix = prefix.empty() ? part : prefix + "." + part;
-    if (dot == std::string::npos) {
-      parsed.get("v")->visit([&](auto&& node) { table->insert_or_assign(part, node); });
-      break;
-    }
-    toml::node* next = table->get(part);
-    if (!next) next = &table->insert_or_assign(part, toml::table{}).first->second;
-    if (!next->is_table())
-      RLVR_CONFIG_FAIL(where_node(*next, prefix), prefix, "expected a table, got ", node_type_name(*next));
-    table = next->as_table();
-    start = dot + 1;
-  }
+// "rewards.verifiers[N].name|weight|options[.KEY...]=value": one field of a listed verifier.
+void Loader::apply_verifier_override(const std::string& key, const std::string& text) {
+  const size_t open = kVerifiersPath.size(), close = key.find(']', open);
+  const std::string digits = close == std::string::npos ? "" : key.substr(open + 1, close - open - 1);
+  if (digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos ||
+      close + 1 >= key.size() || key[close + 1] != '.')
+    RLVR_CONFIG_FAIL("--set", key, "expected rewards.verifiers[N].name, .weight or .options.KEY");
+  const size_t index = std::stoul(digits);
+  const std::string field_path = key.substr(close + 2);
+  const std::string field = field_path.substr(0, field_path.find('.'));
+  const auto& allowed = shape().children.at("rewards.verifiers[]");
+  if (std::find(allowed.begin(), allowed.end(), field) == allowed.end() || (field != "options" && field != field_path))
+    RLVR_CONFIG_FAIL("--set", key, "unknown key", suggestion_suffix(field, allowed));
+  toml::node* list = root_.at_path(kVerifiersPath).node();
+  const size_t count = list && list->is_array() ? list->as_array()->size() : 0;
+  if (index >= count) RLVR_CONFIG_FAIL("--set", key, "there is no verifier ", index, " (the config lists ", count, ")");
+  toml::table* entry = list->as_array()->get(index)->as_table();
+  if (!entry) RLVR_CONFIG_FAIL("--set", key, "the verifier entry is not a table");
+  const toml::table parsed = parse_set_value(key, text, field == "name");
+  set_path(entry, field_path, *parsed.get("v"), key);
   overridden_.insert(key);
 }
 
@@ -323,23 +362,23 @@ void Loader::read_verifiers(RunConfig& cfg) const {
     const toml::node* name = t.get("name");
     if (!name) RLVR_CONFIG_FAIL(where_node(t, entry), entry + ".name", "missing required key");
     if (!name->is_string() || name->as_string()->get().empty())
-      RLVR_CONFIG_FAIL(where_node(*name, entry), entry + ".name", "expected a verifier name (a non-empty string), got ",
+      RLVR_CONFIG_FAIL(where_node(*name, entry + ".name"), entry + ".name", "expected a verifier name (a non-empty string), got ",
                        node_type_name(*name));
     v.name = name->as_string()->get();
-    cfg.origin[entry + ".name"] = where_node(*name, entry);
+    cfg.origin[entry + ".name"] = where_node(*name, entry + ".name");
     if (const toml::node* w = t.get("weight")) {
       if (auto f = w->as_floating_point()) v.weight = f->get();
       else if (auto k = w->as_integer()) v.weight = double(k->get());
-      else RLVR_CONFIG_FAIL(where_node(*w, entry), entry + ".weight", "expected a float, got ", node_type_name(*w));
+      else RLVR_CONFIG_FAIL(where_node(*w, entry + ".weight"), entry + ".weight", "expected a float, got ", node_type_name(*w));
       if (!std::isfinite(v.weight))
-        RLVR_CONFIG_FAIL(where_node(*w, entry), entry + ".weight", "value out of range: ", v.weight, " (must be finite)");
-      cfg.origin[entry + ".weight"] = where_node(*w, entry);
+        RLVR_CONFIG_FAIL(where_node(*w, entry + ".weight"), entry + ".weight", "value out of range: ", v.weight, " (must be finite)");
+      cfg.origin[entry + ".weight"] = where_node(*w, entry + ".weight");
     }
     if (const toml::node* o = t.get("options")) {
       if (!o->is_table())
-        RLVR_CONFIG_FAIL(where_node(*o, entry), entry + ".options", "expected a table, got ", node_type_name(*o));
+        RLVR_CONFIG_FAIL(where_node(*o, entry + ".options"), entry + ".options", "expected a table, got ", node_type_name(*o));
       v.options = toml_to_json(*o);
-      cfg.origin[entry + ".options"] = where_node(*o, entry);
+      cfg.origin[entry + ".options"] = where_node(*o, entry + ".options");
     }
     cfg.origin[entry] = where_node(t, entry);
     cfg.rewards.verifiers.push_back(std::move(v));

@@ -105,6 +105,14 @@ TEST(RunConfig, SetOverridesAnyKeyWithTheSameChecks) {
                 c.rewards.verifiers[0].weight == 0.5 && c.rewards.verifiers[0].options["require_boxed"] == true;
        },
        "the verifier list"},
+      {{"rewards.verifiers[0].weight=0.25", "rewards.verifiers[0].options.rel_tol=1e-3"},
+       [](const RunConfig& c) {
+         return c.rewards.verifiers[0].weight == 0.25 && c.rewards.verifiers[0].options["rel_tol"] == 1e-3 &&
+                c.origin.at("rewards.verifiers[0].weight") == "--set";
+       },
+       "one verifier's field"},
+      {{"rewards.verifiers[0].name=format"}, [](const RunConfig& c) { return c.rewards.verifiers[0].name == "format"; },
+       "a verifier's name, unquoted"},
   };
   for (const auto& c : cases) {
     const RunConfig cfg = parse_text(kMinimal, c.sets);
@@ -195,6 +203,31 @@ TEST(RunConfig, MissingConfigFile) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/run.toml: the config file does not exist"), std::string::npos)
         << e.what();
   }
+}
+
+// Untrusted input never crashes the parser: every prefix of a real config, and the config with
+// each byte replaced by a few troublesome ones, either parses or throws rlvr::Error.
+TEST(RunConfig, MangledConfigsGiveErrorsNotCrashes) {
+  const std::string text = read_text(std::string(RLVR_SOURCE_DIR) + "/configs/default.toml");
+  ASSERT_GT(text.size(), 500u);
+  int errors = 0;
+  auto attempt = [&](const std::string& t) {
+    try {
+      parse_text(t);
+    } catch (const Error&) {
+      ++errors;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not an rlvr::Error: " << e.what() << "\n" << t;
+    }
+  };
+  for (size_t n = 0; n < text.size(); n += 3) attempt(text.substr(0, n));
+  for (size_t i = 0; i < text.size(); i += 5)
+    for (char c : {'"', '[', '=', '\0', '\xff', '9'}) {
+      std::string t = text;
+      t[i] = c;
+      attempt(t);
+    }
+  EXPECT_GT(errors, 100);
 }
 
 TEST(RunConfig, DidYouMean) {

@@ -103,6 +103,14 @@ const std::vector<BadConfig>& gallery() {
       {"SetOutOfRange", kMinimal, {"rollout.n=0"}, "--set: rollout.n: value out of range: 0 (allowed: [1, 4096])"},
       {"SetWithoutValue", kMinimal, {"rollout.n"}, "cli: --set: expected KEY=VALUE, got 'rollout.n'"},
       {"SetBadToml", kMinimal, {"rollout.stop=[\"a\""}, "--set: rollout.stop: invalid TOML value '[\"a\"'"},
+      {"SetMissingVerifier", kMinimal, {"rewards.verifiers[5].weight=1"},
+       "--set: rewards.verifiers[5].weight: there is no verifier 5 (the config lists 1)"},
+      {"SetVerifierFieldTypo", kMinimal, {"rewards.verifiers[0].wieght=1"},
+       "--set: rewards.verifiers[0].wieght: unknown key (did you mean 'weight'?)"},
+      {"SetVerifierWeightType", kMinimal, {"rewards.verifiers[0].weight=heavy"},
+       "--set: rewards.verifiers[0].weight: expected a float, got a string"},
+      {"SetVerifierBadIndex", kMinimal, {"rewards.verifiers[x].weight=1"},
+       "--set: rewards.verifiers[x].weight: expected rewards.verifiers[N].name, .weight or .options.KEY"},
       {"SetThroughAValue", kMinimal, {"model.tokenizer.x=1"}, "--set: model.tokenizer.x: unknown key"},
   };
   return cases;
