@@ -5,6 +5,7 @@
 namespace rlvr::cli {
 
 int cmd_score(const std::vector<std::string>& args);
+int cmd_validate(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
@@ -12,6 +13,9 @@ const std::vector<Command>& commands() {
       {"score", "per-token log-probabilities of token sequences under a model",
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
        cmd_score},
+      {"validate", "check a run config without running it",
+       "rlvr validate run.toml [--set KEY=VALUE ...] [--no-file-checks] [--resolved] | rlvr validate --reference",
+       cmd_validate},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;
