@@ -118,7 +118,7 @@ size_t rfind_nocase(std::string_view text, std::string_view needle) {
 
 std::optional<std::pair<size_t, std::string>> answer_is(std::string_view text, size_t max_bytes) {
   size_t best = std::string_view::npos, skip = 0;
-  for (std::string_view cue : {"answer is", "answer:"}) {
+  for (std::string_view cue : {"answer is", "answer:", "réponse:", "respuesta:", "antwort:"}) {
     size_t p = rfind_nocase(text, cue);
     if (p != std::string_view::npos && (best == std::string_view::npos || p > best)) best = p, skip = cue.size();
   }
@@ -133,6 +133,9 @@ std::optional<std::pair<size_t, std::string>> answer_is(std::string_view text, s
     if (!in_math && text[e] == '.' && (e + 1 == text.size() || is_space(text[e + 1]))) break;
     ++e;
   }
+  // Quotes around the answer ("The final answer is \"$12$\".") are not part of it.
+  while (e > i && (text[e - 1] == '"' || text[e - 1] == '\\' || is_space(text[e - 1]))) --e;
+  while (i < e && (text[i] == '"' || text[i] == '\\') && !(text[i] == '\\' && i + 1 < e && std::isalpha(static_cast<unsigned char>(text[i + 1])))) ++i;
   if (e == i || e - i > max_bytes) return std::nullopt;
   return std::pair{best, std::string(text.substr(i, e - i))};
 }
@@ -157,8 +160,10 @@ std::optional<std::string> last_number(std::string_view text) {
   while (e > 0 && !is_digit(text[e - 1])) --e;
   if (e == 0) return std::nullopt;
   size_t s = e;
-  while (s > 0 && e - s < 64 && (is_digit(text[s - 1]) || text[s - 1] == '.' || text[s - 1] == ',')) --s;
-  while (s < e && (text[s] == ',' || text[s] == '.') ) ++s;
+  while (s > 0 && e - s < 64 && (is_digit(text[s - 1]) || text[s - 1] == '.' || text[s - 1] == ',' ||
+                                  text[s - 1] == '/'))
+    --s;
+  while (s < e && (text[s] == ',' || text[s] == '/')) ++s;
   if (s > 0 && text[s - 1] == '-') --s;
   return std::string(text.substr(s, e - s));
 }
@@ -174,8 +179,16 @@ std::optional<Extracted> extract_answer(std::string_view text, const ExtractOpti
     if (stated && (!box || stated->first > box->end)) return Extracted{stated->second, "answer_is"};
   }
   if (box) return Extracted{joined, "boxed"};
+  auto looks_like_answer = [&](std::string_view s) {
+    return options.looks_like_answer == nullptr || options.looks_like_answer(s);
+  };
+  if (options.whole && text.size() <= options.max_answer_bytes && text.find_first_not_of(" \n\t") != std::string_view::npos) {
+    std::string_view t = text.substr(text.find_first_not_of(" \n\t"));
+    bool delimited = t[0] == '$' || t.substr(0, 2) == "\\(" || t.substr(0, 2) == "\\[";
+    if (delimited || looks_like_answer(t)) return Extracted{std::string(t), "whole"};
+  }
   if (options.last_math)
-    if (auto m = last_math(text, options.max_answer_bytes)) return Extracted{*m, "last_math"};
+    if (auto m = last_math(text, options.max_answer_bytes); m && looks_like_answer(*m)) return Extracted{*m, "last_math"};
   if (options.last_number)
     if (auto n = last_number(text)) return Extracted{*n, "last_number"};
   return std::nullopt;

@@ -11,14 +11,17 @@ namespace rlvr::rewards::math {
 
 struct ExtractOptions {
   bool answer_is = false;    // "the final answer is X" / "Answer: X"
+  bool whole = false;        // the whole completion, when it is short and is an answer itself
   bool last_math = false;    // the last $...$, \(...\) or \[...\]
   bool last_number = false;  // the last number in the text
   size_t max_answer_bytes = 2000;
+  // Decides whether a candidate is an answer rather than prose (for whole and last_math).
+  bool (*looks_like_answer)(std::string_view) = nullptr;
 };
 
 struct Extracted {
   std::string answer;
-  std::string method;  // "boxed", "answer_is", "last_math", "last_number", "gsm8k", "whole"
+  std::string method;  // "boxed", "answer_is", "last_math", "whole", "last_math", "last_number", "gsm8k"
 };
 
 std::optional<Extracted> extract_answer(std::string_view text, const ExtractOptions& options);

@@ -256,8 +256,9 @@ std::string normalize_latex(std::string_view answer) {
   remove_all(s, "^{ }");
   s = std::string(strip_math_delimiters(s));
   // Trailing sentence punctuation and dangling "^" left by a removed \circ.
-  while (!s.empty() && (s.back() == '.' || s.back() == '^' || is_space(s.back()))) {
+  while (!s.empty() && (s.back() == '.' || s.back() == '^' || s.back() == '\\' || is_space(s.back()))) {
     if (s.back() == '.' && s.size() >= 2 && s[s.size() - 2] == '\\') break;
+    if (s.back() == '\\' && s.size() >= 2 && s[s.size() - 2] == '\\') break;
     s.pop_back();
   }
   while (!s.empty() && is_space(s.front())) s.erase(0, 1);

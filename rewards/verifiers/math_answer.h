@@ -37,6 +37,9 @@ struct Answer {
 // Normalizes and parses an extracted answer. Never throws; unparseable parts become Text.
 Answer parse_answer(std::string_view raw);
 
+// True when every part parsed as math (no Text values): the text is an answer, not prose.
+bool is_all_math(const Answer& answer);
+
 bool answers_equal(const Answer& gold, const Answer& pred, double rel_tol);
 
 }  // namespace rlvr::rewards::math

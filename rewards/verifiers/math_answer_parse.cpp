@@ -71,7 +71,7 @@ Value parse_value(std::string_view s, int depth);
 
 std::vector<Value> parse_list(std::string_view inner, int depth) {
   std::vector<Value> out;
-  for (std::string_view piece : split_top(inner, {","})) {
+  for (std::string_view piece : split_top(inner, {",", ";"})) {
     piece = trim(piece);
     if (!piece.empty()) out.push_back(parse_value(piece, depth + 1));
   }
@@ -184,13 +184,28 @@ std::vector<std::string> expand_plus_minus(const std::string& s) {
   return out;
 }
 
+bool value_is_math(const Value& v) {
+  if (v.kind == Value::Kind::Text) return false;
+  for (const Value& e : v.elems)
+    if (!value_is_math(e)) return false;
+  return true;
+}
+
 }  // namespace
+
+bool is_all_math(const Answer& answer) {
+  if (answer.items.empty()) return false;
+  for (const Item& item : answer.items)
+    for (const Value& v : item.parts)
+      if (!value_is_math(v)) return false;
+  return true;
+}
 
 Answer parse_answer(std::string_view raw) {
   Answer answer;
   std::string norm = normalize_latex(raw);
   answer.compact = without_spaces(norm);
-  for (std::string_view chunk : split_top(norm, {",", ";"})) {
+  for (std::string_view chunk : split_top(norm, {",", ";", " and "})) {
     chunk = trim(chunk);
     if (chunk.empty()) continue;
     for (const std::string& variant : expand_plus_minus(std::string(chunk))) {
