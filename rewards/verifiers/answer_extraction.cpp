@@ -110,7 +110,7 @@ size_t rfind_nocase(std::string_view text, std::string_view needle) {
   for (size_t i = text.size() - needle.size() + 1; i-- > 0;) {
     bool match = true;
     for (size_t k = 0; k < needle.size() && match; ++k)
-      match = std::tolower(static_cast<unsigned char>(text[i + k])) == needle[k];
+      match = std::tolower(static_cast<unsigned char>(text[i + k])) == static_cast<unsigned char>(needle[k]);
     if (match) return i;
   }
   return std::string_view::npos;

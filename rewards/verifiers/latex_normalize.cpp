@@ -117,6 +117,9 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
         const char n = s[j];
         if (n == '%' || n == '$' || n == ',' || n == '!' || n == ';' || n == ':' || is_space(n)) {
           i = j + 1;  // spacing and escaped currency/percent disappear
+          // "11,\! 111": a thin space used as a thousands separator takes the following blank with it.
+          if (n == '!' || n == ',')
+            while (i < s.size() && s[i] == ' ') ++i;
         } else {
           out += '\\';
           out += n;

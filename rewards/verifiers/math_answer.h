@@ -31,13 +31,15 @@ struct Item {
 
 struct Answer {
   std::vector<Item> items;
-  std::string compact;  // the normalized answer without spaces
+  std::string normalized;  // after normalize_latex
+  std::string compact;     // the normalized answer without spaces
 };
 
 // Normalizes and parses an extracted answer. Never throws; unparseable parts become Text.
 Answer parse_answer(std::string_view raw);
 
-// True when every part parsed as math (no Text values): the text is an answer, not prose.
+// True when every part parsed as math (no Text values) and the text does not read as prose
+// (two words of three letters or more, or one such word next to a number): an answer.
 bool is_all_math(const Answer& answer);
 
 bool answers_equal(const Answer& gold, const Answer& pred, double rel_tol);

@@ -1,6 +1,9 @@
 // Parsing of structured answers: top-level splitting on commas, \cup and relations, bracket
 // shapes (tuple, interval, set), matrices, and \pm expansion. Splitting is linear per level and
 // nesting is bounded by kMaxValueDepth, so hostile answers cannot recurse without bound.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstring>
 
 #include "rewards/verifiers/latex_normalize.h"
@@ -68,6 +71,7 @@ size_t closing_of_first(std::string_view s) {
 }
 
 Value parse_value(std::string_view s, int depth);
+std::optional<Value> parse_matrix(std::string_view s, int depth);
 
 std::vector<Value> parse_list(std::string_view inner, int depth) {
   std::vector<Value> out;
@@ -109,9 +113,84 @@ std::optional<Value> parse_matrix(std::string_view s, int depth) {
   return m;
 }
 
+// The numeric entries of a matrix, or nullopt when one is not a number.
+std::optional<std::vector<Complex>> numeric_entries(const Value& m) {
+  std::vector<Complex> out;
+  for (const Value& e : m.elems) {
+    if (e.kind != Value::Kind::Expr) return std::nullopt;
+    Complex z = evaluate(*e.expr, {});
+    if (!std::isfinite(z.real()) || !std::isfinite(z.imag())) return std::nullopt;
+    out.push_back(z);
+  }
+  return out;
+}
+
+Value matrix_of(const std::vector<Complex>& entries, size_t cols, std::string_view source) {
+  Value m;
+  m.kind = Value::Kind::Matrix;
+  m.cols = cols;
+  m.text = without_spaces(source);
+  for (Complex z : entries) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", z.real());
+    Value e;
+    e.kind = Value::Kind::Expr;
+    e.expr = parse_expression(buf);
+    e.text = buf;
+    if (!e.expr || z.imag() != 0) e.kind = Value::Kind::Text;
+    m.elems.push_back(std::move(e));
+  }
+  return m;
+}
+
+// "A + B" and "A B" for numeric matrix literals: the sum of products, evaluated.
+std::optional<Value> parse_matrix_arithmetic(std::string_view s, int depth) {
+  if (s.substr(0, 7) != "\\begin{" || s.find("\\begin{", 7) == std::string_view::npos) return std::nullopt;
+  std::optional<std::vector<Complex>> total;
+  size_t rows = 0, cols = 0;
+  for (std::string_view term : split_top(s, {"+"})) {
+    term = trim(term);
+    std::optional<std::vector<Complex>> product;
+    size_t prows = 0, pcols = 0;
+    while (!term.empty()) {
+      size_t name_end = term.find('}');
+      if (term.substr(0, 7) != "\\begin{" || name_end == std::string_view::npos) return std::nullopt;
+      std::string end_tag = "\\end{" + std::string(term.substr(7, name_end - 7)) + "}";
+      size_t end = term.find(end_tag);
+      if (end == std::string_view::npos) return std::nullopt;
+      auto m = parse_matrix(term.substr(0, end + end_tag.size()), depth);
+      auto entries = m ? numeric_entries(*m) : std::nullopt;
+      if (!entries || m->cols == 0) return std::nullopt;
+      size_t r = entries->size() / m->cols, c = m->cols;
+      if (!product) {
+        product = entries, prows = r, pcols = c;
+      } else {
+        if (pcols != r) return std::nullopt;
+        std::vector<Complex> next(prows * c);
+        for (size_t i = 0; i < prows; ++i)
+          for (size_t j = 0; j < c; ++j)
+            for (size_t k = 0; k < r; ++k) next[i * c + j] += (*product)[i * pcols + k] * (*entries)[k * c + j];
+        product = std::move(next), pcols = c;
+      }
+      term = trim(term.substr(end + end_tag.size()));
+      if (!term.empty() && term[0] == '*') term = trim(term.substr(1));
+    }
+    if (!product) return std::nullopt;
+    if (!total) {
+      total = product, rows = prows, cols = pcols;
+    } else {
+      if (rows != prows || cols != pcols) return std::nullopt;
+      for (size_t i = 0; i < total->size(); ++i) (*total)[i] += (*product)[i];
+    }
+  }
+  if (!total) return std::nullopt;
+  return matrix_of(*total, cols, s);
+}
+
 Value parse_value(std::string_view s, int depth) {
   s = trim(s);
   if (depth > kMaxValueDepth || s.empty()) return text_value(s);
+  if (auto m = parse_matrix_arithmetic(s, depth)) return *m;
   if (auto m = parse_matrix(s, depth)) return *m;
   // A union of intervals or sets is a set of its parts.
   if (auto pieces = split_top(s, {"\\cup"}); pieces.size() > 1) {
@@ -193,8 +272,29 @@ bool value_is_math(const Value& v) {
 
 }  // namespace
 
+// Words of three letters or more that are not commands or function names, e.g. "Therefore".
+bool reads_as_prose(std::string_view s) {
+  static const std::vector<std::string_view> kMathWords = {"sin", "cos", "tan", "sec", "csc", "cot", "log",
+                                                           "exp", "sqrt", "arcsin", "arccos", "arctan", "pmatrix", "bmatrix",
+                                                           "vmatrix", "matrix", "array", "cases"};
+  int words = 0;
+  bool digits = false;
+  for (size_t i = 0; i < s.size();) {
+    if (std::isdigit(static_cast<unsigned char>(s[i]))) digits = true;
+    if (!std::isalpha(static_cast<unsigned char>(s[i]))) { ++i; continue; }
+    size_t k = i;
+    while (k < s.size() && std::isalpha(static_cast<unsigned char>(s[k]))) ++k;
+    std::string_view word = s.substr(i, k - i);
+    bool command = i > 0 && s[i - 1] == '\\';
+    if (!command && word.size() >= 3 && std::find(kMathWords.begin(), kMathWords.end(), word) == kMathWords.end())
+      ++words;
+    i = k;
+  }
+  return words >= 2 || (words == 1 && digits);
+}
+
 bool is_all_math(const Answer& answer) {
-  if (answer.items.empty()) return false;
+  if (answer.items.empty() || reads_as_prose(answer.normalized)) return false;
   for (const Item& item : answer.items)
     for (const Value& v : item.parts)
       if (!value_is_math(v)) return false;
@@ -204,6 +304,7 @@ bool is_all_math(const Answer& answer) {
 Answer parse_answer(std::string_view raw) {
   Answer answer;
   std::string norm = normalize_latex(raw);
+  answer.normalized = norm;
   answer.compact = without_spaces(norm);
   for (std::string_view chunk : split_top(norm, {",", ";", " and "})) {
     chunk = trim(chunk);
