@@ -42,7 +42,9 @@ class ExternalVerifier : public Verifier {
   }
 
   Verdict verify(const Sample& sample) const override {
-    nlohmann::json request = {{"prompt", sample.prompt}, {"completion", sample.completion}, {"row", sample.row}};
+    nlohmann::json request = {{"prompt", sample.prompt},
+                              {"completion", sample.completion},
+                              {"row", sample.row.is_null() ? nlohmann::json::object() : sample.row}};
     // Invalid UTF-8 in a completion is replaced, not an exception.
     std::string line = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     auto deadline = std::chrono::steady_clock::now() +
