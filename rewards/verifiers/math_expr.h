@@ -53,8 +53,8 @@ Complex evaluate(const ExprTree& tree, const std::map<std::string, Complex>& val
 
 bool close_enough(Complex a, Complex b, double rel_tol);
 
-// True when a and b agree exactly (both rational) or, within rel_tol, at several random
-// assignments of their symbols.
+// True when a and b are the same rational, or agree within rel_tol (at several random
+// assignments of their symbols, if any). Two integers must be equal exactly.
 bool expressions_equal(const ExprTree& a, const ExprTree& b, double rel_tol);
 
 // Values for the symbols at test point `point` (the same for every caller: deterministic).

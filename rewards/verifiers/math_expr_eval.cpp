@@ -205,7 +205,9 @@ bool expressions_equal(const ExprTree& a, const ExprTree& b, double rel_tol) {
   auto ea = evaluate_exact(a);
   if (ea) {
     auto eb = evaluate_exact(b);
-    if (eb) return *ea == *eb;
+    // Integers compare exactly (12000023 is not 12000024 at any tolerance); other rationals
+    // that differ may still agree within the tolerance (33.3 vs 100/3 at 1e-2).
+    if (eb && (*ea == *eb || (ea->den == 1 && eb->den == 1))) return *ea == *eb;
   }
   std::vector<std::string> names = a.symbols();
   for (const std::string& s : b.symbols()) names.push_back(s);
