@@ -4,10 +4,15 @@
 
 namespace rlvr::cli {
 
+int cmd_verify(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"verify", "score a JSONL file with one verifier (reward, status, detail per line)",
+       "rlvr verify --verifier NAME --input IN.jsonl [--output OUT.jsonl] [--option key=value ...] "
+       "[--threads N] [--timeout SECONDS]",
+       cmd_verify},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;

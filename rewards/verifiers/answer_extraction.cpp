@@ -199,6 +199,8 @@ Extracted extract_gold(std::string_view gold) {
   if (last_boxed(gold, 4096, &joined)) return {joined, "boxed"};
   if (size_t p = gold.rfind("####"); p != std::string_view::npos) {
     std::string_view rest = gold.substr(p + 4);
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+    while (!rest.empty() && is_space(rest.back())) rest.remove_suffix(1);
     return {std::string(rest), "gsm8k"};
   }
   return {std::string(gold), "whole"};
