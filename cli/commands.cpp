@@ -6,6 +6,7 @@ namespace rlvr::cli {
 
 int cmd_score(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
+int cmd_verify(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
@@ -16,6 +17,10 @@ const std::vector<Command>& commands() {
       {"validate", "check a run config without running it",
        "rlvr validate run.toml [--set KEY=VALUE ...] [--no-file-checks] [--resolved] | rlvr validate --reference",
        cmd_validate},
+      {"verify", "score a JSONL file with one verifier (reward, status, detail per line)",
+       "rlvr verify --verifier NAME --input IN.jsonl [--output OUT.jsonl] [--option key=value ...] "
+       "[--threads N] [--timeout SECONDS]",
+       cmd_verify},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;
