@@ -1,0 +1,93 @@
+// Building the private root: tmpfs, read-only binds, the work dir, pivot_root, detach the old
+// root, remount / read-only.
+#include "sandbox/filesystem_view.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace rlvr::sandbox::detail {
+namespace {
+
+void add_parents(std::vector<std::string>& dirs, const std::string& root, const std::string& inside) {
+  std::filesystem::path p = std::filesystem::path(inside).parent_path();
+  std::vector<std::string> chain;
+  for (; p != "/" && !p.empty(); p = p.parent_path()) chain.push_back(root + p.string());
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    if (std::find(dirs.begin(), dirs.end(), *it) == dirs.end()) dirs.push_back(*it);
+}
+
+// A bind mount keeps the source's flags; in a user namespace the remount must not clear the
+// ones the host set (nosuid, nodev, noexec, atime), or the kernel refuses it.
+unsigned long inherited_flags(const char* path) {
+  struct statvfs st;
+  if (statvfs(path, &st) != 0) return 0;
+  unsigned long flags = 0;
+  if (st.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+}  // namespace
+
+ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir) {
+  ViewPlan plan;
+  plan.root = root;
+  for (const auto& b : language.binds) {
+    add_parents(plan.dirs, root, b.inside_path);
+    std::string target = root + b.inside_path;
+    if (b.is_file)
+      plan.files.push_back(target);
+    else if (std::find(plan.dirs.begin(), plan.dirs.end(), target) == plan.dirs.end())
+      plan.dirs.push_back(target);
+    plan.binds.push_back({b.host_path, target, b.is_file, false});
+  }
+  plan.dirs.push_back(root + plan.inside_work_dir);
+  plan.binds.push_back({work_dir, root + plan.inside_work_dir, false, true});
+  for (const auto& [link, target] : language.symlinks) plan.symlinks.emplace_back(root + link, target);
+  return plan;
+}
+
+const char* enter_view(const ViewPlan& plan) {
+  // Nothing we mount may propagate back to the host.
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == -1) return "make / private";
+  if (mount("tmpfs", plan.root.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") == -1)
+    return "mount tmpfs root";
+  for (const auto& dir : plan.dirs)
+    if (mkdir(dir.c_str(), 0755) == -1 && errno != EEXIST) return "mkdir in the new root";
+  for (const auto& file : plan.files) {
+    int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1) return "create a file mount point";
+    close(fd);
+  }
+  for (const auto& b : plan.binds) {
+    if (mount(b.source.c_str(), b.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == -1)
+      return "bind mount";
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | inherited_flags(b.source.c_str());
+    if (!b.writable) flags |= MS_RDONLY;
+    if (mount(nullptr, b.target.c_str(), nullptr, flags, nullptr) == -1) return "remount bind";
+  }
+  for (const auto& [link, target] : plan.symlinks)
+    if (symlink(target.c_str(), link.c_str()) == -1) return "symlink in the new root";
+  // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.
+  if (chdir(plan.root.c_str()) == -1) return "chdir to the new root";
+  if (syscall(SYS_pivot_root, ".", ".") == -1) return "pivot_root";
+  if (umount2(".", MNT_DETACH) == -1) return "detach the old root";
+  if (chdir("/") == -1) return "chdir /";
+  if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == -1)
+    return "remount / read-only";
+  if (chdir(plan.inside_work_dir.c_str()) == -1) return "chdir to the work dir";
+  return nullptr;
+}
+
+}  // namespace rlvr::sandbox::detail

@@ -1,0 +1,33 @@
+// The program's private filesystem view: a read-only tmpfs root holding only what the
+// language needs (read-only binds) and the work dir at /tmp (read-write), entered with
+// pivot_root so that the host's tree is unreachable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sandbox/languages.h"
+
+namespace rlvr::sandbox::detail {
+
+// Every path the child needs, computed in the parent (the child must not allocate).
+struct ViewPlan {
+  std::string root;  // host path of the (empty) mount point of the new root
+  struct Bind {
+    std::string source, target;  // target is under root
+    bool is_file, writable;
+  };
+  std::vector<std::string> dirs;   // to create under root, parents first
+  std::vector<std::string> files;  // empty files to create as mount points for file binds
+  std::vector<Bind> binds;
+  std::vector<std::pair<std::string, std::string>> symlinks;  // link path under root -> target
+  std::string inside_work_dir = "/tmp";
+};
+
+ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir);
+
+// Child side, inside the new user and mount namespaces. Returns nullptr, or what failed with
+// errno set. On success the cwd is the work dir and / is read-only.
+const char* enter_view(const ViewPlan& plan);
+
+}  // namespace rlvr::sandbox::detail

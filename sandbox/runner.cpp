@@ -1,0 +1,223 @@
+// sandbox::run: spawns the program with Boost.Process, whose exec-setup hook (in the child,
+// between fork and exec) drops root, enters the namespaces and the private view, applies the
+// rlimits and the seccomp filter; then waits, captures output and classifies the end.
+//
+// Process tree with namespaces:  us -> setup child (own process group, outside the new pid
+// namespace, waits and passes on the exit status) -> program (pid 1 of the new namespace, so
+// everything it forks dies with it). Without namespaces the setup child execs the program.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/child.hpp>
+#include <boost/process/args.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
+#include <boost/process/start_dir.hpp>
+
+#include <cmath>
+#include <system_error>
+
+#include "common/error.h"
+#include "sandbox/filesystem_view.h"
+#include "sandbox/languages.h"
+#include "sandbox/namespaces.h"
+#include "sandbox/output_capture.h"
+#include "sandbox/rlimits.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp_policy.h"
+#include "sandbox/work_dir.h"
+
+namespace rlvr::sandbox {
+
+const char* to_string(Status status) {
+  switch (status) {
+    case Status::ok: return "ok";
+    case Status::runtime_error: return "runtime_error";
+    case Status::timeout: return "timeout";
+    case Status::memory_limit: return "memory_limit";
+    case Status::output_limit: return "output_limit";
+    case Status::blocked_syscall: return "blocked_syscall";
+    case Status::killed: return "killed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using namespace detail;
+namespace bp = boost::process;
+
+// Everything the child needs, prepared before fork.
+struct ChildPlan {
+  bool namespaces = false;
+  IdentityPlan identity;
+  ViewPlan view;
+  RlimitPlan rlimits;
+  const std::vector<sock_filter>* seccomp = nullptr;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;
+};
+
+char* empty_environment[] = {nullptr};
+
+// Passes on how the program ended: same exit code, or the same signal on ourselves.
+[[noreturn]] void exit_like(int status) {
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  kill(getpid(), sig);
+  _exit(128 + sig);
+}
+
+// Runs in the child between fork and exec. Returns only in the process that must exec.
+struct ChildSetup : bp::extend::handler {
+  const ChildPlan* plan;
+  explicit ChildSetup(const ChildPlan* p) : plan(p) {}
+
+  template <class Executor>
+  void on_exec_setup(Executor& exec) const {
+    auto fail = [&](const char* what) {
+      exec.set_error(std::error_code(errno, std::system_category()), what);
+      _exit(126);
+    };
+    const ChildPlan& p = *plan;
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (dup2(p.stdin_fd, 0) == -1 || dup2(p.stdout_fd, 1) == -1 || dup2(p.stderr_fd, 2) == -1)
+      fail("sandbox: dup2 of stdio");
+    if (const char* what = drop_identity(p.identity)) fail(what);
+    if (p.namespaces) {
+      if (const char* what = enter_namespaces(p.identity)) fail(what);
+      if (const char* what = enter_view(p.view)) fail(what);
+      pid_t program = fork();
+      if (program == -1) fail("fork into the pid namespace");
+      if (program > 0) {
+        // Let go of every descriptor (Boost's error pipe too, so that the parent stops
+        // waiting for exec) and pass on the program's end.
+        close_range(0, ~0U, 0);
+        int status = 0;
+        while (waitpid(program, &status, 0) == -1 && errno == EINTR) {
+        }
+        exit_like(status);
+      }
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+    }
+    if (const char* what = apply_rlimits(p.rlimits)) fail(what);
+    // Nothing of ours may survive exec: mark every descriptor above stdio close-on-exec.
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1) fail("close_range");
+    exec.env = empty_environment;
+    if (install_seccomp(*p.seccomp) == -1) fail("install the seccomp filter");
+  }
+};
+
+int stdin_memfd(const std::string& data) {
+  int fd = memfd_create("sandbox-stdin", MFD_CLOEXEC);
+  RLVR_CHECK_ERRNO(fd, "sandbox", "memfd_create for stdin");
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) {
+      close(fd);
+      RLVR_FAIL("sandbox", "cannot write stdin", std::strerror(errno));
+    }
+    done += n;
+  }
+  lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimits& limits) {
+  if (stop == OutputCapture::Stop::deadline) return Status::timeout;
+  if (stop == OutputCapture::Stop::over_cap) return Status::output_limit;
+  const bool near_memory_limit = r.peak_memory_kb * 10 >= limits.memory_mb * 1024 * 9;
+  if (r.signal == 0) {
+    if (r.exit_code == 0) return Status::ok;
+    // CPython reports a failed allocation under RLIMIT_AS as MemoryError.
+    if (r.stderr_text.find("MemoryError") != std::string::npos) return Status::memory_limit;
+    return Status::runtime_error;
+  }
+  if (r.signal == SIGSYS) return Status::blocked_syscall;
+  if (r.signal == SIGXCPU || (r.signal == SIGKILL && r.cpu_ms >= std::ceil(limits.cpu_time_s) * 1000 - 50))
+    return Status::timeout;
+  if ((r.signal == SIGSEGV || r.signal == SIGKILL || r.signal == SIGABRT) && near_memory_limit)
+    return Status::memory_limit;
+  return Status::killed;
+}
+
+}  // namespace
+
+RunResult run(const Program& program, const SandboxLimits& limits) {
+  const LanguageSpec& language = language_spec(program.language);
+  RunResult result;
+  ChildPlan plan;
+  plan.identity = plan_identity();
+  plan.rlimits = plan_rlimits(limits);
+  plan.seccomp = &seccomp_program();
+  std::string why;
+  plan.namespaces = limits.use_namespaces && namespaces_available(&why);
+  result.isolation = plan.namespaces ? "namespaces"
+                                     : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
+
+  WorkDir dir(plan.identity.uid, plan.identity.gid);
+  dir.write_file(language.main_file, program.source);
+  if (plan.namespaces) plan.view = plan_view(language, dir.root(), dir.work());
+
+  OutputCapture capture(static_cast<std::size_t>(limits.max_output_bytes));
+  int stdin_fd = stdin_memfd(program.stdin_data);
+  plan.stdin_fd = stdin_fd;
+  plan.stdout_fd = capture.stdout_write_end();
+  plan.stderr_fd = capture.stderr_write_end();
+
+  std::vector<std::string> args(language.argv.begin() + 1, language.argv.end());
+  auto start = OutputCapture::Clock::now();
+  pid_t pid = -1;
+  {
+    // Without namespaces the program runs in the host tree: start it in the work dir.
+    std::string cwd = plan.namespaces ? std::string("/") : dir.work();
+    std::error_code ec;
+    bp::child child(bp::exe = language.argv[0], bp::args = args, bp::start_dir = cwd,
+                    ChildSetup(&plan), ec);
+    close(stdin_fd);
+    capture.close_write_ends();
+    RLVR_CHECK(!ec, "sandbox", "cannot start the program", ec.message());
+    pid = child.id();
+    child.detach();  // we reap it ourselves with wait4, for its resource usage
+  }
+
+  auto deadline = start + std::chrono::duration<double>(limits.wall_time_s);
+  OutputCapture::Stop stop =
+      capture.pump(pid, std::chrono::time_point_cast<OutputCapture::Clock::duration>(deadline));
+  if (stop != OutputCapture::Stop::exited) {
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+  }
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) == -1 && errno == EINTR) {
+  }
+  kill(-pid, SIGKILL);  // whatever is left in the group (only possible without a pid namespace)
+  capture.drain(std::chrono::milliseconds(1000));
+  result.wall_ms = std::chrono::duration<double, std::milli>(OutputCapture::Clock::now() - start).count();
+
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  result.cpu_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+  result.peak_memory_kb = usage.ru_maxrss;
+  result.stdout_text = capture.stdout_text();
+  result.stderr_text = capture.stderr_text();
+  result.stdout_truncated = capture.stdout_truncated();
+  result.stderr_truncated = capture.stderr_truncated();
+  result.status = classify(result, stop, limits);
+  return result;
+}
+
+}  // namespace rlvr::sandbox
