@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 namespace rlvr::sandbox::detail {
@@ -38,9 +39,34 @@ unsigned long inherited_flags(const char* path) {
   return flags;
 }
 
+// Copies dir_from/name to dir_to/name with a stack buffer (no allocation after fork).
+bool copy_file(const std::string& dir_from, const std::string& dir_to, const std::string& name) {
+  char from[4096], to[4096];
+  if (std::snprintf(from, sizeof from, "%s/%s", dir_from.c_str(), name.c_str()) >= int(sizeof from) ||
+      std::snprintf(to, sizeof to, "%s/%s", dir_to.c_str(), name.c_str()) >= int(sizeof to))
+    return false;
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  if (in == -1) return false;
+  int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  bool ok = out != -1;
+  char buffer[16384];
+  while (ok) {
+    ssize_t n = read(in, buffer, sizeof buffer);
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    ok = write(out, buffer, n) == n;
+  }
+  close(in);
+  if (out != -1) close(out);
+  return ok;
+}
+
 }  // namespace
 
-ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir) {
+ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir,
+                   const std::vector<std::string>& files, std::int64_t work_dir_mb) {
   ViewPlan plan;
   plan.root = root;
   for (const auto& b : language.binds) {
@@ -50,10 +76,14 @@ ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const 
       plan.files.push_back(target);
     else if (std::find(plan.dirs.begin(), plan.dirs.end(), target) == plan.dirs.end())
       plan.dirs.push_back(target);
-    plan.binds.push_back({b.host_path, target, b.is_file, false});
+    struct stat st {};
+    bool device = stat(b.host_path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+    plan.binds.push_back({b.host_path, target, b.is_file, device});
   }
   plan.dirs.push_back(root + plan.inside_work_dir);
-  plan.binds.push_back({work_dir, root + plan.inside_work_dir, false, true});
+  plan.work_dir = work_dir;
+  plan.files_to_copy = files;
+  plan.work_mount_options = "size=" + std::to_string(work_dir_mb) + "m,mode=0700";
   for (const auto& [link, target] : language.symlinks) plan.symlinks.emplace_back(root + link, target);
   return plan;
 }
@@ -73,10 +103,17 @@ const char* enter_view(const ViewPlan& plan) {
   for (const auto& b : plan.binds) {
     if (mount(b.source.c_str(), b.target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) == -1)
       return "bind mount";
-    unsigned long flags = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | inherited_flags(b.source.c_str());
-    if (!b.writable) flags |= MS_RDONLY;
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | inherited_flags(b.source.c_str());
+    if (!b.device) flags |= MS_NODEV;
     if (mount(nullptr, b.target.c_str(), nullptr, flags, nullptr) == -1) return "remount bind";
   }
+  // The work dir is a tmpfs: its size caps what the program can write in total, and it
+  // vanishes with the mount namespace.
+  const std::string work = plan.root + plan.inside_work_dir;
+  if (mount("tmpfs", work.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, plan.work_mount_options.c_str()) == -1)
+    return "mount tmpfs work dir";
+  for (const auto& name : plan.files_to_copy)
+    if (!copy_file(plan.work_dir, work, name)) return "copy a file into the work dir";
   for (const auto& [link, target] : plan.symlinks)
     if (symlink(target.c_str(), link.c_str()) == -1) return "symlink in the new root";
   // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.

@@ -1,8 +1,9 @@
 // The program's private filesystem view: a read-only tmpfs root holding only what the
-// language needs (read-only binds) and the work dir at /tmp (read-write), entered with
-// pivot_root so that the host's tree is unreachable.
+// language needs (read-only binds) and the work dir at /tmp (a size-capped tmpfs holding a copy
+// of the host work dir's files), entered with pivot_root so that the host's tree is unreachable.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,16 +16,20 @@ struct ViewPlan {
   std::string root;  // host path of the (empty) mount point of the new root
   struct Bind {
     std::string source, target;  // target is under root
-    bool is_file, writable;
+    bool is_file, device;  // a device (/dev/null) keeps working: no nodev on its bind
   };
   std::vector<std::string> dirs;   // to create under root, parents first
   std::vector<std::string> files;  // empty files to create as mount points for file binds
   std::vector<Bind> binds;
   std::vector<std::pair<std::string, std::string>> symlinks;  // link path under root -> target
+  std::string work_dir;            // the host work dir whose files are copied in
+  std::vector<std::string> files_to_copy;  // names in the work dir
+  std::string work_mount_options;  // tmpfs options of /tmp, e.g. "size=64m,mode=0700"
   std::string inside_work_dir = "/tmp";
 };
 
-ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir);
+ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir,
+                   const std::vector<std::string>& files, std::int64_t work_dir_mb);
 
 // Child side, inside the new user and mount namespaces. Returns nullptr, or what failed with
 // errno set. On success the cwd is the work dir and / is read-only.

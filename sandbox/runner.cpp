@@ -168,7 +168,7 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
 
   WorkDir dir(plan.identity.uid, plan.identity.gid);
   dir.write_file(language.main_file, program.source);
-  if (plan.namespaces) plan.view = plan_view(language, dir.root(), dir.work());
+  if (plan.namespaces) plan.view = plan_view(language, dir.root(), dir.work(), {language.main_file}, limits.work_dir_mb);
 
   OutputCapture capture(static_cast<std::size_t>(limits.max_output_bytes));
   int stdin_fd = stdin_memfd(program.stdin_data);

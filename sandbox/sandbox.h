@@ -26,6 +26,7 @@ struct SandboxLimits {
   std::int64_t max_file_mb = 16;        // RLIMIT_FSIZE
   std::int64_t max_open_files = 64;     // RLIMIT_NOFILE
   std::int64_t max_output_bytes = 1 << 20;  // cap for each of stdout and stderr
+  std::int64_t work_dir_mb = 64;        // size of the work dir (a tmpfs) with namespaces on
   // Namespaces (user, net, pid, mount, ipc, uts) and the private filesystem view. When the kernel
   // refuses them the run falls back to rlimits + seccomp + non-root uid, and says so once.
   bool use_namespaces = true;
