@@ -39,14 +39,11 @@ unsigned long inherited_flags(const char* path) {
   return flags;
 }
 
-// Copies dir_from/name to dir_to/name with a stack buffer (no allocation after fork).
-bool copy_file(const std::string& dir_from, const std::string& dir_to, const std::string& name) {
-  char from[4096], to[4096];
-  if (std::snprintf(from, sizeof from, "%s/%s", dir_from.c_str(), name.c_str()) >= int(sizeof from) ||
-      std::snprintf(to, sizeof to, "%s/%s", dir_to.c_str(), name.c_str()) >= int(sizeof to))
-    return false;
-  int in = open(from, O_RDONLY | O_CLOEXEC);
-  if (in == -1) return false;
+// Copies the file open at `in` to dir_to/name with a stack buffer (no allocation after fork).
+bool copy_file(int in, const std::string& dir_to, const std::string& name) {
+  char to[4096];
+  if (std::snprintf(to, sizeof to, "%s/%s", dir_to.c_str(), name.c_str()) >= int(sizeof to)) return false;
+  if (lseek(in, 0, SEEK_SET) == -1) return false;
   int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   bool ok = out != -1;
   char buffer[16384];
@@ -58,17 +55,16 @@ bool copy_file(const std::string& dir_from, const std::string& dir_to, const std
     }
     ok = write(out, buffer, n) == n;
   }
-  close(in);
   if (out != -1) close(out);
   return ok;
 }
 
 }  // namespace
 
-ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const std::string& work_dir,
-                   const std::vector<std::string>& files, std::int64_t work_dir_mb) {
+ViewPlan plan_view(const LanguageSpec& language, const std::vector<std::pair<int, std::string>>& files,
+                   std::int64_t work_dir_mb) {
   ViewPlan plan;
-  plan.root = root;
+  const std::string& root = plan.root;
   for (const auto& b : language.binds) {
     add_parents(plan.dirs, root, b.inside_path);
     std::string target = root + b.inside_path;
@@ -81,7 +77,6 @@ ViewPlan plan_view(const LanguageSpec& language, const std::string& root, const 
     plan.binds.push_back({b.host_path, target, b.is_file, device});
   }
   plan.dirs.push_back(root + plan.inside_work_dir);
-  plan.work_dir = work_dir;
   plan.files_to_copy = files;
   plan.work_mount_options = "size=" + std::to_string(work_dir_mb) + "m,mode=0700";
   for (const auto& [link, target] : language.symlinks) plan.symlinks.emplace_back(root + link, target);
@@ -112,8 +107,8 @@ const char* enter_view(const ViewPlan& plan) {
   const std::string work = plan.root + plan.inside_work_dir;
   if (mount("tmpfs", work.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, plan.work_mount_options.c_str()) == -1)
     return "mount tmpfs work dir";
-  for (const auto& name : plan.files_to_copy)
-    if (!copy_file(plan.work_dir, work, name)) return "copy a file into the work dir";
+  for (const auto& [fd, name] : plan.files_to_copy)
+    if (!copy_file(fd, work, name)) return "copy a file into the work dir";
   for (const auto& [link, target] : plan.symlinks)
     if (symlink(target.c_str(), link.c_str()) == -1) return "symlink in the new root";
   // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.

@@ -7,7 +7,9 @@
 // everything it forks dies with it). Without namespaces the setup child execs the program.
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -64,6 +66,32 @@ struct ChildPlan {
 
 char* empty_environment[] = {nullptr};
 
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// The setup child's view of the program, for its SIGTERM handler (set after fork, in the child).
+volatile pid_t g_program_pid = 0;
+
+// SIGTERM to the setup child means "stop the run": kill the program (the pid namespace's init,
+// so everything in it dies), then the waitpid below returns and the child exits. Killing the
+// setup child first would orphan the program, leaving a zombie for whoever adopts it.
+void kill_program(int) {
+  if (g_program_pid > 0) kill(g_program_pid, SIGKILL);
+}
+
 // Passes on how the program ended: same exit code, or the same signal on ourselves.
 [[noreturn]] void exit_like(int status) {
   if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
@@ -97,9 +125,18 @@ struct ChildSetup : bp::extend::handler {
     if (p.namespaces) {
       if (const char* what = enter_namespaces(p.identity)) fail(what);
       if (const char* what = enter_view(p.view)) fail(what);
+      sigset_t term, old_mask;
+      sigemptyset(&term);
+      sigaddset(&term, SIGTERM);
+      sigprocmask(SIG_BLOCK, &term, &old_mask);
       pid_t program = fork();
       if (program == -1) fail("fork into the pid namespace");
       if (program > 0) {
+        g_program_pid = program;
+        struct sigaction action {};
+        action.sa_handler = kill_program;
+        sigaction(SIGTERM, &action, nullptr);
+        sigprocmask(SIG_UNBLOCK, &term, nullptr);
         // Let go of every descriptor (Boost's error pipe too, so that the parent stops
         // waiting for exec) and pass on the program's end.
         close_range(0, ~0U, 0);
@@ -109,6 +146,9 @@ struct ChildSetup : bp::extend::handler {
         exit_like(status);
       }
       prctl(PR_SET_PDEATHSIG, SIGKILL);
+      sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+      // A session of its own: the program's kill(0, ...) cannot reach the setup child.
+      setsid();
     }
     if (const char* what = apply_rlimits(p.rlimits)) fail(what);
     // Nothing of ours may survive exec: mark every descriptor above stdio close-on-exec.
@@ -134,7 +174,17 @@ int stdin_memfd(const std::string& data) {
   return fd;
 }
 
-Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimits& limits) {
+// Waits up to `limit` for `pid` to exit, without reaping it.
+bool wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd == -1) return false;
+  pollfd fd{pidfd, POLLIN, 0};
+  int ready = poll(&fd, 1, static_cast<int>(limit.count()));
+  close(pidfd);
+  return ready == 1;
+}
+
+Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimits& limits, bool in_namespaces) {
   if (stop == OutputCapture::Stop::deadline) return Status::timeout;
   if (stop == OutputCapture::Stop::over_cap) return Status::output_limit;
   const bool near_memory_limit = r.peak_memory_kb * 10 >= limits.memory_mb * 1024 * 9;
@@ -145,8 +195,13 @@ Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimit
     return Status::runtime_error;
   }
   if (r.signal == SIGSYS) return Status::blocked_syscall;
-  if (r.signal == SIGXCPU || (r.signal == SIGKILL && r.cpu_ms >= std::ceil(limits.cpu_time_s) * 1000 - 50))
-    return Status::timeout;
+  // RLIMIT_CPU sends SIGXCPU (ignored by a pid namespace's init), then SIGKILL at the hard
+  // limit. With namespaces nothing else can SIGKILL the program (it is its namespace's init,
+  // and we did not stop it); without, it could kill itself, so ask for CPU time used as well
+  // (rusage reads well under the rlimit's own count on a busy machine).
+  if (r.signal == SIGXCPU ||
+      (r.signal == SIGKILL && (in_namespaces || r.cpu_ms >= std::ceil(limits.cpu_time_s) * 1000 * 0.5)))
+    return near_memory_limit ? Status::memory_limit : Status::timeout;
   if ((r.signal == SIGSEGV || r.signal == SIGKILL || r.signal == SIGABRT) && near_memory_limit)
     return Status::memory_limit;
   return Status::killed;
@@ -167,12 +222,12 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
                                      : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
 
   WorkDir dir(plan.identity.uid, plan.identity.gid);
-  dir.write_file(language.main_file, program.source);
-  if (plan.namespaces) plan.view = plan_view(language, dir.root(), dir.work(), {language.main_file}, limits.work_dir_mb);
+  UniqueFd main_fd(dir.write_file(language.main_file, program.source));
+  if (plan.namespaces) plan.view = plan_view(language, {{main_fd.get(), language.main_file}}, limits.work_dir_mb);
 
   OutputCapture capture(static_cast<std::size_t>(limits.max_output_bytes));
-  int stdin_fd = stdin_memfd(program.stdin_data);
-  plan.stdin_fd = stdin_fd;
+  UniqueFd stdin_fd(stdin_memfd(program.stdin_data));
+  plan.stdin_fd = stdin_fd.get();
   plan.stdout_fd = capture.stdout_write_end();
   plan.stderr_fd = capture.stderr_write_end();
 
@@ -182,22 +237,28 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
   {
     // Without namespaces the program runs in the host tree: start it in the work dir.
     std::string cwd = plan.namespaces ? std::string("/") : dir.work();
-    std::error_code ec;
-    bp::child child(bp::exe = language.argv[0], bp::args = args, bp::start_dir = cwd,
-                    ChildSetup(&plan), ec);
-    close(stdin_fd);
+    std::string failure;
+    try {
+      bp::child child(bp::exe = language.argv[0], bp::args = args, bp::start_dir = cwd, ChildSetup(&plan));
+      pid = child.id();
+      child.detach();  // we reap it ourselves with wait4, for its resource usage
+    } catch (const bp::process_error& e) {
+      failure = e.what();
+    }
+    stdin_fd.reset();
+    main_fd.reset();
     capture.close_write_ends();
-    RLVR_CHECK(!ec, "sandbox", "cannot start the program", ec.message());
-    pid = child.id();
-    child.detach();  // we reap it ourselves with wait4, for its resource usage
+    RLVR_CHECK(failure.empty(), "sandbox", "cannot start the program", failure);
   }
 
   auto deadline = start + std::chrono::duration<double>(limits.wall_time_s);
   OutputCapture::Stop stop =
       capture.pump(pid, std::chrono::time_point_cast<OutputCapture::Clock::duration>(deadline));
   if (stop != OutputCapture::Stop::exited) {
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
+    // With namespaces the setup child kills the program and waits for it; kill it too only
+    // if it does not manage within a second. Without, kill the whole process group now.
+    if (!plan.namespaces || kill(pid, SIGTERM) == -1 || !wait_for_exit(pid, std::chrono::seconds(1)))
+      kill(-pid, SIGKILL);
   }
   int status = 0;
   rusage usage{};
@@ -216,7 +277,7 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
   result.stderr_text = capture.stderr_text();
   result.stdout_truncated = capture.stdout_truncated();
   result.stderr_truncated = capture.stderr_truncated();
-  result.status = classify(result, stop, limits);
+  result.status = classify(result, stop, limits, plan.namespaces);
   return result;
 }
 

@@ -18,24 +18,26 @@ WorkDir::WorkDir(uid_t uid, gid_t gid) : uid_(uid), gid_(gid) {
   RLVR_CHECK(mkdtemp(pattern.data()) != nullptr, "sandbox", "cannot create a temp dir", pattern, ": ",
              std::strerror(errno));
   path_ = pattern;
-  for (const std::string& dir : {work(), root()}) {
+  for (const std::string& dir : {work()}) {
     RLVR_CHECK_ERRNO(mkdir(dir.c_str(), 0700), "sandbox", dir);
     RLVR_CHECK_ERRNO(chown(dir.c_str(), uid_, gid_), "sandbox", dir);
   }
   RLVR_CHECK_ERRNO(chown(path_.c_str(), uid_, gid_), "sandbox", path_);
 }
 
-void WorkDir::write_file(const std::string& name, const std::string& content) const {
+int WorkDir::write_file(const std::string& name, const std::string& content) const {
   std::string file = work() + "/" + name;
-  int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int fd = open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   RLVR_CHECK_ERRNO(fd, "sandbox", file);
   ssize_t n = write(fd, content.data(), content.size());
   int saved = errno;
   bool owned = fchown(fd, uid_, gid_) == 0;
-  close(fd);
-  RLVR_CHECK(n == static_cast<ssize_t>(content.size()), "sandbox", "short write", file, ": ",
-             std::strerror(saved));
-  RLVR_CHECK(owned, "sandbox", "fchown failed", file);
+  if (n != static_cast<ssize_t>(content.size()) || !owned) {
+    close(fd);
+    RLVR_CHECK(owned, "sandbox", "fchown failed", file);
+    RLVR_FAIL("sandbox", "short write", file, ": ", std::strerror(saved));
+  }
+  return fd;
 }
 
 WorkDir::~WorkDir() {

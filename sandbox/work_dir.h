@@ -10,8 +10,8 @@ namespace rlvr::sandbox::detail {
 
 class WorkDir {
  public:
-  // Creates <tmp>/rlvr-sandbox-XXXXXX with `work/` (the program's cwd) and `root/` (the mount
-  // point of the private view), all owned by uid/gid. Throws rlvr::Error on failure.
+  // Creates <tmp>/rlvr-sandbox-XXXXXX with `work/` (the program's files; its cwd when running
+  // without namespaces), owned by uid/gid. Throws rlvr::Error on failure.
   WorkDir(uid_t uid, gid_t gid);
   ~WorkDir();  // removes everything; never throws
   WorkDir(const WorkDir&) = delete;
@@ -19,9 +19,9 @@ class WorkDir {
 
   const std::string& path() const { return path_; }
   std::string work() const { return path_ + "/work"; }
-  std::string root() const { return path_ + "/root"; }
-  // Writes a file into work/ owned by the sandbox uid.
-  void write_file(const std::string& name, const std::string& content) const;
+  // Writes a file into work/ owned by the sandbox uid; returns a read-only descriptor of it
+  // (close-on-exec, the caller closes it).
+  int write_file(const std::string& name, const std::string& content) const;
 
  private:
   std::string path_;

@@ -1,0 +1,58 @@
+// Helpers shared by the sandbox tests: a private TMPDIR, counts of our open descriptors and
+// children, and a parallel map over inputs.
+#pragma once
+
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rlvr::sandbox::testing {
+
+// Points TMPDIR at a fresh directory so that leftover work dirs can be counted exactly, and
+// makes this process the reaper of any orphan a sandbox leaves behind (so that a stray
+// process would show up as our child).
+inline std::string isolate_test_process() {
+  static std::string dir = [] {
+    std::string pattern = (std::filesystem::temp_directory_path() / "rlvr-sandbox-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) return std::string("/tmp");
+    setenv("TMPDIR", pattern.c_str(), 1);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    return pattern;
+  }();
+  return dir;
+}
+
+inline std::size_t count_entries(const std::string& dir) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+inline std::size_t open_fd_count() { return count_entries("/proc/self/fd"); }
+
+// True when this process has no child at all, running or zombie.
+inline bool no_children_left() {
+  siginfo_t info{};
+  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 && errno == ECHILD;
+}
+
+// Calls fn(i) for i in [0, n) on `workers` threads.
+inline void parallel_for(std::size_t n, unsigned workers, const std::function<void(std::size_t)>& fn) {
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> threads;
+  for (unsigned w = 0; w < workers; ++w)
+    threads.emplace_back([&] {
+      for (std::size_t i; (i = next++) < n;) fn(i);
+    });
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace rlvr::sandbox::testing
