@@ -16,7 +16,7 @@ namespace {
 
 std::string read_whole_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
-  RLVR_CHECK(in.good(), "cli", "cannot read file", what, " '", path, "'");
+  if (!in.good()) RLVR_FAIL("cli", "cannot read file", what, " '", path, "'");
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
@@ -25,12 +25,13 @@ std::string read_whole_file(const std::string& path, const char* what) {
 }  // namespace
 
 int cmd_sandbox(const std::vector<std::string>& argv) {
-  RLVR_CHECK(!argv.empty() && argv[0] == "run", "cli", "expected a subcommand",
-             "usage: rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE");
+  if (argv.empty() || argv[0] != "run")
+    RLVR_FAIL("cli", "expected the subcommand 'run'",
+              "usage: rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE");
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()),
             {"--lang", "--time-limit-s", "--memory-mb", "--stdin"});
-  RLVR_CHECK(args.positionals().size() == 1, "cli", "expected exactly one program FILE",
-             "got ", args.positionals().size());
+  if (args.positionals().size() != 1)
+    RLVR_FAIL("cli", "expected exactly one program FILE", "got ", args.positionals().size());
   sandbox::Program program;
   program.language = args.get_or("--lang", "python");
   program.source = read_whole_file(args.positionals()[0], "program");

@@ -18,7 +18,7 @@ LanguageSpec python_spec() {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path real = fs::canonical(kPython, ec);
-  RLVR_CHECK(!ec, "sandbox", "Python interpreter not found", kPython, ": ", ec.message());
+  if (ec) RLVR_FAIL("sandbox", "Python interpreter not found", kPython, ": ", ec.message());
   LanguageSpec spec;
   spec.name = "python";
   spec.main_file = "main.py";
@@ -40,7 +40,7 @@ const LanguageSpec& language_spec(const std::string& name) {
   static std::map<std::string, LanguageSpec> cache;
   std::lock_guard<std::mutex> lock(mutex);
   if (auto it = cache.find(name); it != cache.end()) return it->second;
-  RLVR_CHECK(name == "python", "sandbox", "unknown language", "'", name, "' (known: python)");
+  if (name != "python") RLVR_FAIL("sandbox", "unknown language", "'", name, "' (known: python)");
   return cache.emplace(name, python_spec()).first->second;
 }
 

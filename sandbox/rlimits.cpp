@@ -9,7 +9,8 @@
 namespace rlvr::sandbox::detail {
 
 RlimitPlan plan_rlimits(const SandboxLimits& limits) {
-  RLVR_CHECK(limits.cpu_time_s > 0 && limits.wall_time_s > 0, "sandbox", "time limits must be positive");
+  RLVR_CHECK(limits.cpu_time_s > 0 && limits.wall_time_s > 0, "sandbox", "time limits must be positive: wall ",
+             limits.wall_time_s, " s, cpu ", limits.cpu_time_s, " s");
   RLVR_CHECK(limits.memory_mb > 0 && limits.max_processes > 0 && limits.max_file_mb >= 0 &&
                  limits.max_open_files > 3 && limits.max_output_bytes >= 0 && limits.work_dir_mb > 0,
              "sandbox", "limits out of range");

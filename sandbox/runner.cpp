@@ -248,7 +248,7 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
     stdin_fd.reset();
     main_fd.reset();
     capture.close_write_ends();
-    RLVR_CHECK(failure.empty(), "sandbox", "cannot start the program", failure);
+    if (!failure.empty()) RLVR_FAIL("sandbox", "cannot start the program", failure);
   }
 
   auto deadline = start + std::chrono::duration<double>(limits.wall_time_s);

@@ -57,7 +57,7 @@ void add_rule(scmp_filter_ctx ctx, uint32_t action, const char* name, unsigned c
   int nr = seccomp_syscall_resolve_name(name);
   if (nr == __NR_SCMP_ERROR) return;  // not on this architecture
   int rc = seccomp_rule_add_array(ctx, action, nr, count, args);
-  RLVR_CHECK(rc == 0, "sandbox", "seccomp_rule_add failed", name, ": ", std::strerror(-rc));
+  if (rc != 0) RLVR_FAIL("sandbox", "seccomp_rule_add failed", name, ": ", std::strerror(-rc));
 }
 
 std::vector<sock_filter> build() {
@@ -93,7 +93,7 @@ std::vector<sock_filter> build() {
   std::vector<sock_filter> program(size > 0 ? size / sizeof(sock_filter) : 0);
   ssize_t got = pread(fd, program.data(), program.size() * sizeof(sock_filter), 0);
   close(fd);
-  RLVR_CHECK(rc == 0, "sandbox", "seccomp_export_bpf failed", std::strerror(-rc));
+  if (rc != 0) RLVR_FAIL("sandbox", "seccomp_export_bpf failed", std::strerror(-rc));
   RLVR_CHECK(!program.empty() && got == static_cast<ssize_t>(program.size() * sizeof(sock_filter)),
              "sandbox", "reading back the seccomp program failed");
   return program;

@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 WorkDir::WorkDir(uid_t uid, gid_t gid) : uid_(uid), gid_(gid) {
   std::string pattern = (fs::temp_directory_path() / "rlvr-sandbox-XXXXXX").string();
-  RLVR_CHECK(mkdtemp(pattern.data()) != nullptr, "sandbox", "cannot create a temp dir", pattern, ": ",
+  if (mkdtemp(pattern.data()) == nullptr) RLVR_FAIL("sandbox", "cannot create a temp dir", pattern, ": ",
              std::strerror(errno));
   path_ = pattern;
   for (const std::string& dir : {work()}) {
@@ -34,7 +34,7 @@ int WorkDir::write_file(const std::string& name, const std::string& content) con
   bool owned = fchown(fd, uid_, gid_) == 0;
   if (n != static_cast<ssize_t>(content.size()) || !owned) {
     close(fd);
-    RLVR_CHECK(owned, "sandbox", "fchown failed", file);
+    if (!owned) RLVR_FAIL("sandbox", "fchown failed", file);
     RLVR_FAIL("sandbox", "short write", file, ": ", std::strerror(saved));
   }
   return fd;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ inline std::string isolate_test_process() {
   static std::string dir = [] {
     std::string pattern = (std::filesystem::temp_directory_path() / "rlvr-sandbox-test-XXXXXX").string();
     if (!mkdtemp(pattern.data())) return std::string("/tmp");
+    chmod(pattern.c_str(), 0711);  // like /tmp: the sandbox uid may pass through
     setenv("TMPDIR", pattern.c_str(), 1);
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     return pattern;
