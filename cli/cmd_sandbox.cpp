@@ -32,16 +32,16 @@ int cmd_sandbox(const std::vector<std::string>& argv) {
             {"--lang", "--time-limit-s", "--memory-mb", "--stdin"});
   if (args.positionals().size() != 1)
     RLVR_FAIL("cli", "expected exactly one program FILE", "got ", args.positionals().size());
-  sandbox::Program program;
-  program.language = args.get_or("--lang", "python");
-  program.source = read_whole_file(args.positionals()[0], "program");
-  if (auto stdin_file = args.get("--stdin")) program.stdin_data = read_whole_file(*stdin_file, "--stdin");
   sandbox::SandboxLimits limits;
   limits.wall_time_s = args.get_double("--time-limit-s", limits.wall_time_s);
   limits.cpu_time_s = limits.wall_time_s;
   limits.memory_mb = args.get_int("--memory-mb", limits.memory_mb);
   RLVR_CHECK(limits.wall_time_s > 0, "cli", "--time-limit-s must be positive");
   RLVR_CHECK(limits.memory_mb > 0, "cli", "--memory-mb must be positive");
+  sandbox::Program program;
+  program.language = args.get_or("--lang", "python");
+  program.source = read_whole_file(args.positionals()[0], "program");
+  if (auto stdin_file = args.get("--stdin")) program.stdin_data = read_whole_file(*stdin_file, "--stdin");
 
   sandbox::RunResult r = sandbox::run(program, limits);
   nlohmann::json out = {
