@@ -2,7 +2,6 @@
 // the code_tests verifier, all isolation on (and, for comparison, without namespaces).
 // Run: build/bench/bench_sandbox --benchmark_min_time=3   (figures go to BENCHMARKS.md)
 #include <benchmark/benchmark.h>
-
 #include <sys/resource.h>
 
 #include <atomic>

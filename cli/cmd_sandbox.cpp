@@ -2,9 +2,8 @@
 // runs one program in the sandbox and prints the result as one JSON object.
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -26,8 +25,9 @@ std::string read_whole_file(const std::string& path, const char* what) {
 
 int cmd_sandbox(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] != "run")
-    RLVR_FAIL("cli", "expected the subcommand 'run'",
-              "usage: rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE");
+    RLVR_FAIL(
+        "cli", "expected the subcommand 'run'",
+        "usage: rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE");
   Args args(std::vector<std::string>(argv.begin() + 1, argv.end()),
             {"--lang", "--time-limit-s", "--memory-mb", "--stdin"});
   if (args.positionals().size() != 1)

@@ -18,7 +18,7 @@ struct ViewPlan {
   std::string root = "/tmp";
   struct Bind {
     std::string source, target;  // target is under root
-    bool is_file, device;  // a device (/dev/null) keeps working: no nodev on its bind
+    bool is_file, device;        // a device (/dev/null) keeps working: no nodev on its bind
   };
   std::vector<std::string> dirs;   // to create under root, parents first
   std::vector<std::string> files;  // empty files to create as mount points for file binds
@@ -27,7 +27,7 @@ struct ViewPlan {
   // Files copied into the work dir, read from descriptors the parent opened: the sandbox uid
   // may not be able to search the host's TMPDIR.
   std::vector<std::pair<int, std::string>> files_to_copy;  // fd, name
-  std::string work_mount_options;  // tmpfs options of /tmp, e.g. "size=64m,mode=0700"
+  std::string work_mount_options;                          // tmpfs options of /tmp, e.g. "size=64m,mode=0700"
   std::string inside_work_dir = "/tmp";
 };
 

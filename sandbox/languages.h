@@ -8,16 +8,16 @@
 namespace rlvr::sandbox::detail {
 
 struct ReadOnlyBind {
-  std::string host_path;     // what to expose
-  std::string inside_path;   // where it appears in the view (absolute)
+  std::string host_path;    // what to expose
+  std::string inside_path;  // where it appears in the view (absolute)
   bool is_file = false;
 };
 
 struct LanguageSpec {
   std::string name;
-  std::string main_file;                   // the program's file name in the work dir
-  std::vector<std::string> argv;           // argv[0] is an absolute path valid inside and outside
-  std::vector<ReadOnlyBind> binds;         // the whole read-only view besides the work dir
+  std::string main_file;            // the program's file name in the work dir
+  std::vector<std::string> argv;    // argv[0] is an absolute path valid inside and outside
+  std::vector<ReadOnlyBind> binds;  // the whole read-only view besides the work dir
   std::vector<std::pair<std::string, std::string>> symlinks;  // inside path -> target
 };
 

@@ -93,8 +93,7 @@ bool namespaces_available(std::string* why) {
     if (pid > 0) waitpid(pid, &status, 0);
     available = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!available) {
-      reason = pid < 0 ? std::string("fork: ") + std::strerror(errno)
-                       : std::string(line, n > 0 ? n : 0);
+      reason = pid < 0 ? std::string("fork: ") + std::strerror(errno) : std::string(line, n > 0 ? n : 0);
       std::fprintf(stderr,
                    "rlvr sandbox: namespaces unavailable (%s); running with rlimits, seccomp and a "
                    "non-root uid only\n",

@@ -9,8 +9,8 @@
 namespace rlvr::sandbox::detail {
 
 RlimitPlan plan_rlimits(const SandboxLimits& limits) {
-  RLVR_CHECK(limits.cpu_time_s > 0 && limits.wall_time_s > 0, "sandbox", "time limits must be positive: wall ",
-             limits.wall_time_s, " s, cpu ", limits.cpu_time_s, " s");
+  RLVR_CHECK(limits.cpu_time_s > 0 && limits.wall_time_s > 0, "sandbox",
+             "time limits must be positive: wall ", limits.wall_time_s, " s, cpu ", limits.cpu_time_s, " s");
   RLVR_CHECK(limits.memory_mb > 0 && limits.max_processes > 0 && limits.max_file_mb >= 0 &&
                  limits.max_open_files > 3 && limits.max_output_bytes >= 0 && limits.work_dir_mb > 0,
              "sandbox", "limits out of range");
@@ -35,12 +35,18 @@ const char* apply_rlimits(const RlimitPlan& plan) {
     rlimit r{value, value};
     if (setrlimit(resource, &r) == -1) {
       switch (resource) {
-        case RLIMIT_CPU: return "setrlimit(RLIMIT_CPU)";
-        case RLIMIT_AS: return "setrlimit(RLIMIT_AS)";
-        case RLIMIT_NPROC: return "setrlimit(RLIMIT_NPROC)";
-        case RLIMIT_FSIZE: return "setrlimit(RLIMIT_FSIZE)";
-        case RLIMIT_NOFILE: return "setrlimit(RLIMIT_NOFILE)";
-        default: return "setrlimit";
+        case RLIMIT_CPU:
+          return "setrlimit(RLIMIT_CPU)";
+        case RLIMIT_AS:
+          return "setrlimit(RLIMIT_AS)";
+        case RLIMIT_NPROC:
+          return "setrlimit(RLIMIT_NPROC)";
+        case RLIMIT_FSIZE:
+          return "setrlimit(RLIMIT_FSIZE)";
+        case RLIMIT_NOFILE:
+          return "setrlimit(RLIMIT_NOFILE)";
+        default:
+          return "setrlimit";
       }
     }
   }

@@ -6,21 +6,20 @@
 // namespace, waits and passes on the exit status) -> program (pid 1 of the new namespace, so
 // everything it forks dies with it). Without namespaces the setup child execs the program.
 #include <fcntl.h>
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/child.hpp>
 #include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/start_dir.hpp>
-
 #include <cmath>
 #include <system_error>
 
@@ -38,13 +37,20 @@ namespace rlvr::sandbox {
 
 const char* to_string(Status status) {
   switch (status) {
-    case Status::ok: return "ok";
-    case Status::runtime_error: return "runtime_error";
-    case Status::timeout: return "timeout";
-    case Status::memory_limit: return "memory_limit";
-    case Status::output_limit: return "output_limit";
-    case Status::blocked_syscall: return "blocked_syscall";
-    case Status::killed: return "killed";
+    case Status::ok:
+      return "ok";
+    case Status::runtime_error:
+      return "runtime_error";
+    case Status::timeout:
+      return "timeout";
+    case Status::memory_limit:
+      return "memory_limit";
+    case Status::output_limit:
+      return "output_limit";
+    case Status::blocked_syscall:
+      return "blocked_syscall";
+    case Status::killed:
+      return "killed";
   }
   return "unknown";
 }
@@ -184,7 +190,8 @@ bool wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
   return ready == 1;
 }
 
-Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimits& limits, bool in_namespaces) {
+Status classify(const RunResult& r, OutputCapture::Stop stop, const SandboxLimits& limits,
+                bool in_namespaces) {
   if (stop == OutputCapture::Stop::deadline) return Status::timeout;
   if (stop == OutputCapture::Stop::over_cap) return Status::output_limit;
   const bool near_memory_limit = r.peak_memory_kb * 10 >= limits.memory_mb * 1024 * 9;
@@ -218,12 +225,13 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
   plan.seccomp = &seccomp_program();
   std::string why;
   plan.namespaces = limits.use_namespaces && namespaces_available(&why);
-  result.isolation = plan.namespaces ? "namespaces"
-                                     : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
+  result.isolation =
+      plan.namespaces ? "namespaces" : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
 
   WorkDir dir(plan.identity.uid, plan.identity.gid);
   UniqueFd main_fd(dir.write_file(language.main_file, program.source));
-  if (plan.namespaces) plan.view = plan_view(language, {{main_fd.get(), language.main_file}}, limits.work_dir_mb);
+  if (plan.namespaces)
+    plan.view = plan_view(language, {{main_fd.get(), language.main_file}}, limits.work_dir_mb);
 
   OutputCapture capture(static_cast<std::size_t>(limits.max_output_bytes));
   UniqueFd stdin_fd(stdin_memfd(program.stdin_data));

@@ -19,14 +19,14 @@ enum class Status {
 const char* to_string(Status status);
 
 struct SandboxLimits {
-  double wall_time_s = 10.0;            // the whole process tree is killed after this
-  double cpu_time_s = 10.0;             // RLIMIT_CPU (rounded up to whole seconds)
-  std::int64_t memory_mb = 512;         // RLIMIT_AS
-  std::int64_t max_processes = 32;      // RLIMIT_NPROC (per sandbox when the user namespace is on)
-  std::int64_t max_file_mb = 16;        // RLIMIT_FSIZE
-  std::int64_t max_open_files = 64;     // RLIMIT_NOFILE
+  double wall_time_s = 10.0;                // the whole process tree is killed after this
+  double cpu_time_s = 10.0;                 // RLIMIT_CPU (rounded up to whole seconds)
+  std::int64_t memory_mb = 512;             // RLIMIT_AS
+  std::int64_t max_processes = 32;          // RLIMIT_NPROC (per sandbox when the user namespace is on)
+  std::int64_t max_file_mb = 16;            // RLIMIT_FSIZE
+  std::int64_t max_open_files = 64;         // RLIMIT_NOFILE
   std::int64_t max_output_bytes = 1 << 20;  // cap for each of stdout and stderr
-  std::int64_t work_dir_mb = 64;        // size of the work dir (a tmpfs) with namespaces on
+  std::int64_t work_dir_mb = 64;            // size of the work dir (a tmpfs) with namespaces on
   // Namespaces (user, net, pid, mount, ipc, uts) and the private filesystem view. When the kernel
   // refuses them the run falls back to rlimits + seccomp + non-root uid, and says so once.
   bool use_namespaces = true;

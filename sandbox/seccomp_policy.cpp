@@ -31,26 +31,64 @@ namespace {
 
 // Syscalls a test program never needs, each a way out of the sandbox or a large attack surface.
 constexpr const char* kDenied[] = {
-    "ptrace", "process_vm_readv", "process_vm_writev",                  // other processes
-    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",  // the filesystem view
-    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-    "unshare", "setns",                                                   // new namespaces
-    "kexec_load", "kexec_file_load", "reboot",                            // the machine
-    "init_module", "finit_module", "delete_module",                       // kernel modules
-    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
-    "io_uring_register",                                                  // attack surface
-    "keyctl", "add_key", "request_key",                                   // kernel keyrings
-    "swapon", "swapoff", "acct", "quotactl", "syslog", "vhangup", "uselib",
-    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",         // the clock
-    "sethostname", "setdomainname", "iopl", "ioperm",
-    "open_by_handle_at", "name_to_handle_at", "lookup_dcookie", "fanotify_init",
-    "migrate_pages", "move_pages", "kcmp",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",  // other processes
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "move_mount",
+    "open_tree",  // the filesystem view
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
+    "unshare",
+    "setns",  // new namespaces
+    "kexec_load",
+    "kexec_file_load",
+    "reboot",  // the machine
+    "init_module",
+    "finit_module",
+    "delete_module",  // kernel modules
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",  // attack surface
+    "keyctl",
+    "add_key",
+    "request_key",  // kernel keyrings
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "syslog",
+    "vhangup",
+    "uselib",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",  // the clock
+    "sethostname",
+    "setdomainname",
+    "iopl",
+    "ioperm",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "lookup_dcookie",
+    "fanotify_init",
+    "migrate_pages",
+    "move_pages",
+    "kcmp",
 };
 
 // clone() flags that would create namespaces (clone3 is refused outright below).
-constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWNET,
-                                             CLONE_NEWPID,  CLONE_NEWIPC, CLONE_NEWUTS,
-                                             CLONE_NEWCGROUP};
+constexpr unsigned long kNamespaceFlags[] = {CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWNET,   CLONE_NEWPID,
+                                             CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP};
 
 void add_rule(scmp_filter_ctx ctx, uint32_t action, const char* name, unsigned count = 0,
               const scmp_arg_cmp* args = nullptr) {
@@ -64,8 +102,8 @@ std::vector<sock_filter> build() {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
   RLVR_CHECK(ctx, "sandbox", "seccomp_init failed");
   // Syscalls of another ABI (i386 int 0x80, x32) would bypass a per-name list: kill them.
-  RLVR_CHECK(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0,
-             "sandbox", "seccomp_attr_set(BADARCH) failed");
+  RLVR_CHECK(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) == 0, "sandbox",
+             "seccomp_attr_set(BADARCH) failed");
   for (const char* name : kDenied) add_rule(ctx.get(), SCMP_ACT_KILL_PROCESS, name);
 
   // Sockets: only AF_UNIX (local pipes between the program's own processes).
@@ -94,8 +132,8 @@ std::vector<sock_filter> build() {
   ssize_t got = pread(fd, program.data(), program.size() * sizeof(sock_filter), 0);
   close(fd);
   if (rc != 0) RLVR_FAIL("sandbox", "seccomp_export_bpf failed", std::strerror(-rc));
-  RLVR_CHECK(!program.empty() && got == static_cast<ssize_t>(program.size() * sizeof(sock_filter)),
-             "sandbox", "reading back the seccomp program failed");
+  RLVR_CHECK(!program.empty() && got == static_cast<ssize_t>(program.size() * sizeof(sock_filter)), "sandbox",
+             "reading back the seccomp program failed");
   return program;
 }
 

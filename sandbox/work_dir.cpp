@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 WorkDir::WorkDir(uid_t uid, gid_t gid) : uid_(uid), gid_(gid) {
   std::string pattern = (fs::temp_directory_path() / "rlvr-sandbox-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) RLVR_FAIL("sandbox", "cannot create a temp dir", pattern, ": ",
-             std::strerror(errno));
+  if (mkdtemp(pattern.data()) == nullptr)
+    RLVR_FAIL("sandbox", "cannot create a temp dir", pattern, ": ", std::strerror(errno));
   path_ = pattern;
   for (const std::string& dir : {work()}) {
     RLVR_CHECK_ERRNO(mkdir(dir.c_str(), 0700), "sandbox", dir);

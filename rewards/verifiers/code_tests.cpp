@@ -21,23 +21,29 @@ struct Options {
 };
 
 Options parse_options(const json& options) {
-  if (!(options.is_object() || options.is_null())) RLVR_FAIL("code_tests", "options must be a JSON object", "got ", options.dump());
+  if (!(options.is_object() || options.is_null()))
+    RLVR_FAIL("code_tests", "options must be a JSON object", "got ", options.dump());
   Options o;
   o.limits.wall_time_s = 10;
   o.limits.cpu_time_s = 10;
   if (options.is_null()) return o;
   for (const auto& [key, value] : options.items()) {
     if (key == "reward") {
-      if (!(value.is_string() && (value == "all_or_nothing" || value == "fraction"))) RLVR_FAIL("code_tests", "option 'reward' must be \"all_or_nothing\" or \"fraction\"", "got ", value.dump());
+      if (!(value.is_string() && (value == "all_or_nothing" || value == "fraction")))
+        RLVR_FAIL("code_tests", "option 'reward' must be \"all_or_nothing\" or \"fraction\"", "got ",
+                  value.dump());
       o.fraction = value == "fraction";
     } else if (key == "time_limit_s") {
-      if (!(value.is_number() && value.get<double>() > 0)) RLVR_FAIL("code_tests", "option 'time_limit_s' must be a positive number", "got ", value.dump());
+      if (!(value.is_number() && value.get<double>() > 0))
+        RLVR_FAIL("code_tests", "option 'time_limit_s' must be a positive number", "got ", value.dump());
       o.limits.wall_time_s = o.limits.cpu_time_s = value.get<double>();
     } else if (key == "memory_mb") {
-      if (!(value.is_number_integer() && value.get<long>() > 0)) RLVR_FAIL("code_tests", "option 'memory_mb' must be a positive integer", "got ", value.dump());
+      if (!(value.is_number_integer() && value.get<long>() > 0))
+        RLVR_FAIL("code_tests", "option 'memory_mb' must be a positive integer", "got ", value.dump());
       o.limits.memory_mb = value.get<long>();
     } else if (key == "max_output_bytes") {
-      if (!(value.is_number_integer() && value.get<long>() > 0)) RLVR_FAIL("code_tests", "option 'max_output_bytes' must be a positive integer", "got ", value.dump());
+      if (!(value.is_number_integer() && value.get<long>() > 0))
+        RLVR_FAIL("code_tests", "option 'max_output_bytes' must be a positive integer", "got ", value.dump());
       o.limits.max_output_bytes = value.get<long>();
     } else {
       RLVR_FAIL("code_tests", "unknown option", "'", key,
@@ -49,7 +55,8 @@ Options parse_options(const json& options) {
 
 std::string string_field(const json& row, const char* name) {
   const json& v = row.at(name);
-  if (!(v.is_string())) RLVR_FAIL("code_tests", "row field must be a string", "'", name, "' is ", v.type_name());
+  if (!(v.is_string()))
+    RLVR_FAIL("code_tests", "row field must be a string", "'", name, "' is ", v.type_name());
   return v.get<std::string>();
 }
 
@@ -95,12 +102,18 @@ std::string traceback_summary(const std::string& tb) {
 
 const char* sandbox_problem(const sandbox::RunResult& r) {
   switch (r.status) {
-    case sandbox::Status::timeout: return "time limit exceeded";
-    case sandbox::Status::memory_limit: return "memory limit exceeded";
-    case sandbox::Status::output_limit: return "output limit exceeded";
-    case sandbox::Status::blocked_syscall: return "blocked system call (network, ptrace, mount, ...)";
-    case sandbox::Status::killed: return "killed by a signal";
-    default: return nullptr;
+    case sandbox::Status::timeout:
+      return "time limit exceeded";
+    case sandbox::Status::memory_limit:
+      return "memory limit exceeded";
+    case sandbox::Status::output_limit:
+      return "output limit exceeded";
+    case sandbox::Status::blocked_syscall:
+      return "blocked system call (network, ptrace, mount, ...)";
+    case sandbox::Status::killed:
+      return "killed by a signal";
+    default:
+      return nullptr;
   }
 }
 
@@ -115,7 +128,8 @@ class CodeTestsVerifier : public Verifier {
     if (program.find_first_not_of(" \t\r\n") == std::string::npos)
       return {0.0, status::kNoAnswer, "no program in the completion"};
     if (row.contains("test_list")) return verify_asserts(program, mbpp_tests(row), mbpp_setup(row));
-    if (row.contains("test") && row.contains("entry_point")) return verify_asserts(program, humaneval_test(row), "");
+    if (row.contains("test") && row.contains("entry_point"))
+      return verify_asserts(program, humaneval_test(row), "");
     if (row.contains("io")) return verify_io(program, row.at("io"));
     RLVR_FAIL("code_tests", "the row has no tests",
               "expected 'test_list' (MBPP), 'test' + 'entry_point' (HumanEval) or 'io' (stdin/stdout pairs)");
@@ -124,7 +138,8 @@ class CodeTestsVerifier : public Verifier {
  private:
   static std::vector<HarnessTest> mbpp_tests(const json& row) {
     const json& list = row.at("test_list");
-    if (!(list.is_array() && !list.empty())) RLVR_FAIL("code_tests", "'test_list' must be a non-empty array", "got ", list.dump().substr(0, 80));
+    if (!(list.is_array() && !list.empty()))
+      RLVR_FAIL("code_tests", "'test_list' must be a non-empty array", "got ", list.dump().substr(0, 80));
     std::vector<HarnessTest> tests;
     for (std::size_t i = 0; i < list.size(); ++i) {
       if (!(list[i].is_string())) RLVR_FAIL("code_tests", "'test_list' entries must be strings", "entry ", i);
@@ -134,15 +149,19 @@ class CodeTestsVerifier : public Verifier {
   }
 
   static std::string mbpp_setup(const json& row) {
-    return row.contains("test_setup_code") && !row.at("test_setup_code").is_null() ? string_field(row, "test_setup_code")
-                                                                                 : "";
+    return row.contains("test_setup_code") && !row.at("test_setup_code").is_null()
+               ? string_field(row, "test_setup_code")
+               : "";
   }
 
   static std::vector<HarnessTest> humaneval_test(const json& row) {
     std::string entry = string_field(row, "entry_point");
     bool identifier = !entry.empty() && !std::isdigit(static_cast<unsigned char>(entry[0])) &&
-                      std::all_of(entry.begin(), entry.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-    if (!(identifier)) RLVR_FAIL("code_tests", "'entry_point' must be a Python identifier", "got '", entry, "'");
+                      std::all_of(entry.begin(), entry.end(), [](char c) {
+                        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                      });
+    if (!(identifier))
+      RLVR_FAIL("code_tests", "'entry_point' must be a Python identifier", "got '", entry, "'");
     return {{string_field(row, "test") + "\n\ncheck(" + entry + ")\n", "check(" + entry + ")"}};
   }
 
@@ -168,9 +187,11 @@ class CodeTestsVerifier : public Verifier {
         ++passed;
       } else if (failure.empty()) {
         std::string how = outcomes[i].ran ? traceback_summary(outcomes[i].error)
-                          : sandbox_problem(r) ? sandbox_problem(r)
-                          : "the program ended before this test ran: " + traceback_summary(r.stderr_text);
-        failure = "test " + std::to_string(i + 1) + " failed: " + first_lines(tests[i].label, 1, 200) + " -> " + how;
+                          : sandbox_problem(r)
+                              ? sandbox_problem(r)
+                              : "the program ended before this test ran: " + traceback_summary(r.stderr_text);
+        failure = "test " + std::to_string(i + 1) + " failed: " + first_lines(tests[i].label, 1, 200) +
+                  " -> " + how;
       }
     }
     Verdict v = finish(passed, tests.size(), failure);
@@ -179,12 +200,15 @@ class CodeTestsVerifier : public Verifier {
   }
 
   Verdict verify_io(const std::string& program, const json& io) const {
-    if (!(io.is_array() && !io.empty())) RLVR_FAIL("code_tests", "'io' must be a non-empty array of {input, output}", "got ", io.dump().substr(0, 80));
+    if (!(io.is_array() && !io.empty()))
+      RLVR_FAIL("code_tests", "'io' must be a non-empty array of {input, output}", "got ",
+                io.dump().substr(0, 80));
     std::size_t passed = 0;
     std::string failure;
     bool timed_out = false;
     for (std::size_t i = 0; i < io.size(); ++i) {
-      if (!(io[i].is_object() && io[i].contains("input") && io[i].contains("output"))) RLVR_FAIL("code_tests", "'io' entries must be objects with 'input' and 'output'", "entry ", i);
+      if (!(io[i].is_object() && io[i].contains("input") && io[i].contains("output")))
+        RLVR_FAIL("code_tests", "'io' entries must be objects with 'input' and 'output'", "entry ", i);
       std::string input = string_field(io[i], "input"), expected = string_field(io[i], "output");
       sandbox::RunResult r = sandbox::run({"python", program, input}, options_.limits);
       std::string how;
@@ -200,7 +224,9 @@ class CodeTestsVerifier : public Verifier {
         ++passed;
         continue;
       }
-      if (failure.empty()) failure = "test " + std::to_string(i + 1) + " failed: input '" + first_lines(input, 2, 80) + "' -> " + how;
+      if (failure.empty())
+        failure =
+            "test " + std::to_string(i + 1) + " failed: input '" + first_lines(input, 2, 80) + "' -> " + how;
       if (!options_.fraction) break;  // all-or-nothing: the rest cannot change the reward
     }
     Verdict v = finish(passed, io.size(), failure);

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "rewards/verifier.h"

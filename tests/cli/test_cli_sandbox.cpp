@@ -1,15 +1,13 @@
 // `rlvr sandbox run`: one JSON object per run, and clean errors for bad arguments.
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace {
 
@@ -64,8 +62,8 @@ TEST(CliSandbox, RunPrintsOneJsonObject) {
     nlohmann::json result = nlohmann::json::parse(r.out);
     EXPECT_EQ(result["status"], c.status) << r.out;
     EXPECT_EQ(result["stdout"], c.stdout_text) << r.out;
-    for (const char* key : {"exit_code", "signal", "stderr", "stdout_truncated", "stderr_truncated", "wall_ms",
-                            "cpu_ms", "peak_memory_kb", "isolation"})
+    for (const char* key : {"exit_code", "signal", "stderr", "stdout_truncated", "stderr_truncated",
+                            "wall_ms", "cpu_ms", "peak_memory_kb", "isolation"})
       EXPECT_TRUE(result.contains(key)) << key;
   }
 }

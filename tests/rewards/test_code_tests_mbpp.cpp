@@ -34,10 +34,12 @@ std::string with_bug(const json& row) {
   std::string code = row.at("code").get<std::string>();
   std::string test = row.at("test_list")[0].get<std::string>();
   std::smatch call;
-  for (auto it = test.cbegin(); std::regex_search(it, test.cend(), call, std::regex(R"(([A-Za-z_]\w*)\s*\()")); it = call[0].second) {
+  for (auto it = test.cbegin();
+       std::regex_search(it, test.cend(), call, std::regex(R"(([A-Za-z_]\w*)\s*\()")); it = call[0].second) {
     std::string name = call[1];
     if (code.find("def " + name) == std::string::npos) continue;
-    return code + "\n\n"
+    return code +
+           "\n\n"
            "def _rlvr_nudge(v):\n"
            "    if isinstance(v, bool): return not v\n"
            "    if isinstance(v, (int, float)): return v + 1\n"
@@ -46,8 +48,12 @@ std::string with_bug(const json& row) {
            "    if isinstance(v, set): return v | {None}\n"
            "    if isinstance(v, dict): return {**v, None: None}\n"
            "    return object()\n"
-           "_rlvr_original = " + name + "\n"
-           "def " + name + "(*args, **kwargs):\n"
+           "_rlvr_original = " +
+           name +
+           "\n"
+           "def " +
+           name +
+           "(*args, **kwargs):\n"
            "    return _rlvr_nudge(_rlvr_original(*args, **kwargs))\n";
   }
   return "";  // the tested function is not defined at top level
@@ -76,17 +82,23 @@ TEST(CodeTestsMbpp, EveryReferencePassesAndEveryBuggedCopyFails) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     int task = rows[i].at("task_id").get<int>();
     bool known_bad = kKnownBadRows.count(task) > 0;
-    if (reference[i].status == "correct") ++passed;
-    else if (!known_bad) ADD_FAILURE() << "task " << task << " reference: " << reference[i].status << ": " << reference[i].detail;
+    if (reference[i].status == "correct")
+      ++passed;
+    else if (!known_bad)
+      ADD_FAILURE() << "task " << task << " reference: " << reference[i].status << ": "
+                    << reference[i].detail;
     if (!has_bug[i] || known_bad) continue;
     ++bugs_made;
-    if (bugged[i].reward == 0.0) ++bugs_caught;
-    else ADD_FAILURE() << "task " << task << " bugged copy passed: " << bugged[i].detail;
+    if (bugged[i].reward == 0.0)
+      ++bugs_caught;
+    else
+      ADD_FAILURE() << "task " << task << " bugged copy passed: " << bugged[i].detail;
   }
   EXPECT_EQ(passed + kKnownBadRows.size(), rows.size());
   EXPECT_EQ(bugs_caught, bugs_made);
   EXPECT_GE(bugs_made, 900u);  // nearly every task tests a top-level function
-  std::printf("MBPP: %zu/%zu references pass; %zu/%zu bugged copies fail\n", passed, rows.size(), bugs_caught, bugs_made);
+  std::printf("MBPP: %zu/%zu references pass; %zu/%zu bugged copies fail\n", passed, rows.size(), bugs_caught,
+              bugs_made);
 }
 
 }  // namespace

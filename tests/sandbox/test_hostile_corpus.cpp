@@ -61,7 +61,8 @@ TEST(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
     const HostileProgram& p = corpus[i];
     const RunResult& r = results[i];
     SCOPED_TRACE(p.name + " signal " + std::to_string(r.signal) + " cpu_ms " + std::to_string(r.cpu_ms) +
-                 " wall_ms " + std::to_string(r.wall_ms) + "\nstdout: " + r.stdout_text.substr(0, 300) + "\nstderr: " + r.stderr_text.substr(0, 600));
+                 " wall_ms " + std::to_string(r.wall_ms) + "\nstdout: " + r.stdout_text.substr(0, 300) +
+                 "\nstderr: " + r.stderr_text.substr(0, 600));
     ASSERT_FALSE(p.expect.empty()) << "no '# expect:' line";
     EXPECT_EQ(to_string(r.status), p.expect);
     EXPECT_EQ(r.stdout_text.find("ESCAPED"), std::string::npos);

@@ -22,7 +22,8 @@ LoadCase case_for(std::size_t i) {
       {"import sys\nwhile True: sys.stdout.write('x' * 4096)", Status::output_limit, ""},
       {"open('/etc/shadow').read()", Status::runtime_error, ""},
       {"import ctypes\nctypes.CDLL(None).unshare(0x10000000)", Status::blocked_syscall, ""},
-      {"import os\nif os.fork() == 0:\n    os.setsid()\n    while True: pass\nprint('left')", Status::ok, "left\n"},
+      {"import os\nif os.fork() == 0:\n    os.setsid()\n    while True: pass\nprint('left')", Status::ok,
+       "left\n"},
       {"import time\ntime.sleep(10)", Status::timeout, ""},
       {"while True: pass", Status::timeout, ""},
       {"import os, signal\nos.kill(-1, signal.SIGKILL)\nprint('alive')", Status::runtime_error, ""},
@@ -43,15 +44,18 @@ TEST(SandboxLoad, ThousandRunsOnEightWorkersTenthHostile) {
   limits.max_output_bytes = 16 << 10;
   const std::size_t runs = 1000;
   std::vector<RunResult> results(runs);
-  testing::parallel_for(runs, 8, [&](std::size_t i) { results[i] = run({"python", case_for(i).source, ""}, limits); });
+  testing::parallel_for(runs, 8, [&](std::size_t i) {
+    results[i] = run({"python", case_for(i).source, ""}, limits);
+  });
   std::size_t wrong = 0;
   for (std::size_t i = 0; i < runs; ++i) {
     LoadCase expected = case_for(i);
     bool ok = results[i].status == expected.status &&
               (expected.stdout_text.empty() || results[i].stdout_text == expected.stdout_text);
     if (!ok && ++wrong <= 5)
-      ADD_FAILURE() << "run " << i << ": got " << to_string(results[i].status) << " '" << results[i].stdout_text
-                    << "' " << results[i].stderr_text.substr(0, 300) << "\nfor:\n" << expected.source;
+      ADD_FAILURE() << "run " << i << ": got " << to_string(results[i].status) << " '"
+                    << results[i].stdout_text << "' " << results[i].stderr_text.substr(0, 300) << "\nfor:\n"
+                    << expected.source;
   }
   EXPECT_EQ(wrong, 0u);
   EXPECT_EQ(testing::open_fd_count(), fds_before);

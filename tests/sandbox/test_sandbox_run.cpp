@@ -31,8 +31,8 @@ TEST(SandboxRun, TableOfPrograms) {
        "ValueError: boom"},
       {"both streams", "import sys\nprint('out')\nprint('err', file=sys.stderr)", "", Status::ok, 0, "out\n",
        "err"},
-      {"writes in its work dir", "open('a.txt','w').write('x'*10)\nprint(open('a.txt').read())", "", Status::ok,
-       0, "xxxxxxxxxx\n", ""},
+      {"writes in its work dir", "open('a.txt','w').write('x'*10)\nprint(open('a.txt').read())", "",
+       Status::ok, 0, "xxxxxxxxxx\n", ""},
       {"cwd and file name", "import os\nprint(os.getcwd(), os.listdir('.'))", "", Status::ok, 0,
        "/tmp ['main.py']\n", ""},
       {"unicode", "print('\\u00e9\\u4e2d')", "", Status::ok, 0, "\u00e9\u4e2d\n", ""},
@@ -57,7 +57,10 @@ TEST(SandboxRun, TableOfPrograms) {
 TEST(SandboxRun, OutputCapKeepsTheFirstBytesAndFlagsTruncation) {
   SandboxLimits limits;
   limits.max_output_bytes = 1000;
-  RunResult r = run({"python", "import sys\nsys.stdout.write('a' * 999)\nsys.stdout.flush()\nsys.stderr.write('b' * 5000)", ""}, limits);
+  RunResult r =
+      run({"python",
+           "import sys\nsys.stdout.write('a' * 999)\nsys.stdout.flush()\nsys.stderr.write('b' * 5000)", ""},
+          limits);
   EXPECT_EQ(r.status, Status::output_limit);
   EXPECT_EQ(r.stdout_text, std::string(999, 'a'));
   EXPECT_FALSE(r.stdout_truncated);
@@ -85,7 +88,8 @@ TEST(SandboxRun, FallbackWithoutNamespacesStillLimitsAndFilters) {
   SandboxLimits limits;
   limits.use_namespaces = false;
   limits.wall_time_s = 5;
-  RunResult hello = run({"python", "import os\nprint(os.getuid() != 0, dict(os.environ).keys() <= {'LC_CTYPE'})", ""}, limits);
+  RunResult hello = run(
+      {"python", "import os\nprint(os.getuid() != 0, dict(os.environ).keys() <= {'LC_CTYPE'})", ""}, limits);
   EXPECT_EQ(hello.status, Status::ok) << hello.stderr_text;
   EXPECT_EQ(hello.stdout_text, "True True\n");
   EXPECT_EQ(hello.isolation, "fallback: namespaces off");
@@ -101,7 +105,9 @@ TEST(SandboxRun, BadRequestsAreErrorsNamingTheProblem) {
     run({"cobol", "DISPLAY 'HI'.", ""});
     FAIL() << "expected an error";
   } catch (const rlvr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown language (languages.cpp:43): 'cobol' (known: python)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown language (languages.cpp:43): 'cobol' (known: python)"),
+              std::string::npos)
+        << e.what();
   }
   SandboxLimits bad;
   bad.wall_time_s = 0;
