@@ -3,8 +3,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,34 +52,18 @@ bool OutputCapture::read_some(Stream& s) {
   return true;
 }
 
-OutputCapture::Stop OutputCapture::pump(pid_t pid, Clock::time_point deadline) {
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  Stop stop = Stop::exited;
+OutputCapture::Stop OutputCapture::pump(int ended_fd, Clock::time_point deadline) {
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      stop = Stop::deadline;
-      break;
-    }
+    if (left <= 0) return Stop::deadline;
     pollfd fds[3] = {{out_.eof ? -1 : out_.read_fd, POLLIN, 0},
                      {err_.eof ? -1 : err_.read_fd, POLLIN, 0},
-                     {pidfd, POLLIN, 0}};
-    // Without pidfds (kernels before 5.3) we look at the child every 10 ms instead.
-    int wait_ms = pidfd >= 0 ? static_cast<int>(std::min<long>(left, 1000)) : std::min<long>(left, 10);
-    int ready = poll(fds, 3, wait_ms);
-    if (ready < 0 && errno != EINTR) break;
-    if (!read_some(out_) || !read_some(err_)) {
-      stop = Stop::over_cap;
-      break;
-    }
-    if (pidfd >= 0 ? (fds[2].revents & POLLIN) != 0 : [&] {
-          siginfo_t info{};
-          return waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
-        }())
-      break;
+                     {ended_fd, POLLIN, 0}};
+    int ready = poll(fds, 3, static_cast<int>(std::min<long>(left, 1000)));
+    if (ready < 0 && errno != EINTR) return Stop::exited;
+    if (!read_some(out_) || !read_some(err_)) return Stop::over_cap;
+    if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) return Stop::exited;
   }
-  if (pidfd >= 0) close(pidfd);
-  return stop;
 }
 
 void OutputCapture::drain(std::chrono::milliseconds grace) {

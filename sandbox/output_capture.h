@@ -24,9 +24,9 @@ class OutputCapture {
   int stderr_write_end() const { return err_.write_fd; }
   void close_write_ends();  // in the parent, once the child has them
 
-  // Reads both pipes until `pid` exits (watched through a pidfd), `deadline` passes, or a
-  // stream goes past the cap.
-  Stop pump(pid_t pid, Clock::time_point deadline);
+  // Reads both pipes until `ended_fd` becomes readable (a pidfd, or the zygote's run socket),
+  // `deadline` passes, or a stream goes past the cap.
+  Stop pump(int ended_fd, Clock::time_point deadline);
   // Reads what is left until both pipes reach end of file or `grace` passes (a killed
   // process tree takes a moment to let go of them).
   void drain(std::chrono::milliseconds grace);

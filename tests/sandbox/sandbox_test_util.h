@@ -10,10 +10,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "sandbox/python_zygote.h"
 
 namespace rlvr::sandbox::testing {
 
@@ -40,10 +44,24 @@ inline std::size_t count_entries(const std::string& dir) {
 
 inline std::size_t open_fd_count() { return count_entries("/proc/self/fd"); }
 
-// True when this process has no child at all, running or zombie.
+// True when this process has no child, running or zombie, other than the Python zygote.
 inline bool no_children_left() {
-  siginfo_t info{};
-  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1 && errno == ECHILD;
+  const pid_t zygote = detail::python_zygote_pid();
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == zygote) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+    std::size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    pid_t ppid = 0;
+    if (rest >> state >> ppid && ppid == getpid()) return false;
+  }
+  return true;
 }
 
 // Calls fn(i) for i in [0, n) on `workers` threads.

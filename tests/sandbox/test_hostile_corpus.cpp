@@ -38,12 +38,14 @@ std::vector<HostileProgram> load_corpus() {
   return corpus;
 }
 
-TEST(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
+// Both ways of starting a program: a fresh interpreter (exec) and the Python zygote (fork).
+class HostileCorpus : public ::testing::TestWithParam<bool> {};
+
+TEST_P(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
   const std::string tmp = testing::isolate_test_process();
   const std::vector<std::string> host_paths_never_written = {"/pwned", "/usr/lib/pwned", "/work/pwned",
                                                              std::string(RLVR_SOURCE_DIR) + "/pwned"};
   setenv("RLVR_SANDBOX_TEST_SECRET", "hunter2", 1);  // env_secrets.py must not see it
-  const std::size_t fds_before = testing::open_fd_count();
 
   std::vector<HostileProgram> corpus = load_corpus();
   ASSERT_GE(corpus.size(), 40u);
@@ -52,6 +54,9 @@ TEST(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
   limits.cpu_time_s = 1;
   limits.memory_mb = 256;
   limits.max_output_bytes = 64 << 10;
+  limits.use_zygote = GetParam();
+  run({"python", "pass", ""}, limits);  // starts the zygote, whose socket stays open
+  const std::size_t fds_before = testing::open_fd_count();
   std::vector<RunResult> results(corpus.size());
   testing::parallel_for(corpus.size(), 4, [&](std::size_t i) {
     results[i] = run({"python", corpus[i].source, ""}, limits);
@@ -67,17 +72,20 @@ TEST(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
     EXPECT_EQ(to_string(r.status), p.expect);
     EXPECT_EQ(r.stdout_text.find("ESCAPED"), std::string::npos);
     EXPECT_NE(r.stdout_text.find(p.stdout_has), std::string::npos);
-    EXPECT_EQ(r.isolation, "namespaces");
+    EXPECT_EQ(r.isolation, GetParam() ? "namespaces (zygote)" : "namespaces");
   }
   EXPECT_TRUE(testing::no_children_left()) << "a sandboxed process outlived its run";
   EXPECT_EQ(testing::count_entries(tmp), 0u) << "a work dir was left in " << tmp;
   for (const auto& path : host_paths_never_written) EXPECT_FALSE(fs::exists(path)) << path;
   EXPECT_EQ(testing::open_fd_count(), fds_before);
   // Still healthy: a plain run works.
-  RunResult after = run({"python", "print(6 * 7)", ""});
+  RunResult after = run({"python", "print(6 * 7)", ""}, limits);
   EXPECT_EQ(after.status, Status::ok);
   EXPECT_EQ(after.stdout_text, "42\n");
 }
+
+INSTANTIATE_TEST_SUITE_P(StartedBy, HostileCorpus, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Zygote" : "Exec"; });
 
 }  // namespace
 }  // namespace rlvr::sandbox

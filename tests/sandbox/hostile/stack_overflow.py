@@ -3,6 +3,6 @@
 import sys
 sys.setrecursionlimit(10**9)
 nested = []
-for _ in range(10**6):
+for _ in range(300000):
     nested = [nested]
 print("ESCAPED", len(repr(nested)))
