@@ -40,9 +40,14 @@ struct ZygoteSetup : bp::extend::handler {
 
 }  // namespace
 
+PythonZygote& PythonZygote::instance() {
+  static PythonZygote zygote;
+  return zygote;
+}
+
 PythonZygote* PythonZygote::get() {
 #ifdef RLVR_PYTHON_ZYGOTE
-  static PythonZygote zygote;
+  PythonZygote& zygote = instance();
   std::lock_guard<std::mutex> lock(zygote.mutex_);
   if (zygote.control_ >= 0 || zygote.start_locked()) return &zygote;
 #endif
@@ -100,8 +105,9 @@ int PythonZygote::start_run(const ZygoteRequest& request, int stdin_fd, int stdo
 }
 
 pid_t python_zygote_pid() {
-  PythonZygote* z = PythonZygote::get();
-  return z ? z->pid() : -1;
+  PythonZygote& zygote = PythonZygote::instance();
+  std::lock_guard<std::mutex> lock(zygote.mutex_);
+  return zygote.control_ >= 0 ? zygote.pid_ : -1;
 }
 
 }  // namespace rlvr::sandbox::detail

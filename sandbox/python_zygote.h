@@ -22,13 +22,16 @@ class PythonZygote {
   pid_t pid() const { return pid_; }
 
  private:
+  friend pid_t python_zygote_pid();
+  static PythonZygote& instance();  // without starting it
   bool start_locked();
   std::mutex mutex_;
   int control_ = -1;
   pid_t pid_ = -1;
 };
 
-// The zygote's pid, or -1 (tests use it to tell it apart from leaked processes).
+// The zygote's pid, or -1 when it is not running; never starts it (tests use it to tell the
+// zygote apart from leaked processes).
 pid_t python_zygote_pid();
 
 }  // namespace rlvr::sandbox::detail

@@ -37,8 +37,9 @@ LoadCase case_for(std::size_t i) {
 TEST(SandboxLoad, ThousandRunsOnEightWorkersTenthHostile) {
   const std::string tmp = testing::isolate_test_process();
   SandboxLimits limits;
-  limits.wall_time_s = 2;  // room for the fork bomb on a loaded 2-core machine
+  limits.wall_time_s = 3;  // room for the fork bomb on a loaded 2-core machine
   limits.cpu_time_s = 1;
+  limits.max_processes = 8;
   limits.memory_mb = 256;
   limits.max_output_bytes = 16 << 10;
   run({"python", "pass", ""}, limits);  // starts the zygote, whose socket stays open
