@@ -58,7 +58,8 @@ bool PythonZygote::start_locked() {
 #ifdef RLVR_PYTHON_ZYGOTE
   static bool missing_reported = false;
   if (!std::filesystem::exists(RLVR_PYTHON_ZYGOTE)) {
-    if (!missing_reported) std::fprintf(stderr, "rlvr sandbox: no zygote at %s; starting Python per run\n", RLVR_PYTHON_ZYGOTE);
+    if (!missing_reported)
+      std::fprintf(stderr, "rlvr sandbox: no zygote at %s; starting Python per run\n", RLVR_PYTHON_ZYGOTE);
     missing_reported = true;
     return false;
   }

@@ -70,7 +70,8 @@ RunResult run(const Program& program, const SandboxLimits& limits) {
   RunResult result;
   std::string why;
   const bool namespaces = limits.use_namespaces && namespaces_available(&why);
-  result.isolation = namespaces ? "namespaces" : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
+  result.isolation =
+      namespaces ? "namespaces" : "fallback: " + (limits.use_namespaces ? why : "namespaces off");
 
   OutputCapture capture(static_cast<std::size_t>(limits.max_output_bytes));
   const auto start = OutputCapture::Clock::now();

@@ -177,8 +177,8 @@ Outcome run_exec(const LanguageSpec& language, const Program& program, const San
   Outcome outcome;
   {
     UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-    RLVR_CHECK(pidfd.get() >= 0, "sandbox", "pidfd_open failed (Linux 5.3 or later is needed): ",
-               std::strerror(errno));
+    RLVR_CHECK(pidfd.get() >= 0, "sandbox",
+               "pidfd_open failed (Linux 5.3 or later is needed): ", std::strerror(errno));
     outcome.stop = capture.pump(pidfd.get(), deadline);
   }
   if (outcome.stop != OutputCapture::Stop::exited) {

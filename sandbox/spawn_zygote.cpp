@@ -40,13 +40,15 @@ std::optional<Outcome> run_in_zygote(const Program& program, const SandboxLimits
   int received = ready == 1 ? recv_with_fds(run.get(), &report, sizeof report, nullptr, 0) : -1;
   // If our stop byte reached the setup process after it had reported and exited, the kernel
   // flags our socket with ECONNRESET once, ahead of the report still queued: read again.
-  if (received == -1 && errno == ECONNRESET) received = recv_with_fds(run.get(), &report, sizeof report, nullptr, 0);
+  if (received == -1 && errno == ECONNRESET)
+    received = recv_with_fds(run.get(), &report, sizeof report, nullptr, 0);
   capture.drain(std::chrono::milliseconds(1000));
   if (received != 0)
     RLVR_FAIL("sandbox", "the zygote lost a run", "no report from its setup process (",
               ready == 1 ? "connection closed" : "timed out", ", stop ", static_cast<int>(outcome.stop), ")");
   if (report.setup_errno)
-    RLVR_FAIL("sandbox", "cannot start the program", report.setup_error, ": ", std::strerror(report.setup_errno));
+    RLVR_FAIL("sandbox", "cannot start the program", report.setup_error, ": ",
+              std::strerror(report.setup_errno));
   outcome.wait_status = report.wait_status;
   outcome.cpu_ms = report.cpu_us / 1e3;
   outcome.peak_memory_kb = report.maxrss_kb;

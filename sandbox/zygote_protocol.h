@@ -27,7 +27,7 @@ struct ZygoteReport {
   int wait_status = 0;
   std::int64_t cpu_us = 0;
   std::int64_t maxrss_kb = 0;
-  int setup_errno = 0;     // non-zero when isolation failed before the program started
+  int setup_errno = 0;  // non-zero when isolation failed before the program started
   char setup_error[96] = {};
 };
 
@@ -67,8 +67,10 @@ inline int recv_with_fds(int sock, void* data, std::size_t size, int* fds, int m
     int n_fds = static_cast<int>((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
     for (int i = 0; i < n_fds; ++i) {
       int fd = reinterpret_cast<int*>(CMSG_DATA(c))[i];
-      if (count < max_fds) fds[count++] = fd;
-      else close(fd);
+      if (count < max_fds)
+        fds[count++] = fd;
+      else
+        close(fd);
     }
   }
   return count;

@@ -45,9 +45,13 @@ Options parse_options(const json& options) {
       if (!(value.is_number_integer() && value.get<long>() > 0))
         RLVR_FAIL("code_tests", "option 'max_output_bytes' must be a positive integer", "got ", value.dump());
       o.limits.max_output_bytes = value.get<long>();
+    } else if (key == "zygote") {
+      if (!value.is_boolean())
+        RLVR_FAIL("code_tests", "option 'zygote' must be true or false", "got ", value.dump());
+      o.limits.use_zygote = value.get<bool>();
     } else {
       RLVR_FAIL("code_tests", "unknown option", "'", key,
-                "' (known: reward, time_limit_s, memory_mb, max_output_bytes)");
+                "' (known: reward, time_limit_s, memory_mb, max_output_bytes, zygote)");
     }
   }
   return o;

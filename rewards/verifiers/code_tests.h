@@ -6,6 +6,7 @@
 //   "time_limit_s": wall-clock seconds per sandbox run (default 10)
 //   "memory_mb": address-space limit per run (default 512)
 //   "max_output_bytes": stdout/stderr cap per run (default 1 MiB)
+//   "zygote": fork a pre-initialized Python per run (default true) or start a fresh one
 #pragma once
 
 #include <memory>
