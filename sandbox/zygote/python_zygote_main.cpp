@@ -40,6 +40,43 @@ constexpr const char* kPreimported[] = {
     "linecache", "io",       "os",          "sys",       "time",      "struct", "cmath",
 };
 
+// Runs /tmp/main.py as `python3 main.py` would (same __main__, traceback and exit code), then
+// leaves with os._exit: a full interpreter finalization would touch every object inherited
+// from the zygote and copy most of its memory.
+constexpr const char* kRunMain = R"PY(
+import sys, os, __main__
+def run_main():
+    sys.argv[:] = ['/tmp/main.py']
+    namespace = __main__.__dict__
+    namespace['__file__'] = '/tmp/main.py'
+    code = 0
+    try:
+        with open('/tmp/main.py', 'rb') as f:
+            source = f.read()
+        exec(compile(source, '/tmp/main.py', 'exec'), namespace)
+    except SystemExit as e:
+        if e.code is None:
+            code = 0
+        elif isinstance(e.code, int):
+            code = e.code
+        else:
+            print(e.code, file=sys.stderr)
+            code = 1
+    except BaseException as e:
+        e.__traceback__ = e.__traceback__.tb_next  # hide run_main's own frame
+        sys.excepthook(type(e), e, e.__traceback__)
+        code = 1
+    if 'threading' in sys.modules:
+        sys.modules['threading']._shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    os._exit(code & 0xff)
+run_main()
+)PY";
+
 struct Plans {
   IdentityPlan identity;
   ViewPlan view;
@@ -68,6 +105,9 @@ void init_python() {
     if (!module) PyErr_Clear();
     Py_XDECREF(module);
   }
+  // Move everything alive now out of the collector's reach, so that a run's garbage collection
+  // does not write to (and so copy) the pages it shares with the zygote.
+  PyRun_SimpleString("import gc; gc.collect(); gc.freeze()");
 }
 
 [[noreturn]] void report_setup_failure(int report_fd, const char* what) {
@@ -87,10 +127,11 @@ void init_python() {
   close_range(3, ~0U, 0);
   if (install_seccomp(*plans.seccomp) == -1) _exit(126);
   PyOS_AfterFork_Child();
-  PyRun_SimpleString("import sys; sys.argv[:] = ['/tmp/main.py']");
-  FILE* main_file = std::fopen("/tmp/main.py", "rb");
-  int rc = main_file ? PyRun_SimpleFileExFlags(main_file, "/tmp/main.py", 1, nullptr) : -1;
-  Py_Exit(rc == 0 ? 0 : 1);
+  PyObject* globals = PyDict_New();
+  PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+  PyObject* done = PyRun_String(kRunMain, Py_file_input, globals, globals);
+  if (!done) PyErr_Print();
+  _exit(done ? 0 : 1);  // kRunMain exits itself; this is only reached if it broke
 }
 
 // The setup process of one run (a child of the zygote): isolates, forks the program, then
