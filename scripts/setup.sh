@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config git
           libopenblas-dev libseccomp-dev libboost-dev libboost-filesystem-dev
           libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          python3)
+          python3 libpython3-dev)
 # node and npm may come from elsewhere (nodesource); ask Debian only when they are absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
