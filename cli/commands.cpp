@@ -9,9 +9,7 @@ int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"sandbox", "run a program in the sandbox and print the result as JSON",
-       "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE",
-       cmd_sandbox},
+      {"sandbox", "run a program in the sandbox, print the result as JSON", "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;
