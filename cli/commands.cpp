@@ -4,6 +4,7 @@
 
 namespace rlvr::cli {
 
+int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_verify(const std::vector<std::string>& args);
@@ -11,6 +12,8 @@ int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"sandbox", "run a program in the sandbox, print the result as JSON",
+       "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"score", "per-token log-probabilities of token sequences under a model",
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
        cmd_score},
