@@ -164,7 +164,11 @@ void PreTokenizer::split(std::string_view text, const std::function<void(std::st
   for (const Step& step : steps_) {
     next.clear();
     for (std::string_view piece : pieces) {
-      if (step.add_prefix_space && !piece.empty() && piece[0] != ' ') piece = owned.emplace_back(" " + std::string(piece));
+      if (step.add_prefix_space && !piece.empty() && piece[0] != ' ') {
+        std::string& spaced = owned.emplace_back(1, ' ');
+        spaced.append(piece);
+        piece = spaced;
+      }
       if (!step.regex) {
         if (!piece.empty()) next.push_back(piece);
         continue;

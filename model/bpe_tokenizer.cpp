@@ -74,7 +74,7 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<TokenId>& out)
   const bool cacheable = word.size() <= kMaxCachedWordBytes;
   if (cacheable) {
     std::shared_lock lock(cache_mutex_);
-    const auto it = word_cache_.find(std::string(word));
+    const auto it = word_cache_.find(word);
     if (it != word_cache_.end()) {
       out.insert(out.end(), it->second.begin(), it->second.end());
       return;
@@ -148,7 +148,7 @@ std::string BpeTokenizer::decode(std::span<const TokenId> ids) const {
 }
 
 std::optional<TokenId> BpeTokenizer::token_to_id(std::string_view token) const {
-  const auto it = token_to_id_.find(std::string(token));
+  const auto it = token_to_id_.find(token);
   if (it == token_to_id_.end()) return std::nullopt;
   return it->second;
 }

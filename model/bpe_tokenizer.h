@@ -16,6 +16,14 @@ namespace rlvr {
 class PreTokenizer;
 struct AddedTokenMatcher;
 
+// Lets the maps below be searched with a string_view, without building a std::string.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringViewHash, std::equal_to<>>;
+
 class BpeTokenizer : public Tokenizer {
  public:
   // Throws rlvr::Error naming the file and the field for anything malformed or unsupported.
@@ -37,7 +45,7 @@ class BpeTokenizer : public Tokenizer {
   void merge_word(std::string_view word, std::vector<TokenId>& out) const;
 
   std::string path_;
-  std::unordered_map<std::string, TokenId> token_to_id_;
+  StringMap<TokenId> token_to_id_;
   std::vector<std::string> id_to_token_;     // "" for ids no token has
   std::vector<std::string> id_to_bytes_;     // what each id decodes to
   std::vector<bool> id_defined_;
@@ -54,7 +62,7 @@ class BpeTokenizer : public Tokenizer {
 
   // Words seen before and their ids: text repeats words, and merging is the costly part.
   mutable std::shared_mutex cache_mutex_;
-  mutable std::unordered_map<std::string, std::vector<TokenId>> word_cache_;
+  mutable StringMap<std::vector<TokenId>> word_cache_;
 };
 
 }  // namespace rlvr

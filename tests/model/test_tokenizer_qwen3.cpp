@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
 #include "model/tokenizer.h"
+#include "model/utf8.h"
 
 using namespace rlvr;
 namespace fs = std::filesystem;
@@ -102,5 +104,60 @@ TEST_F(Qwen3Tokenizer, RejectsInvalidUtf8) {
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("not valid UTF-8 at byte"), std::string::npos) << e.what();
     }
+  }
+}
+
+// Real prompts and answers from data/ (GSM8K, MATH-500, MBPP): LaTeX, code with CRLF and tabs.
+TEST_F(Qwen3Tokenizer, MatchesJavaScriptTokenizerOnDatasets) {
+  if (std::system("node --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "node not found: cannot run encode.mjs";
+  const std::string data = std::string(RLVR_SOURCE_DIR) + "/data/";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sources = {
+      {"gsm8k/test.jsonl", {"question", "answer"}},
+      {"math500/test.jsonl", {"problem", "solution"}},
+      {"mbpp/mbpp.jsonl", {"text", "code"}},
+  };
+  nlohmann::json texts = nlohmann::json::array();
+  for (const auto& [file, fields] : sources) {
+    std::ifstream in(data + file);
+    std::string line;
+    for (int row = 0; row < 60 && std::getline(in, line); ++row) {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      for (const std::string& f : fields) texts.push_back(j.at(f));
+    }
+  }
+  const std::string stem = (fs::temp_directory_path() / ("rlvr_qwen3_data_" + std::to_string(::getpid()))).string();
+  std::ofstream(stem + ".json") << texts.dump();
+  const std::string command = "cd '" + kTokenizerDir + "' && node encode.mjs '" + stem + ".json' > '" + stem + ".ids'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const nlohmann::json expected = nlohmann::json::parse(std::ifstream(stem + ".ids"));
+  fs::remove(stem + ".json");
+  fs::remove(stem + ".ids");
+  ASSERT_EQ(expected.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string text = texts[i];
+    const std::vector<TokenId> ids = tokenizer_->encode(text);
+    EXPECT_EQ(ids, expected[i].get<std::vector<TokenId>>()) << "text " << i << ": " << texts[i].dump();
+    EXPECT_EQ(tokenizer_->decode(ids), nfc(text)) << "text " << i;
+  }
+}
+
+// Long runs and random code points: no crash, no regex resource error, exact round trip.
+TEST_F(Qwen3Tokenizer, HostileInputsRoundTrip) {
+  std::mt19937 rng(1234);
+  std::string random_text;
+  for (int i = 0; i < 20000; ++i) {
+    char32_t cp = char32_t(rng() % 0x10ffff);
+    if (cp >= 0xd800 && cp <= 0xdfff) cp = 'x';  // surrogates are not characters
+    append_utf8(random_text, cp);
+  }
+  const std::vector<std::string> texts = {
+      std::string(200000, ' '), std::string(200000, 'a'), std::string(100000, '7'), std::string(50000, '\n'),
+      std::string(50000, '<') + "|im_end|" + std::string(50000, '>'), "\xce\xb1" + std::string(1000, '\0') + "\xce\xb2",
+      random_text,
+  };
+  for (const std::string& text : texts) {
+    const std::vector<TokenId> ids = tokenizer_->encode(text);
+    EXPECT_FALSE(ids.empty());
+    EXPECT_EQ(tokenizer_->decode(ids), nfc(text)) << "text of " << text.size() << " bytes starting " << int(text[0]);
   }
 }

@@ -1,0 +1,41 @@
+// One external verifier process and its three pipes; private to rewards/external_verifier.cpp.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/process/child.hpp>
+
+#include "rewards/verifier.h"
+
+namespace rlvr::rewards {
+
+class ExternalWorker {
+ public:
+  ExternalWorker(std::vector<std::string> command, size_t max_line_bytes, size_t max_stderr_bytes);
+  ~ExternalWorker();
+
+  // Sends one request line and waits for one answer line until the deadline. Starts the
+  // process first when it is not running; kills it on timeout or protocol error.
+  Verdict call(const std::string& request_line, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  void start();
+  void stop();
+  bool write_all(const std::string& data);
+  // Reads stdout/stderr until a full line is buffered; "" and sets why on failure.
+  std::string read_line(std::chrono::steady_clock::time_point deadline, std::string* why, bool* timed_out);
+  void drain_stderr();
+  std::string stderr_tail() const;
+  std::string exit_description();
+
+  std::vector<std::string> command_;
+  size_t max_line_bytes_, max_stderr_bytes_;
+  std::unique_ptr<boost::process::child> child_;
+  int in_fd_ = -1, out_fd_ = -1, err_fd_ = -1;
+  std::string out_buf_, err_buf_;
+};
+
+}  // namespace rlvr::rewards
