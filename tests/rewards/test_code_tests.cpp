@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "rewards/verifiers/code_extract.h"
 #include "rewards/registry.h"
+#include "rewards/verifiers/code_extract.h"
 #include "rewards/verifiers/code_tests.h"
 
 namespace rlvr::rewards {
