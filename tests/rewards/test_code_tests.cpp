@@ -1,5 +1,5 @@
 // The code_tests verifier: program extraction, the three test forms, both reward modes,
-// verdict details, option errors, and completions that try to fake a pass.
+// verdict details, option errors, lookup by name in the registry, and completions that try to fake a pass.
 #include <gtest/gtest.h>
 
 #include "common/error.h"
