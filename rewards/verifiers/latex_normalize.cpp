@@ -136,8 +136,16 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
         if (p < s.size() && s[p] == '{') {
           size_t end = match_brace(s, p);
           if (end != std::string_view::npos) {
-            append_text_group(s.substr(p + 1, end - p - 2), out, depth);
+            std::string_view inner = s.substr(p + 1, end - p - 2);
+            append_text_group(inner, out, depth);
             i = end;
+            // "12 \mbox{cm}^2": a dropped unit takes its power with it.
+            if (is_unit_word(trim(inner)))
+              for (std::string_view power : {"^{2}", "^{3}", "^2", "^3"})
+                if (s.substr(i, power.size()) == power) {
+                  i += power.size();
+                  break;
+                }
             continue;
           }
         }
