@@ -73,7 +73,8 @@ TEST(BoxedMathClasses, Expressions) {
                               {"2\\sin x \\cos x", "\\sin(2x)", true}, {"x^2+1", "x^2-1", false},
                               {"\\frac{1}{x}+\\frac{1}{y}", "\\frac{x+y}{xy}", true}, {"3x", "x3", true},
                               {"\\ln(e^2)", "2\\ln e", true}, {"n(n+1)/2", "\\frac{n^2+n}{2}", true},
-                              {"2x", "2y", false}});
+                              {"2x", "2y", false}, {"\\sin(2x)", "\\sin 2x", true}, {"\\sin(2x)", "2\\sin x", false},
+                              {"\\log_2 8", "3", true}, {"\\log_{3} x", "\\frac{\\ln x}{\\ln 3}", true}});
 }
 
 TEST(BoxedMathClasses, Equations) {
@@ -115,7 +116,8 @@ TEST(BoxedMathClasses, Matrices) {
 TEST(BoxedMathClasses, Units) {
   check_class("units", {{"5", "5\\text{ inches}", true}, {"18.90", "\\$18.9", true}, {"50", "50\\%", true},
                         {"30", "30^{\\circ}", true}, {"12", "12 \\mbox{cm}^2", true}, {"5", "5.", true},
-                        {"\\text{(B)}", "B", true}, {"\\text{(B)}", "C", false}});
+                        {"\\text{(B)}", "B", true}, {"\\text{(B)}", "C", false}, {"3", "3 \\text{ apples}", true},
+                        {"3", "4 \\text{ apples}", false}, {"\\text{Monday}", "\\textbf{Monday}", true}});
 }
 
 TEST(BoxedMathClasses, Tolerance) {
