@@ -1,5 +1,6 @@
-// External verifiers, for real: the shipped Python example and a misbehaving script that
-// crashes, segfaults, hangs and answers garbage; each costs one sample, never the pool.
+// External verifiers, for real: the shipped Python examples (persistent and one-shot) and a
+// misbehaving script that crashes, segfaults, hangs and answers garbage; each costs one sample,
+// never the pool.
 #include <gtest/gtest.h>
 
 #include <functional>
