@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "dist/launch_env.h"
 
 namespace rlvr::dist {

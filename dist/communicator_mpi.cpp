@@ -5,6 +5,8 @@
 #include "dist/communicator.h"
 
 #ifdef RLVR_HAVE_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only: no link against the deprecated C++ bindings
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <climits>
