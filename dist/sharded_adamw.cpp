@@ -11,7 +11,7 @@ namespace rlvr::dist {
 namespace {
 
 // Runs a collective on host tensors whatever the backend: device backends (NCCL) get device
-// copies, staged in and out.
+// copies, staged in (make) and out (back); host backends use the host tensor itself.
 struct Staged {
   Communicator& comm;
   Tensor host;
@@ -21,7 +21,7 @@ struct Staged {
   }
   void* ptr() { return dev.raw(); }
   void back() {
-    if (comm.device_buffers()) host = dev.to(Device::CPU);
+    if (comm.device_buffers()) std::memcpy(host.raw(), dev.to(Device::CPU).raw(), host.nbytes());
   }
 };
 
@@ -38,17 +38,18 @@ ShardedAdamW::ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params,
   offsets_ = flat_offsets(numels);
   layout_ = make_shard_layout(offsets_.back(), comm_.size(), opts_.align);
   pieces_ = pieces_of_rank(layout_, offsets_, comm_.rank());
-  // Start from rank 0's weights everywhere.
-  Staged flat(comm_, Tensor::zeros({layout_.padded()}, DType::F32));
-  float* f = flat.host.data<float>();
+  // Start from rank 0's weights everywhere. The flat buffers live as long as the optimizer;
+  // their padding stays zero.
+  flat_ = Tensor::zeros({layout_.padded()}, DType::F32);
+  grad_shard_ = Tensor::zeros({layout_.shard}, DType::F32);
+  float* f = flat_.data<float>();
   for (size_t i = 0; i < params_.size(); ++i)
     std::memcpy(f + offsets_[i], params_[i].value->data<float>(), size_t(numels[i]) * 4);
-  if (comm_.device_buffers()) flat.dev = flat.host.to(Device::CUDA);
+  Staged flat(comm_, flat_);
   comm_.broadcast(flat.ptr(), size_t(layout_.padded()), CommDType::F32, 0);
   flat.back();
   master_ = Tensor::zeros({layout_.shard}, DType::F32);
-  std::memcpy(master_.data<float>(), flat.host.data<float>() + layout_.begin(comm_.rank()),
-              size_t(layout_.real_count(comm_.rank())) * 4);
+  std::memcpy(master_.data<float>(), f + layout_.begin(comm_.rank()), size_t(layout_.real_count(comm_.rank())) * 4);
   m_ = Tensor::zeros({layout_.shard}, DType::BF16);
   v_ = Tensor::zeros({layout_.shard}, DType::BF16);
   gather_into_params();
@@ -66,18 +67,19 @@ Tensor ShardedAdamW::exp_avg_sq() const { return v_.slice_rows(0, layout_.real_c
 
 StepStats ShardedAdamW::step() {
   // 1. Flatten the gradients and reduce-scatter them.
-  Staged flat(comm_, Tensor::zeros({layout_.padded()}, DType::F32));
-  float* f = flat.host.data<float>();
+  float* f = flat_.data<float>();
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor* g = params_[i].grad;
-    if (!g || !g->defined()) continue;
+    if (!g || !g->defined()) {
+      std::memset(f + offsets_[i], 0, params_[i].value->nbytes());
+      continue;
+    }
     RLVR_CHECK(g->dtype() == DType::F32 && g->is_cpu() && g->numel() == params_[i].value->numel(), "dist",
                "ShardedAdamW: gradient of ", params_[i].name, " is ", g->describe(), ", want f32 like ",
                params_[i].value->describe());
     std::memcpy(f + offsets_[i], g->data<float>(), g->nbytes());
   }
-  if (comm_.device_buffers()) flat.dev = flat.host.to(Device::CUDA);
-  Staged shard(comm_, Tensor::zeros({layout_.shard}, DType::F32));
+  Staged flat(comm_, flat_), shard(comm_, grad_shard_);
   comm_.reduce_scatter(flat.ptr(), shard.ptr(), size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
   shard.back();
   float* g = shard.host.data<float>();
@@ -113,11 +115,10 @@ StepStats ShardedAdamW::step() {
 }
 
 void ShardedAdamW::gather_into_params() {
-  Staged mine(comm_, master_);
-  Staged flat(comm_, Tensor::empty({layout_.padded()}, DType::F32));
+  Staged mine(comm_, master_), flat(comm_, flat_);
   comm_.all_gather(mine.ptr(), flat.ptr(), size_t(layout_.shard), CommDType::F32);
   flat.back();
-  const float* f = flat.host.data<float>();
+  const float* f = flat_.data<float>();
   for (size_t i = 0; i < params_.size(); ++i) {
     std::memcpy(params_[i].value->data<float>(), f + offsets_[i], params_[i].value->nbytes());
     if (params_[i].version) ++*params_[i].version;

@@ -75,6 +75,8 @@ class ShardedAdamW {
   std::vector<int64_t> offsets_;
   std::vector<ShardPiece> pieces_;
   Tensor master_, m_, v_;  // [layout_.shard] each, padding included
+  Tensor flat_;            // [layout_.padded()]: gradients in, weights out
+  Tensor grad_shard_;      // [layout_.shard]: this rank's summed gradient
 };
 
 }  // namespace rlvr::dist
