@@ -14,6 +14,18 @@ TEST(Mpi, EveryCollectiveMatchesSerial) {
   testing::check_every_collective(comm);
 }
 
+TEST(Mpi, AutoPicksMpiUnderMpirunWithoutAGpu) {
+  const LaunchEnv env = discover_launch_env();
+  EXPECT_EQ(env.launcher, "openmpi");
+  EXPECT_EQ(env.rank, testing::mpi_world().rank());
+  if (!nccl_available()) {
+    auto comm = make_communicator();
+    EXPECT_EQ(comm->backend(), "mpi");
+    EXPECT_EQ(comm->rank(), env.rank);
+    testing::check_all_reduce<float>(*comm, 1000, ReduceOp::Sum, 99);
+  }
+}
+
 TEST(Mpi, CountsMismatchIsAnErrorNotACrash) {
   Communicator& comm = testing::mpi_world();
   std::vector<float> f(4);
