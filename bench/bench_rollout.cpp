@@ -198,7 +198,7 @@ void report_mismatch(const char* name, model::Transformer& m, int vocab) {
     const auto learner = model::sequence_logprobs(m, batch, Precision::FP32);
     // The same precision's full forward: separates the precision's error from the decode path's.
     const auto same = model::sequence_logprobs(m, batch, rollout_precision);
-    double sum = 0, max = 0, mean_lp = 0, ratio_dev = 0, same_max = 0;
+    double sum = 0, max = 0, mean_lp = 0, ratio_dev = 0, same_max = 0, same_sum = 0;
     int64_t n = 0;
     for (size_t i = 0; i < out.size(); ++i)
       for (size_t t = 0; t < out[i].tokens.size(); ++t) {
@@ -207,13 +207,15 @@ void report_mismatch(const char* name, model::Transformer& m, int vocab) {
         max = std::max(max, std::abs(d));
         ratio_dev = std::max(ratio_dev, std::abs(std::exp(-d) - 1));
         mean_lp += learner[i][31 + t];
-        same_max = std::max(same_max, std::abs(double(out[i].logprobs[t]) - same[i][31 + t]));
+        const double ds = std::abs(double(out[i].logprobs[t]) - same[i][31 + t]);
+        same_max = std::max(same_max, ds);
+        same_sum += ds;
         ++n;
       }
     std::printf("  %-4s rollout vs fp32 learner: mean |dlogp| %.2e  max %.2e  max |ratio-1| %.2e  (mean logp %.3f, "
-                "%lld tokens); vs a %s full forward: max %.2e\n",
+                "%lld tokens); vs a %s full forward: mean %.2e max %.2e\n",
                 model::precision_name(rollout_precision), sum / double(n), max, ratio_dev, mean_lp / double(n),
-                (long long)n, model::precision_name(rollout_precision), same_max);
+                (long long)n, model::precision_name(rollout_precision), same_sum / double(n), same_max);
   }
 }
 
