@@ -11,6 +11,8 @@
 #include <map>
 #include <random>
 
+#include <time.h>
+
 #include "model/kv_cache.h"
 #include "model/transformer.h"
 #include "rollout/generation.h"
@@ -91,18 +93,33 @@ double decode_kv_bytes(const model::ModelConfig& c, int64_t B, double len) {
   return double(B) * c.num_hidden_layers * len * c.kv_dim() * 2 * 4;
 }
 
-// One-thread copy bandwidth (read + write bytes per second) of a 256 MiB buffer.
+// Multiply-adds x 2 of one token: every matrix it meets (attention, k experts, router, head)
+// and attention over `len` cached positions.
+double flops_per_token(const model::ModelConfig& c, double len) {
+  const double C = c.hidden_size;
+  const double attn = C * (2.0 * c.q_dim() + 2.0 * c.kv_dim()) + 2.0 * len * c.q_dim();
+  const double experts = c.num_experts_per_tok * 3.0 * C * c.moe_intermediate_size + c.num_experts * C;
+  return 2.0 * (c.num_hidden_layers * (attn + experts) + double(c.vocab_size) * C);
+}
+
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// One-thread copy bandwidth (read + write bytes per CPU second, the clock the decode figures
+// use, so other processes on a shared machine do not lower it) of a 256 MiB buffer; best of 5.
 double copy_bandwidth() {
   static const double bw = [] {
     const size_t n = size_t(256) << 20;
     std::vector<char> a(n, 1), b(n, 2);
     double best = 0;
     for (int r = 0; r < 5; ++r) {
-      const auto t0 = std::chrono::steady_clock::now();
+      const double t0 = thread_seconds();
       std::memcpy(b.data(), a.data(), n);
       benchmark::DoNotOptimize(b.data());
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best = std::max(best, 2.0 * double(n) / s);
+      best = std::max(best, 2.0 * double(n) / (thread_seconds() - t0));
     }
     return best;
   }();
@@ -124,6 +141,9 @@ void BM_Prefill(benchmark::State& st) {
   }
   st.SetLabel(model::precision_name(precision));
   st.counters["tok/s"] = benchmark::Counter(double(B * kPromptLen), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP/s"] =
+      benchmark::Counter(double(B * kPromptLen) * flops_per_token(m.config(), 0.5 * double(kPromptLen)) / 1e9,
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // args: precision, batch. kDecodeSteps decode steps of `batch` sequences after a kPromptLen prefill.
@@ -156,6 +176,9 @@ void BM_Decode(benchmark::State& st) {
   st.counters["tok/s"] = benchmark::Counter(double(B * kDecodeSteps), benchmark::Counter::kIsIterationInvariantRate);
   st.counters["floor_tok/s"] = double(B * kDecodeSteps) / floor_s;
   st.counters["MB/step"] = bytes / kDecodeSteps / 1e6;
+  st.counters["GFLOP/s"] = benchmark::Counter(
+      double(B * kDecodeSteps) * flops_per_token(c, double(kPromptLen) + 0.5 * double(kDecodeSteps)) / 1e9,
+      benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // args: precision, n. End to end generate(): 4 prompts x n samples, 32 new tokens each, sampling.
