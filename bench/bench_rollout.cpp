@@ -249,6 +249,15 @@ BENCHMARK(BM_Decode)->ArgsProduct({{0, 1, 2}, {1, 16, 64}})->Unit(benchmark::kMi
 BENCHMARK(BM_Generate)->ArgsProduct({{0, 2}, {16}})->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
 
 int main(int argc, char** argv) {
+  // --no-mismatch skips the log-prob mismatch report (e.g. to profile the timed part alone).
+  bool mismatch = true;
+  int kept = 1;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--no-mismatch")
+      mismatch = false;
+    else
+      argv[kept++] = argv[i];
+  argc = kept;
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("copy_bandwidth_GBps", std::to_string(copy_bandwidth() / 1e9));
   benchmark::AddCustomContext("precision_args", "0 = fp32, 1 = bf16, 2 = fp8");
@@ -257,9 +266,9 @@ int main(int argc, char** argv) {
     std::printf("decode weight bytes per step (%s): batch 1 %.1f MB, batch 16 %.1f MB, batch 64 %.1f MB\n",
                 model::precision_name(p), decode_weight_bytes(c, p, 1) / 1e6, decode_weight_bytes(c, p, 16) / 1e6,
                 decode_weight_bytes(c, p, 64) / 1e6);
-  report_mismatch("the bench MoE (random init, std 0.02)", bench_model(), c.vocab_size);
+  if (mismatch) report_mismatch("the bench MoE (random init, std 0.02)", bench_model(), c.vocab_size);
   const char* fixture_dir = "data/hf_fixtures/qwen3_moe_tiny";  // run from the repository root
-  if (std::FILE* f = std::fopen((std::string(fixture_dir) + "/config.json").c_str(), "r")) {
+  if (std::FILE* f = mismatch ? std::fopen((std::string(fixture_dir) + "/config.json").c_str(), "r") : nullptr) {
     std::fclose(f);
     model::Transformer fixture = model::Transformer::from_dir(fixture_dir);
     report_mismatch("the HF qwen3_moe_tiny fixture", fixture, fixture.config().vocab_size);
