@@ -40,16 +40,17 @@ void validate_generation(const model::ModelConfig& cfg, const std::vector<std::v
   for (int32_t id : p.eos_ids)
     RLVR_CHECK(id >= 0 && id < cfg.vocab_size, "rollout", "eos id ", id, " outside the vocabulary (vocab_size ",
                cfg.vocab_size, ")");
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    const auto& pr = prompts[i];
-    RLVR_CHECK(!pr.empty(), "rollout", "prompt ", i, ": empty prompt");
-    RLVR_CHECK(int64_t(pr.size()) < cfg.max_position_embeddings, "rollout", "prompt ", i, ": ", pr.size(),
-               " tokens, longer than the context leaves room for (max_position_embeddings ",
-               cfg.max_position_embeddings, ")");
-    for (size_t t = 0; t < pr.size(); ++t)
-      RLVR_CHECK(pr[t] >= 0 && pr[t] < cfg.vocab_size, "rollout", "prompt ", i, ": token id ", pr[t], " at position ",
-                 t, " outside the vocabulary (vocab_size ", cfg.vocab_size, ")");
-  }
+  for (size_t i = 0; i < prompts.size(); ++i) validate_prompt(cfg, prompts[i], cat("prompt ", i));
+}
+
+void validate_prompt(const model::ModelConfig& cfg, std::span<const int32_t> prompt, const std::string& name) {
+  RLVR_CHECK(!prompt.empty(), "rollout", name, ": empty prompt");
+  RLVR_CHECK(int64_t(prompt.size()) < cfg.max_position_embeddings, "rollout", name, ": ", prompt.size(),
+             " tokens, longer than the context leaves room for (max_position_embeddings ",
+             cfg.max_position_embeddings, ")");
+  for (size_t t = 0; t < prompt.size(); ++t)
+    RLVR_CHECK(prompt[t] >= 0 && prompt[t] < cfg.vocab_size, "rollout", name, ": token id ", prompt[t],
+               " at position ", t, " outside the vocabulary (vocab_size ", cfg.vocab_size, ")");
 }
 
 namespace {

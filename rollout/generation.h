@@ -44,6 +44,10 @@ struct GenerationStats {
   double prefill_seconds = 0, decode_seconds = 0;  // model forward time (sampling included in decode)
 };
 
+// Throws rlvr::Error starting with `name` (e.g. "prompt 3" or "in.jsonl:7") for an empty prompt,
+// a token outside the vocabulary or a prompt that leaves no room in the context.
+void validate_prompt(const model::ModelConfig& cfg, std::span<const int32_t> prompt, const std::string& name);
+
 // Throws rlvr::Error naming the prompt and the parameter for bad input (empty prompt, a token
 // outside the vocabulary, a prompt that fills the context, n < 1, top_p outside (0, 1], ...).
 void validate_generation(const model::ModelConfig& cfg, const std::vector<std::vector<int32_t>>& prompts,
