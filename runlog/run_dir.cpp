@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include "common/error.h"
 
@@ -22,14 +22,18 @@ std::string if_file(const fs::path& p) {
 std::string node_text(const toml::node& node) {
   if (auto s = node.as_string()) return s->get();
   std::ostringstream os;
-  if (node.is_array()) {
-    os << toml::json_formatter{node};  // compact enough for a list of stop strings
-    std::string text = os.str();
-    text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
-    return text;
-  }
-  os << node;
-  return os.str();
+  node.visit([&](auto&& v) {
+    using T = std::remove_cvref_t<decltype(v)>;
+    if constexpr (std::is_same_v<T, toml::table>)
+      os << "{...}";
+    else if constexpr (std::is_same_v<T, toml::array>)
+      os << toml::json_formatter{v};  // compact enough for a list of stop strings
+    else
+      os << v;
+  });
+  std::string text = os.str();
+  text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
+  return text;
 }
 
 // The keys a user checks first when reading someone's run; absent ones are left out.
