@@ -126,10 +126,10 @@ std::vector<DiffLine> diff_lines(std::string_view before, std::string_view after
     if (i < n && j < m && a[i] == b[j]) {
       out.push_back({' ', a[i]});
       ++i, ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out.push_back({'+', b[j++]});
-    } else {
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out.push_back({'-', a[i++]});
+    } else {
+      out.push_back({'+', b[j++]});
     }
   }
   return out;
