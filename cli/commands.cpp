@@ -4,6 +4,7 @@
 
 namespace rlvr::cli {
 
+int cmd_logs(const std::vector<std::string>& args);
 int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
@@ -12,6 +13,7 @@ int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"logs", "inspect a run: summary, samples (filters, groups, diffs), HTML report", "rlvr logs summary|show|diff|report RUN_DIR [options] (see `rlvr logs`)", cmd_logs},
       {"sandbox", "run a program in the sandbox, print the result as JSON",
        "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"score", "per-token log-probabilities of token sequences under a model",

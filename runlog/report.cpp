@@ -1,6 +1,8 @@
 // Gathering a run's data for the HTML report in one streaming pass.
 #include "runlog/report.h"
 
+#include <array>
+#include <cmath>
 #include <deque>
 #include <map>
 
