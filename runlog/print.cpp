@@ -41,7 +41,9 @@ std::string number(double x, int digits, bool sign = false) {
 
 void print_block(std::ostream& out, const std::string& label, const std::string& text, const Style& style) {
   out << paint(style, kBold, label) << "\n";
-  for (const std::string& line : wrap(terminal_safe(text), style.width > 4 ? style.width - 2 : 2))
+  std::string_view trimmed = text;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.remove_suffix(1);
+  for (const std::string& line : wrap(terminal_safe(trimmed), style.width > 4 ? style.width - 2 : 2))
     out << "  " << line << "\n";
 }
 
@@ -141,7 +143,11 @@ void print_step_diff(std::ostream& out, long step_a, const std::vector<Rollout>&
       ++statuses[first_status(r)];
       if (!r.verdicts.empty()) ++answers[terminal_safe(r.verdicts.front().detail)];
     }
-    const double n = static_cast<double>(std::max<size_t>(1, samples.size()));
+    if (samples.empty()) {
+      out << paint(style, kBold, cat("step ", step)) << ": no samples of this prompt\n";
+      return;
+    }
+    const double n = static_cast<double>(samples.size());
     out << paint(style, kBold, cat("step ", step)) << ": " << samples.size() << " samples, mean reward "
         << number(reward / n, 3) << ", mean length " << number(length / n, 1) << " tokens, status";
     for (const auto& [status, count] : statuses) out << " " << paint(style, status_colour(status), status) << " " << count;

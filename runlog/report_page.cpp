@@ -180,11 +180,11 @@ var PLOTS = [
   ['Clip fraction', [['clip_frac', ['rl']]]],
   ['Response length (tokens)', [['response_len_mean', ['rl']]]],
   ['Rollout/learner logprob mismatch', [['mismatch_mean', ['rl']], ['mismatch_max', ['rl']]]],
-  ['Throughput (tokens/s)', [['tokens_per_s', ['rl', 'sft']]]],
+  ['Throughput (tokens/s)', [['tokens_per_s', ['sft']], ['tokens_per_s', ['rl']]]],
   ['Loss', [['loss', ['sft']], ['loss', ['rl']]]],
   ['Reward std', [['reward_std', ['rl']]]],
-  ['Grad norm', [['grad_norm', ['rl', 'sft']]]],
-  ['Learning rate', [['lr', ['rl', 'sft']]]],
+  ['Grad norm', [['grad_norm', ['sft']], ['grad_norm', ['rl']]]],
+  ['Learning rate', [['lr', ['sft']], ['lr', ['rl']]]],
   ['Time per step (s)', [['time_rollout_s', ['rl']], ['time_reward_s', ['rl']], ['time_learner_s', ['rl']]]],
   ['Groups dropped', [['groups_dropped', ['rl']]]]
 ];
@@ -193,7 +193,8 @@ PLOTS.forEach(function (plot) {
   var series = [];
   plot[1].forEach(function (spec) {
     var pts = metricSeries(spec[0], spec[1]);
-    if (pts.length) series.push({ label: spec[0] + (spec[1].length === 1 && plot[1].length > 1 && plot[1][0][0] === plot[1][1][0] ? ' (' + spec[1][0] + ')' : ''), points: pts });
+    var shared = plot[1].filter(function (other) { return other[0] === spec[0]; }).length > 1;
+    if (pts.length) series.push({ label: spec[0] + (shared ? ' (' + spec[1].join('+') + ')' : ''), points: pts });
   });
   if (!series.length) return;
   document.getElementById('plots').appendChild(linePlot(plot[0], series));

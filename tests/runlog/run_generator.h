@@ -45,7 +45,10 @@ inline std::string fake_status(const FakeRun& run, int step, int prompt, int sam
   return u < p_correct + 0.6 * (1 - p_correct) ? "wrong" : "no_answer";
 }
 
-inline int prompt_id(const FakeRun& run, int step, int prompt) { return (step * run.prompts_per_step + prompt) % 50; }
+// Prompts come back every other step, so that `logs diff` has two steps to compare.
+inline int prompt_id(const FakeRun& run, int step, int prompt) {
+  return (step * run.prompts_per_step + prompt) % (2 * run.prompts_per_step);
+}
 
 inline nlohmann::json fake_sample(const FakeRun& run, int step, int prompt, int sample) {
   const int id = prompt_id(run, step, prompt);
@@ -72,7 +75,7 @@ inline nlohmann::json fake_sample(const FakeRun& run, int step, int prompt, int 
           {"prompt", "What is " + std::to_string(id) + "·3 + 7? Use <b>bold</b> & \"quotes\" if you like.\n"},
           {"completion", completion}, {"answer", std::to_string(gold)}, {"verdicts", verdicts},
           {"reward", reward}, {"advantage", reward - 0.5}, {"prompt_tokens", 16}, {"completion_tokens", tokens},
-          {"finish_reason", sample % 5 == 4 ? "length" : "stop"}, {"rollout_logprob", -0.5 * tokens},
+          {"finish_reason", sample % 4 == 3 ? "length" : "stop"}, {"rollout_logprob", -0.5 * tokens},
           {"learner_logprob", -0.5 * tokens - 0.01 * sample}};
 }
 
