@@ -68,8 +68,11 @@ bool LineReader::next(std::string_view& line, bool& terminated) {
   }
 }
 
-void for_each_object(const std::string& path, ReadProblems& problems,
-                     const std::function<bool(const nlohmann::json&, long)>& on_object) {
+// A line without a newline at the end of the file that does not parse is a write in progress.
+static bool is_partial(std::string_view line) { return !nlohmann::json::accept(line); }
+
+void for_each_line(const std::string& path, ReadProblems& problems,
+                   const std::function<bool(std::string_view, long)>& on_line) {
   problems.path = path;
   LineReader reader(path);
   std::string_view line;
@@ -77,28 +80,41 @@ void for_each_object(const std::string& path, ReadProblems& problems,
   while (reader.next(line, terminated)) {
     ++problems.lines;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      if (!terminated) {
-        problems.partial_last_line = true;
-        break;
-      }
-      problems.add(reader.line_number(), cat("not valid JSON: ", e.what()));
-      continue;
+    if (!terminated && is_partial(line)) {
+      problems.partial_last_line = true;
+      break;
     }
-    if (!object.is_object()) {
-      problems.add(reader.line_number(), cat("expected a JSON object, got ", object.type_name()));
-      continue;
-    }
-    try {
-      if (!on_object(object, reader.line_number())) break;
-    } catch (const BadRecord& e) {
-      problems.add(reader.line_number(), e.what());
-    }
+    if (!on_line(line, reader.line_number())) break;
   }
   problems.bytes = reader.bytes_read();
+}
+
+bool parse_object_line(std::string_view line, long number, ReadProblems& problems,
+                       const std::function<bool(const nlohmann::json&, long)>& on_object) {
+  nlohmann::json object;
+  try {
+    object = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    problems.add(number, cat("not valid JSON: ", e.what()));
+    return true;
+  }
+  if (!object.is_object()) {
+    problems.add(number, cat("expected a JSON object, got ", object.type_name()));
+    return true;
+  }
+  try {
+    return on_object(object, number);
+  } catch (const BadRecord& e) {
+    problems.add(number, e.what());
+    return true;
+  }
+}
+
+void for_each_object(const std::string& path, ReadProblems& problems,
+                     const std::function<bool(const nlohmann::json&, long)>& on_object) {
+  for_each_line(path, problems, [&](std::string_view line, long number) {
+    return parse_object_line(line, number, problems, on_object);
+  });
 }
 
 }  // namespace rlvr::runlog

@@ -58,6 +58,16 @@ class LineReader {
   long long bytes_read_ = 0;
 };
 
+// Calls on_line(line, line_number) for each non-blank line but a partial last one; returns
+// false to stop early. For readers with a fast path that hand hard lines to parse_object_line.
+void for_each_line(const std::string& path, ReadProblems& problems,
+                   const std::function<bool(std::string_view, long)>& on_line);
+
+// Parses one line as for_each_object does: bad JSON, a non-object or a BadRecord from on_object
+// go to `problems`. Returns what on_object returned (true for a bad line).
+bool parse_object_line(std::string_view line, long number, ReadProblems& problems,
+                       const std::function<bool(const nlohmann::json&, long)>& on_object);
+
 // Calls on_object(object, line_number) for each line that is a JSON object; blank lines are
 // skipped; a line that is not an object, or on which on_object throws BadRecord, is recorded
 // in `problems` and reading goes on. on_object returns false to stop early.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "runlog/fast_rollout.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -118,11 +119,18 @@ Summary summarize(const std::string& run_path) {
   s.run = open_run_dir(run_path);
   s.config = config_digest(s.run);
   s.metrics = read_metrics(s.run, s.metrics_problems);
-  if (!s.run.rollouts_path.empty())
-    for_each_object(s.run.rollouts_path, s.rollout_problems, [&](const nlohmann::json& object, long line) {
-      s.rollouts.add(rollout_from_json(object, line));
-      return true;
-    });
+  if (s.run.rollouts_path.empty()) return s;
+  FastRolloutReader fast;
+  Rollout sample;
+  const auto full = [&](const nlohmann::json& object, long line) {
+    s.rollouts.add(rollout_from_json(object, line));
+    return true;
+  };
+  for_each_line(s.run.rollouts_path, s.rollout_problems, [&](std::string_view line, long number) {
+    if (!fast.read_summary_fields(line, number, sample)) return parse_object_line(line, number, s.rollout_problems, full);
+    s.rollouts.add(sample);
+    return true;
+  });
   return s;
 }
 
