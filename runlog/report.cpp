@@ -5,8 +5,10 @@
 #include <cmath>
 #include <deque>
 #include <map>
+#include <optional>
 
 #include "common/error.h"
+#include "runlog/fast_rollout.h"
 #include "runlog/records.h"
 #include "runlog/run_dir.h"
 
@@ -66,22 +68,48 @@ ReportInfo write_report(const std::string& run_path, std::ostream& out, const Re
   // Per step from the samples: status counts per verifier, reward and length sums.
   std::map<long, std::map<std::string, std::map<std::string, long>>> statuses;
   std::map<long, std::array<double, 4>> sums;  // reward sum, reward count, length sum, length count
-  std::deque<Rollout> latest;
+  // The last max_samples lines are kept as text (or parsed, when only the full parser could read
+  // them) and parsed in full at the end; the rest only pass through the fast summary reader.
+  struct Kept {
+    std::string text;
+    long line = 0;
+    std::optional<Rollout> parsed;
+  };
+  std::deque<Kept> latest;
+  const auto tally = [&](const Rollout& r) {
+    ++info.samples_total;
+    for (const Verdict& v : r.verdicts) ++statuses[r.step][v.verifier][v.status];
+    auto& s = sums[r.step];
+    if (!std::isnan(r.reward)) s[0] += r.reward, s[1] += 1;
+    if (r.completion_tokens >= 0) s[2] += static_cast<double>(r.completion_tokens), s[3] += 1;
+  };
+  const auto keep = [&](Kept kept) {
+    if (options.max_samples == 0) return;
+    if (latest.size() == options.max_samples) latest.pop_front();
+    latest.push_back(std::move(kept));
+  };
+  FastRolloutReader fast;
+  Rollout quick;
   if (!run.rollouts_path.empty())
-    for_each_object(run.rollouts_path, info.rollout_problems, [&](const json& object, long line) {
-      Rollout r = rollout_from_json(object, line);
-      ++info.samples_total;
-      for (const Verdict& v : r.verdicts) ++statuses[r.step][v.verifier][v.status];
-      auto& s = sums[r.step];
-      if (!std::isnan(r.reward)) s[0] += r.reward, s[1] += 1;
-      if (r.completion_tokens >= 0) s[2] += static_cast<double>(r.completion_tokens), s[3] += 1;
-      if (options.max_samples > 0) {
-        if (latest.size() == options.max_samples) latest.pop_front();
-        latest.push_back(std::move(r));
+    for_each_line(run.rollouts_path, info.rollout_problems, [&](std::string_view line, long number) {
+      if (fast.read_summary_fields(line, number, quick)) {
+        tally(quick);
+        keep({std::string(line), number, std::nullopt});
+        return true;
       }
-      return true;
+      return parse_object_line(line, number, info.rollout_problems, [&](const json& object, long n) {
+        Rollout r = rollout_from_json(object, n);
+        tally(r);
+        keep({std::string(), n, std::move(r)});
+        return true;
+      });
     });
-  info.samples_included = static_cast<long>(latest.size());
+  json samples = json::array();
+  for (Kept& k : latest) {
+    if (!k.parsed) k.parsed = rollout_from_json(json::parse(k.text), k.line);  // read fine above
+    samples.push_back(rollout_to_json(*k.parsed));
+  }
+  info.samples_included = static_cast<long>(samples.size());
 
   json steps = json::array();
   for (const auto& [step, s] : sums) {
@@ -90,8 +118,6 @@ ReportInfo write_report(const std::string& run_path, std::ostream& out, const Re
     if (s[3] > 0) row["response_len_mean"] = s[2] / s[3];
     steps.push_back(std::move(row));
   }
-  json samples = json::array();
-  for (const Rollout& r : latest) samples.push_back(rollout_to_json(r));
   json config = json::array();
   for (const auto& [key, value] : config_digest(run)) config.push_back({key, value});
 
