@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "rewards/registry.h"
 #include "trainer/config_schema.h"
 #include "trainer/run_config.h"
 
@@ -53,6 +54,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
   const std::string& path = args.positionals()[0];
   trainer::LoadOptions options;
   options.check_files = !args.has("--no-file-checks");
+  options.known_verifiers = rewards::verifier_registry().names();
   const trainer::RunConfig cfg = trainer::load_run_config(path, args.get_all("--set"), options);
   if (args.has("--resolved")) {
     std::fputs(cfg.to_toml().c_str(), stdout);

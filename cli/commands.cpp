@@ -7,6 +7,7 @@ namespace rlvr::cli {
 int cmd_logs(const std::vector<std::string>& args);
 int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
+int cmd_train(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_verify(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
@@ -19,6 +20,8 @@ const std::vector<Command>& commands() {
       {"score", "per-token log-probabilities of token sequences under a model",
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
        cmd_score},
+      {"train", "train a policy with SFT and GRPO from a run config",
+       "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume]", cmd_train},
       {"validate", "check a run config without running it",
        "rlvr validate run.toml [--set KEY=VALUE ...] [--no-file-checks] [--resolved] | rlvr validate --reference",
        cmd_validate},

@@ -32,11 +32,14 @@ class ExternalVerifier : public Verifier {
     RLVR_CHECK(workers >= 1 && workers <= 256, "rewards", "option 'workers' of external must be in 1..256, got ", workers);
     timeout_ = std::chrono::duration<double>(r.number("timeout_s", 10.0));
     RLVR_CHECK(timeout_.count() > 0, "rewards", "option 'timeout_s' of external must be positive");
+    std::string mode = r.string("mode", "persistent");
+    RLVR_CHECK(mode == "persistent" || mode == "oneshot", "rewards",
+               "option 'mode' of external must be \"persistent\" or \"oneshot\", got '", mode, "'");
     long max_line = r.integer("max_line_bytes", 1 << 20);
     RLVR_CHECK(max_line > 0, "rewards", "option 'max_line_bytes' of external must be positive");
     r.reject_unknown();
     for (long i = 0; i < workers; ++i) {
-      workers_.push_back(std::make_unique<ExternalWorker>(command, static_cast<size_t>(max_line), 2048));
+      workers_.push_back(std::make_unique<ExternalWorker>(command, static_cast<size_t>(max_line), 2048, mode == "oneshot"));
       free_.push_back(workers_.back().get());
     }
   }

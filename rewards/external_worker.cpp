@@ -11,8 +11,10 @@
 
 #include <cerrno>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include <boost/process.hpp>
 
@@ -22,6 +24,8 @@ namespace bp = boost::process;
 
 namespace rlvr::rewards {
 namespace {
+
+constexpr size_t kMaxDetailBytes = 1000;  // a verdict's detail is a short note, whatever the program sends
 
 // Spawns are serialized so that no child inherits the pipe ends meant for a sibling.
 std::mutex spawn_mutex;
@@ -38,8 +42,12 @@ int ms_until(std::chrono::steady_clock::time_point deadline) {
 
 }  // namespace
 
-ExternalWorker::ExternalWorker(std::vector<std::string> command, size_t max_line_bytes, size_t max_stderr_bytes)
-    : command_(std::move(command)), max_line_bytes_(max_line_bytes), max_stderr_bytes_(max_stderr_bytes) {}
+ExternalWorker::ExternalWorker(std::vector<std::string> command, size_t max_line_bytes, size_t max_stderr_bytes,
+                               bool one_shot)
+    : command_(std::move(command)),
+      max_line_bytes_(max_line_bytes),
+      max_stderr_bytes_(max_stderr_bytes),
+      one_shot_(one_shot) {}
 
 ExternalWorker::~ExternalWorker() { stop(); }
 
@@ -158,6 +166,8 @@ std::string ExternalWorker::read_line(std::chrono::steady_clock::time_point dead
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         drain_stderr();
+        // A one-shot program may end its answer with EOF instead of a line break.
+        if (one_shot_ && !out_buf_.empty()) return std::exchange(out_buf_, {});
         *why = exit_description();
         return {};
       }
@@ -187,11 +197,23 @@ Verdict ExternalWorker::call(const std::string& request_line, std::chrono::stead
     stop();
     return v;
   }
+  if (one_shot_) {  // the program may read stdin to its end
+    ::close(in_fd_);
+    in_fd_ = -1;
+  }
+  Verdict v = read_verdict(deadline, with_stderr);
+  if (one_shot_) stop();
+  return v;
+}
+
+Verdict ExternalWorker::read_verdict(std::chrono::steady_clock::time_point deadline,
+                                     const std::function<std::string(std::string)>& with_stderr) {
   std::string why;
   bool timed_out = false;
   std::string line = read_line(deadline, &why, &timed_out);
   if (timed_out || !why.empty()) {
-    Verdict v = timed_out ? Verdict{0.0, status::kTimeout, with_stderr("external verifier timed out; worker restarted")}
+    Verdict v = timed_out ? Verdict{0.0, status::kTimeout, with_stderr(one_shot_ ? "external verifier timed out; process killed"
+                                                                                 : "external verifier timed out; worker restarted")}
                           : Verdict{0.0, status::kError, with_stderr("external verifier failed: " + why)};
     stop();
     return v;
@@ -209,6 +231,7 @@ Verdict ExternalWorker::call(const std::string& request_line, std::chrono::stead
                                                                    : (v.reward > 0 ? status::kCorrect : status::kWrong);
   auto detail_it = answer.find("detail");
   v.detail = detail_it != answer.end() && detail_it->is_string() ? detail_it->get<std::string>() : "";
+  if (v.detail.size() > kMaxDetailBytes) v.detail = v.detail.substr(0, kMaxDetailBytes) + "...";
   if (std::string tail = stderr_tail(); !tail.empty()) v.detail += (v.detail.empty() ? "stderr: " : "; stderr: ") + tail;
   return v;
 }

@@ -32,6 +32,7 @@ struct BatchState {
   std::vector<WeightedVerifier> verifiers;
   std::vector<Call> calls;  // sample-major: calls[s * verifiers.size() + v]
   std::vector<bool> abandoned_workers;
+  std::vector<long> current;  // per worker: the call it runs, or -1
   size_t next = 0, completed = 0;
   std::mutex mutex;
   std::condition_variable changed;
@@ -45,6 +46,7 @@ void work(std::shared_ptr<BatchState> state, int worker) {
     call.running = true;
     call.started = Clock::now();
     call.worker = worker;
+    state->current[worker] = static_cast<long>(index);
     const Sample& sample = state->samples[index / state->verifiers.size()];
     const Verifier& verifier = *state->verifiers[index % state->verifiers.size()].verifier;
     lock.unlock();
@@ -60,8 +62,9 @@ void work(std::shared_ptr<BatchState> state, int worker) {
     if (!call.timed_out) {
       call.verdict = std::move(v);
       call.finished = true;
-      ++state->completed;
-      state->changed.notify_all();
+      state->current[worker] = -1;
+      // New calls end after the deadline the service sleeps until, so only the last one wakes it.
+      if (++state->completed == state->calls.size()) state->changed.notify_all();
     }
   }
 }
@@ -100,6 +103,7 @@ std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch)
   auto spawn = [&] {
     int id = static_cast<int>(state->abandoned_workers.size());
     state->abandoned_workers.push_back(false);
+    state->current.push_back(-1);
     threads.emplace_back(work, state, id);
   };
   {
@@ -107,15 +111,18 @@ std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch)
     size_t n = std::min<size_t>(config_.threads, state->calls.size());
     for (size_t i = 0; i < n; ++i) spawn();
     while (state->completed < state->calls.size()) {
-      // Sleep until a call finishes or the earliest running call reaches its deadline.
+      // Sleep until the batch is done or the earliest running call (one per live worker)
+      // reaches its deadline.
       Clock::time_point wake = Clock::now() + timeout;
-      for (const Call& c : state->calls)
-        if (c.running && !c.finished && !c.timed_out) wake = std::min(wake, c.started + timeout);
+      for (size_t w = 0; w < state->current.size(); ++w)
+        if (!state->abandoned_workers[w] && state->current[w] >= 0)
+          wake = std::min(wake, state->calls[state->current[w]].started + timeout);
       state->changed.wait_until(lock, wake);
       const auto now = Clock::now();
-      for (size_t i = 0; i < state->calls.size(); ++i) {
-        Call& c = state->calls[i];
-        if (!c.running || c.finished || c.timed_out || now - c.started < timeout) continue;
+      for (size_t w = 0; w < state->current.size(); ++w) {
+        if (state->abandoned_workers[w] || state->current[w] < 0) continue;
+        Call& c = state->calls[state->current[w]];
+        if (now - c.started < timeout) continue;
         c.timed_out = true;
         c.verdict = {0.0, status::kTimeout,
                      "verifier ran past " + std::to_string(config_.sample_timeout_s) + " s; thread abandoned"};

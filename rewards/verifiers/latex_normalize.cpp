@@ -92,6 +92,12 @@ const char* command_replacement(std::string_view c) {
 
 void normalize_into(std::string_view s, std::string& out, int depth);
 
+// Whether the text so far ends with a digit, ignoring trailing blanks.
+bool ends_with_number(std::string_view out) {
+  std::string_view t = trim(out);
+  return !t.empty() && is_digit(t.back());
+}
+
 void append_text_group(std::string_view inner, std::string& out, int depth) {
   std::string_view word = trim(inner);
   if (word == "and" || word == "or" || word == ",") {
@@ -99,6 +105,10 @@ void append_text_group(std::string_view inner, std::string& out, int depth) {
     return;
   }
   if (is_unit_word(word)) return;
+  // "3 \text{ apples}": words after a number name what is counted (a unit of some kind).
+  if (ends_with_number(out) && !word.empty() &&
+      std::all_of(word.begin(), word.end(), [](char c) { return is_alpha(c) || c == ' '; }))
+    return;
   if (depth >= kMaxTextDepth) {
     out.append(inner);
     return;
@@ -136,8 +146,16 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
         if (p < s.size() && s[p] == '{') {
           size_t end = match_brace(s, p);
           if (end != std::string_view::npos) {
-            append_text_group(s.substr(p + 1, end - p - 2), out, depth);
+            std::string_view inner = s.substr(p + 1, end - p - 2);
+            append_text_group(inner, out, depth);
             i = end;
+            // "12 \mbox{cm}^2": a dropped unit takes its power with it.
+            if (is_unit_word(trim(inner)))
+              for (std::string_view power : {"^{2}", "^{3}", "^2", "^3"})
+                if (s.substr(i, power.size()) == power) {
+                  i += power.size();
+                  break;
+                }
             continue;
           }
         }

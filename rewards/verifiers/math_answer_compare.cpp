@@ -136,9 +136,10 @@ bool item_equal(const Item& raw_a, const Item& raw_b, double tol) {
   if (a.relations.empty() && b.relations.empty()) return value_equal(a.parts[0], b.parts[0], tol);
   // "a \approx b": either side may be the answer.
   for (auto [x, y] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+    const Item& other = *y;  // (clang 14 cannot capture a structured binding)
     if (all_relations_are(*x, "approx"))
       return std::any_of(x->parts.begin(), x->parts.end(),
-                         [&](const Value& part) { return item_equal(Item{{part}, {}}, *y, tol); });
+                         [&](const Value& part) { return item_equal(Item{{part}, {}}, other, tol); });
   }
   for (auto [x, y] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
     if (is_labelled_equation(*x) && y->relations.empty()) return value_equal(x->parts.back(), y->parts[0], tol);

@@ -261,11 +261,31 @@ class Parser {
     return add(NodeKind::Symbol, {}, std::move(name));
   }
 
+  // Whether the next token is a function name ("\cos", "cos"): it starts a new factor rather
+  // than continuing a brace-less argument ("2\sin x \cos x" is 2 sin(x) cos(x)).
+  bool at_function() {
+    if (std::string_view cmd = command_at(); !cmd.empty()) return is_function_name(cmd);
+    size_t k = pos_;
+    while (k < s_.size() && is_alpha(s_[k])) ++k;
+    return k > pos_ && is_function_name(s_.substr(pos_, k - pos_));
+  }
+
   int parse_function(std::string name) {
+    int base = -1;  // \log_2 8
+    if (name == "log" && accept('_')) base = parse_argument();
     int power = -1;
     if (accept('^')) power = parse_argument();  // \sin^2 x
-    int arg = (peek() == '(' || peek() == '{') ? parse_primary() : parse_power();
-    int f = add(NodeKind::Func, {arg}, std::move(name));
+    int arg;
+    if (peek() == '(' || peek() == '{') {
+      arg = parse_primary();
+    } else {
+      // A brace-less argument is an implicit product: "\sin 2x" is sin(2x).
+      std::vector<int> factors{parse_power()};
+      while (peek() != '(' && starts_implicit_factor() && !at_function()) factors.push_back(parse_power());
+      arg = factors.size() == 1 ? factors[0] : add(NodeKind::Mul, std::move(factors));
+    }
+    int f = add(NodeKind::Func, {arg}, base < 0 ? std::move(name) : "ln");
+    if (base >= 0) f = add(NodeKind::Mul, {f, add(NodeKind::Inv, {add(NodeKind::Func, {base}, "ln")})});
     return power < 0 ? f : add(NodeKind::Pow, {f, power});
   }
 

@@ -71,7 +71,7 @@ TEST(CliSandbox, RunPrintsOneJsonObject) {
 TEST(CliSandbox, BadArgumentsAreCleanErrors) {
   const std::pair<std::string, std::string> cases[] = {
       {"sandbox", "expected the subcommand 'run'"},
-      {"sandbox run /nonexistent/prog.py", "cannot read file (cmd_sandbox.cpp"},
+      {"sandbox run /nonexistent/prog.py", "cannot read file: program '/nonexistent/prog.py'"},
       {"sandbox run --lang cobol " + write_temp("x.py", "pass"), "unknown language"},
       {"sandbox run --bogus 1 x.py", "unknown option"},
       {"sandbox run --time-limit-s abc x.py", "expected a number"},

@@ -1,8 +1,9 @@
 // The code_tests verifier: program extraction, the three test forms, both reward modes,
-// verdict details, option errors, and completions that try to fake a pass.
+// verdict details, option errors, lookup by name in the registry, and completions that try to fake a pass.
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "rewards/registry.h"
 #include "rewards/verifiers/code_extract.h"
 #include "rewards/verifiers/code_tests.h"
 
@@ -108,7 +109,7 @@ TEST(CodeTests, VerdictTable) {
 
 TEST(CodeTests, OptionAndRowErrorsNameTheProblem) {
   const std::pair<json, std::string> bad_options[] = {
-      {{{"rewrd", "fraction"}}, "unknown option (code_tests.cpp"},
+      {{{"rewrd", "fraction"}}, "unknown option: 'rewrd' (known: reward,"},
       {{{"reward", "half"}}, "option 'reward' must be"},
       {{{"time_limit_s", -1}}, "option 'time_limit_s' must be a positive number"},
       {{{"memory_mb", "lots"}}, "option 'memory_mb' must be a positive integer"},
@@ -137,6 +138,29 @@ TEST(CodeTests, OptionAndRowErrorsNameTheProblem) {
     } catch (const rlvr::Error& e) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
+  }
+}
+
+// What a run config or `rlvr verify` does: look the verifier up by name, with options.
+TEST(CodeTests, ReachableFromTheRegistryByName) {
+  Registry& registry = verifier_registry();
+  ASSERT_TRUE(registry.contains("code_tests"));
+  auto fraction = registry.create("code_tests", {{"reward", "fraction"}, {"time_limit_s", 5}});
+  const std::string half_right = "def add(a, b):\n    return a + b if a >= 0 else 5\n";
+  Verdict partial = fraction->verify({"", half_right, mbpp_row()});
+  EXPECT_NEAR(partial.reward, 2.0 / 3, 1e-9) << partial.detail;
+  EXPECT_EQ(partial.status, "wrong");
+
+  VerifierSpec spec = spec_from_json({{"name", "code_tests"}, {"weight", 1.0}, {"options", json::object()}});
+  Verdict right = registry.create(spec)->verify({"", "def add(a, b):\n    return a + b\n", mbpp_row()});
+  EXPECT_EQ(right.status, "correct") << right.detail;
+  EXPECT_EQ(right.reward, 1.0);
+
+  try {
+    registry.create("code_tests", {{"time_limit", 5}});
+    ADD_FAILURE() << "accepted an unknown option";
+  } catch (const rlvr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown option: 'time_limit'"), std::string::npos) << e.what();
   }
 }
 

@@ -52,7 +52,7 @@ TEST(Registry, SwapAndRestore) {
 TEST(Registry, ErrorsNameTheProblem) {
   struct Case { nlohmann::json spec; std::string expected; };
   const std::vector<Case> cases = {
-      {{{"name", "boxed_maths"}}, "'boxed_maths' (known: boxed_math, external, format"},
+      {{{"name", "boxed_maths"}}, "'boxed_maths' (known: boxed_math, code_tests, external, format"},
       {{{"name", "boxed_math"}, {"options", {{"tolerance", 1e-3}}}}, "unknown option 'tolerance' for verifier 'boxed_math'"},
       {{{"name", "boxed_math"}, {"options", {{"rel_tol", "big"}}}}, "option 'rel_tol' of verifier 'boxed_math' must be a number"},
       {{{"name", "boxed_math"}, {"options", {{"fallback", {"guess"}}}}}, "unknown strategy 'guess'"},

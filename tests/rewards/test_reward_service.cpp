@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "rewards/reward_service.h"
@@ -66,6 +68,36 @@ TEST(RewardService, ThrowAndHangAffectOnlyTheirSample) {
   EXPECT_EQ(service.metrics().abandoned_calls, 2);
   EXPECT_EQ(service.metrics().status_counts.at("scripted").at("timeout"), 2);
   EXPECT_EQ(service.metrics().status_counts.at("scripted").at("error"), 1);
+}
+
+// Each call waits until `group` calls are in flight at once (or gives up after 5 s): all of them
+// answer "correct" only when the service really runs that many calls in parallel.
+class RendezvousVerifier : public Verifier {
+ public:
+  explicit RendezvousVerifier(int group) : group_(group) {}
+  Verdict verify(const Sample&) const override {
+    std::unique_lock lock(mutex_);
+    int round = arrived_ / group_;
+    ++arrived_;
+    met_.notify_all();
+    bool met = met_.wait_for(lock, std::chrono::seconds(5), [&] { return arrived_ >= (round + 1) * group_; });
+    return {met ? 1.0 : 0.0, met ? status::kCorrect : status::kWrong, met ? "met" : "alone"};
+  }
+
+ private:
+  int group_;
+  mutable int arrived_ = 0;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable met_;
+};
+
+TEST(RewardService, RunsCallsInParallel) {
+  for (int threads : {2, 4}) {
+    RewardService service({{"rendezvous", 1.0, std::make_shared<RendezvousVerifier>(threads)}}, {threads, 30.0});
+    std::vector<Sample> batch(static_cast<size_t>(threads) * 3, Sample{"", "x", {}});
+    for (const ScoredSample& s : service.score(batch))
+      EXPECT_EQ(s.verdicts[0].detail, "met") << threads << " threads";
+  }
 }
 
 TEST(RewardService, ExternalVerifierInThePool) {

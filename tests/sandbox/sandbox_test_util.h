@@ -23,17 +23,25 @@ namespace rlvr::sandbox::testing {
 
 // Points TMPDIR at a fresh directory so that leftover work dirs can be counted exactly, and
 // makes this process the reaper of any orphan a sandbox leaves behind (so that a stray
-// process would show up as our child).
+// process would show up as our child). The directory is removed when the test process exits.
 inline std::string isolate_test_process() {
-  static std::string dir = [] {
-    std::string pattern = (std::filesystem::temp_directory_path() / "rlvr-sandbox-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) return std::string("/tmp");
-    chmod(pattern.c_str(), 0711);  // like /tmp: the sandbox uid may pass through
-    setenv("TMPDIR", pattern.c_str(), 1);
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    return pattern;
-  }();
-  return dir;
+  struct PrivateTmp {
+    std::string path;
+    PrivateTmp() {
+      std::string pattern = (std::filesystem::temp_directory_path() / "rlvr-sandbox-test-XXXXXX").string();
+      if (!mkdtemp(pattern.data())) return;
+      path = pattern;
+      chmod(path.c_str(), 0711);  // like /tmp: the sandbox uid may pass through
+      setenv("TMPDIR", path.c_str(), 1);
+      prctl(PR_SET_CHILD_SUBREAPER, 1);
+    }
+    ~PrivateTmp() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  };
+  static PrivateTmp dir;
+  return dir.path.empty() ? std::string("/tmp") : dir.path;
 }
 
 inline std::size_t count_entries(const std::string& dir) {
@@ -62,6 +70,29 @@ inline bool no_children_left() {
     if (rest >> state >> ppid && ppid == getpid()) return false;
   }
   return true;
+}
+
+// Path, size and modification time of every file under `root`, skipping what other tests and
+// tools may write meanwhile (build trees, .git, runs/, node_modules/): equal snapshots before
+// and after mean no project file was written, created or removed.
+inline std::string tree_snapshot(const std::string& root) {
+  std::ostringstream out;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool skipped = name == ".git" || name == "runs" || name == "node_modules" ||
+                         fs::exists(it->path() / "CMakeCache.txt");
+    if (it->is_directory() && skipped) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file()) continue;
+    out << it->path().string() << ' ' << it->file_size() << ' '
+        << it->last_write_time().time_since_epoch().count() << '\n';
+  }
+  return out.str();
 }
 
 // Calls fn(i) for i in [0, n) on `workers` threads.

@@ -21,13 +21,18 @@ struct HostileProgram {
 };
 
 // Header lines: "# <what it tries>", "# expect: <status>", optionally "# stdout: <substring>".
+// "@SOURCE_DIR@" in a program becomes this checkout's path, the project files it must not reach.
 std::vector<HostileProgram> load_corpus() {
   std::vector<HostileProgram> corpus;
   for (const auto& entry : fs::directory_iterator(fs::path(RLVR_SOURCE_DIR) / "tests/sandbox/hostile")) {
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
-    HostileProgram p{entry.path().filename().string(), text.str(), "", ""};
+    std::string source = text.str();
+    const std::string placeholder = "@SOURCE_DIR@";
+    for (std::size_t at; (at = source.find(placeholder)) != std::string::npos;)
+      source.replace(at, placeholder.size(), RLVR_SOURCE_DIR);
+    HostileProgram p{entry.path().filename().string(), source, "", ""};
     std::istringstream lines(p.source);
     for (std::string line; std::getline(lines, line) && line.rfind("#", 0) == 0;) {
       if (line.rfind("# expect: ", 0) == 0) p.expect = line.substr(10);
@@ -58,6 +63,7 @@ TEST_P(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
   limits.max_output_bytes = 64 << 10;
   limits.use_zygote = GetParam();
   run({"python", "pass", ""}, limits);  // starts the zygote, whose socket stays open
+  const std::string project_before = testing::tree_snapshot(RLVR_SOURCE_DIR);
   const std::size_t fds_before = testing::open_fd_count();
   std::vector<RunResult> results(corpus.size());
   testing::parallel_for(corpus.size(), 4, [&](std::size_t i) {
@@ -79,6 +85,7 @@ TEST_P(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
   EXPECT_TRUE(testing::no_children_left()) << "a sandboxed process outlived its run";
   EXPECT_EQ(testing::count_entries(tmp), 0u) << "a work dir was left in " << tmp;
   for (const auto& path : host_paths_never_written) EXPECT_FALSE(fs::exists(path)) << path;
+  EXPECT_TRUE(testing::tree_snapshot(RLVR_SOURCE_DIR) == project_before) << "a project file changed";
   EXPECT_EQ(testing::open_fd_count(), fds_before);
   // Still healthy: a plain run works.
   RunResult after = run({"python", "print(6 * 7)", ""}, limits);

@@ -105,9 +105,10 @@ TEST(SandboxRun, BadRequestsAreErrorsNamingTheProblem) {
     run({"cobol", "DISPLAY 'HI'.", ""});
     FAIL() << "expected an error";
   } catch (const rlvr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown language (languages.cpp:43): 'cobol' (known: python)"),
-              std::string::npos)
-        << e.what();
+    const std::string message = e.what();
+    EXPECT_NE(message.find("unknown language"), std::string::npos) << message;
+    EXPECT_NE(message.find("'cobol' (known: python)"), std::string::npos) << message;
+    EXPECT_NE(message.find("(languages.cpp:"), std::string::npos) << message;
   }
   SandboxLimits bad;
   bad.wall_time_s = 0;

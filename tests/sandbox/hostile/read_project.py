@@ -1,7 +1,7 @@
-# Reads the project's files: /work is not in the view.
+# Reads the project's files (the loader puts the real checkout for @SOURCE_DIR@): not in the view.
 # expect: runtime_error
-import os
-for path in ("/work/shared/DESIGN.md", "/work/wt/sandbox/README.md", "/root/.bashrc"):
+for path in ("@SOURCE_DIR@/README.md", "@SOURCE_DIR@/sandbox/sandbox.h", "/work/shared/DESIGN.md",
+             "/root/.bashrc"):
     try:
         open(path).read()
         print("ESCAPED", path)
