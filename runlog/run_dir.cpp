@@ -2,6 +2,7 @@
 #include "runlog/run_dir.h"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <sstream>
 
@@ -21,6 +22,11 @@ std::string if_file(const fs::path& p) {
 
 std::string node_text(const toml::node& node) {
   if (auto s = node.as_string()) return s->get();
+  if (auto d = node.as_floating_point()) {  // shortest text that reads back the same: 0.2, not 0.20000000000000001
+    char buffer[32];
+    auto end = std::to_chars(buffer, buffer + sizeof buffer, d->get()).ptr;
+    return std::string(buffer, end);
+  }
   std::ostringstream os;
   node.visit([&](auto&& v) {
     using T = std::remove_cvref_t<decltype(v)>;
@@ -82,7 +88,8 @@ std::vector<std::pair<std::string, std::string>> config_digest(const RunDir& run
     return digest;
   }
   for (const char* key : kDigestKeys)
-    if (auto node = config.at_path(key); node) digest.push_back({key, node_text(*node.node())});
+    if (auto node = config.at_path(key); node && node.value_or(std::string("-")) != "")
+      digest.push_back({key, node_text(*node.node())});
   if (auto verifiers = config.at_path("rewards.verifiers").as_array()) {
     std::string list;
     for (const toml::node& v : *verifiers) {
