@@ -201,6 +201,24 @@ PLOTS.forEach(function (plot) {
   plotCount++;
 });
 
+// Any other numeric metric the trainer writes gets a plot of its own, after the known ones.
+var plotted = { step: 1, time_s: 1 };
+PLOTS.forEach(function (plot) { plot[1].forEach(function (spec) { plotted[spec[0]] = 1; }); });
+var extraKeys = {};
+data.metrics.forEach(function (m) {
+  Object.keys(m).forEach(function (k) { if (!plotted[k] && typeof m[k] === 'number') extraKeys[k] = 1; });
+});
+Object.keys(extraKeys).sort().forEach(function (key) {
+  var series = [];
+  ['sft', 'rl', 'eval'].forEach(function (phase) {
+    var pts = metricSeries(key, [phase]);
+    if (pts.length) series.push({ label: key + ' (' + phase + ')', points: pts });
+  });
+  if (!series.length) return;
+  document.getElementById('plots').appendChild(linePlot(key, series));
+  plotCount++;
+});
+
 // Status counts per verifier over steps: stacked fractions, from the samples, else the metrics.
 function statusByVerifier() {
   var out = {};
