@@ -1,6 +1,7 @@
-// Throughput of reading run logs: `rlvr logs summary` (parse every sample and tally), the same
-// pass with a --grep filter, and bare line splitting (the floor), in MB/s of rollouts.jsonl.
-// The log (about 280 MB, 256k samples) is generated once into $RLVR_BENCH_LOGS_DIR
+// Throughput of reading run logs: `rlvr logs summary` (read every sample and tally), `logs show`
+// with a --grep filter and with a one-step filter, and bare line splitting (the floor), in MB/s
+// of rollouts.jsonl.
+// The log (about 380 MB, 256k samples) is generated once into $RLVR_BENCH_LOGS_DIR
 // (default /tmp/rlvr_bench_logs) and reused; it is never committed.
 #include <benchmark/benchmark.h>
 
@@ -58,6 +59,16 @@ void BM_ShowGrep(benchmark::State& state) {
   state.counters["matched"] = static_cast<double>(matched);
 }
 
+void BM_ShowOneStep(benchmark::State& state) {
+  SampleFilter filter;
+  filter.steps = parse_step_range("250");
+  filter.status = "wrong";
+  long matched = 0;
+  for (auto _ : state) matched = select_samples(open_run_dir(big_run()), filter, SortKey::kReward, false, 20).matched;
+  state.SetBytesProcessed(state.iterations() * log_bytes());
+  state.counters["matched"] = static_cast<double>(matched);
+}
+
 void BM_LineSplitOnly(benchmark::State& state) {
   for (auto _ : state) {
     LineReader reader(big_run() + "/rollouts.jsonl");
@@ -72,6 +83,7 @@ void BM_LineSplitOnly(benchmark::State& state) {
 
 BENCHMARK(BM_Summary)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_ShowGrep)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_ShowOneStep)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_LineSplitOnly)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "common/error.h"
+#include "runlog/fast_rollout.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -85,7 +86,9 @@ bool Regex::search(const std::string& text) const {
   return rc >= 0;  // no match, and match-limit errors on pathological patterns, both count as no
 }
 
-bool SampleFilter::matches(const Rollout& r) const {
+bool SampleFilter::matches(const Rollout& r) const { return matches_fields(r) && (!grep || grep->search(r.completion)); }
+
+bool SampleFilter::matches_fields(const Rollout& r) const {
   if (steps && !steps->contains(r.step)) return false;
   if (prompt_id && r.prompt_id != *prompt_id) return false;
   if (!(r.reward >= min_reward) && min_reward > -INFINITY) return false;
@@ -96,7 +99,6 @@ bool SampleFilter::matches(const Rollout& r) const {
       if ((verifier.empty() || v.verifier == verifier) && (status.empty() || v.status == status)) found = true;
     if (!found) return false;
   }
-  if (grep && !grep->search(r.completion)) return false;
   return true;
 }
 
@@ -116,13 +118,16 @@ Selection select_samples(const RunDir& run, const SampleFilter& filter, SortKey 
     return a.line < b.line;
   };
   std::deque<Rollout> kept;
-  for_each_object(run.rollouts_path, selection.problems, [&](const nlohmann::json& object, long line) {
-    Rollout r = rollout_from_json(object, line);
+  const auto seen = [&](const Rollout& r) {
     ++selection.scanned;
     for (const Verdict& v : r.verdicts) {
       if (selection.verifiers_seen.size() < 64) selection.verifiers_seen.insert(v.verifier);
       if (selection.statuses_seen.size() < 64) selection.statuses_seen.insert(v.status);
     }
+  };
+  const auto consider = [&](const nlohmann::json& object, long line) {
+    Rollout r = rollout_from_json(object, line);
+    seen(r);
     if (!filter.matches(r)) return true;
     ++selection.matched;
     if (sort == SortKey::kNone) {
@@ -137,6 +142,16 @@ Selection select_samples(const RunDir& run, const SampleFilter& filter, SortKey 
       kept.resize(limit);
     }
     return true;
+  };
+  // The fast reader rules most samples out without building a full document.
+  FastRolloutReader fast;
+  Rollout quick;
+  for_each_line(run.rollouts_path, selection.problems, [&](std::string_view line, long number) {
+    if (fast.read_summary_fields(line, number, quick) && !filter.matches_fields(quick)) {
+      seen(quick);
+      return true;
+    }
+    return parse_object_line(line, number, selection.problems, consider);
   });
   if (sort != SortKey::kNone) {
     std::sort(kept.begin(), kept.end(), before);

@@ -49,6 +49,8 @@ struct SampleFilter {
   std::shared_ptr<Regex> grep;  // searched in the completion
 
   bool matches(const Rollout& sample) const;
+  // Everything but --grep, which needs the completion: what the fast reader's fields can decide.
+  bool matches_fields(const Rollout& sample) const;
 };
 
 enum class SortKey { kNone, kReward, kLength, kStep };
