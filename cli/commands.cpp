@@ -5,6 +5,7 @@
 namespace rlvr::cli {
 
 int cmd_generate(const std::vector<std::string>& args);
+int cmd_logs(const std::vector<std::string>& args);
 int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
@@ -15,6 +16,7 @@ int cmd_version(const std::vector<std::string>& args);
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"generate", "sample completions of prompts from a model (tokens, text, logprobs per line)", "rlvr generate --model DIR (--prompt TEXT | --input PROMPTS.jsonl) [--n G] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--precision fp8|bf16|fp32] [--stop STR ...] [--keep-stop] [--max-batch B] [--output OUT.jsonl]", cmd_generate},
+      {"logs", "inspect a run: summary, samples (filters, groups, diffs), HTML report", "rlvr logs summary|show|diff|report RUN_DIR [options] (see `rlvr logs`)", cmd_logs},
       {"sandbox", "run a program in the sandbox, print the result as JSON",
        "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"score", "per-token log-probabilities of token sequences under a model",
