@@ -30,6 +30,8 @@ void validate_generation(const model::ModelConfig& cfg, const std::vector<std::v
   RLVR_CHECK(p.n >= 1, "rollout", "n (samples per prompt) must be at least 1, got ", p.n);
   RLVR_CHECK(p.max_new_tokens >= 1, "rollout", "max_new_tokens must be at least 1, got ", p.max_new_tokens);
   RLVR_CHECK(p.max_batch >= 1, "rollout", "max_batch must be at least 1, got ", p.max_batch);
+  RLVR_CHECK(p.first_prompt_index >= 0 && p.first_prompt_index + int64_t(prompts.size()) <= (int64_t(1) << 32),
+             "rollout", "first_prompt_index must be in [0, 2^32 - prompts], got ", p.first_prompt_index);
   RLVR_CHECK(std::isfinite(p.sampling.temperature) && p.sampling.temperature >= 0, "rollout",
              "temperature must be a finite value >= 0, got ", p.sampling.temperature);
   RLVR_CHECK(p.sampling.top_p > 0 && p.sampling.top_p <= 1, "rollout", "top_p must be in (0, 1], got ",
@@ -94,7 +96,11 @@ class Engine {
   }
 
  private:
-  uint64_t stream(const Completion& c) const { return (uint64_t(c.prompt_index) << 32) | uint64_t(c.sample_index); }
+  // Streams are keyed by the prompt's index in the whole batch (first_prompt_index + local index),
+  // so a data-parallel rank holding a slice of the prompts samples what one rank would.
+  uint64_t stream(const Completion& c) const {
+    return (uint64_t(p_.first_prompt_index + int64_t(c.prompt_index)) << 32) | uint64_t(c.sample_index);
+  }
 
   // Starts sample `index` of the queue in a free slot, with its prompt's KV and first token.
   void admit(int slot, size_t index) {

@@ -29,6 +29,9 @@ struct GenerationParams {
   bool keep_stop_string = false;   // keep the matched stop string at the end of the text
   int max_batch = 64;              // KV slots: sequences decoded together
   model::Precision precision = model::Precision::FP32;
+  // Index of prompts[0] in a larger batch split across data-parallel ranks: sampling streams
+  // use the global index (see generate), Completion::prompt_index stays local.
+  int64_t first_prompt_index = 0;
 };
 
 struct Completion {
@@ -55,7 +58,8 @@ void validate_generation(const model::ModelConfig& cfg, const std::vector<std::v
 
 // Completions ordered by (prompt_index, sample_index). Sample (p, s) draws its t-th token from
 // Philox stream (p << 32 | s), counter t, so the same seed gives the same completions whatever
-// max_batch is. A sample whose logits have no finite value ends with FinishReason::Error.
+// max_batch is (p counts from params.first_prompt_index). A sample whose logits have no finite
+// value ends with FinishReason::Error.
 std::vector<Completion> generate(model::Transformer& model, const std::vector<std::vector<int32_t>>& prompts,
                                  const GenerationParams& params, const Detokenizer& detokenize = {},
                                  GenerationStats* stats = nullptr);

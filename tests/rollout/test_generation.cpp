@@ -116,6 +116,33 @@ TEST(Generation, ContinuousBatchingEqualsOneAtATime) {
   }
 }
 
+// A data-parallel rank generating a slice of the prompts (first_prompt_index = the slice's
+// start) gets exactly the completions of the whole batch generated at once.
+TEST(Generation, SliceWithFirstPromptIndexEqualsWholeBatch) {
+  model::Transformer& m = fixture();
+  for (Precision precision : {Precision::FP32, Precision::FP8}) {
+    GenerationParams p = sampling(1.0f, 4242, 2, 10);
+    p.precision = precision;
+    const auto whole = generate(m, kPrompts, p);
+    for (size_t first : {size_t(1), size_t(3)}) {
+      GenerationParams q = p;
+      q.first_prompt_index = int64_t(first);
+      const std::vector<std::vector<int32_t>> slice(kPrompts.begin() + long(first), kPrompts.end());
+      const auto part = generate(m, slice, q);
+      ASSERT_EQ(part.size(), whole.size() - first * 2);
+      for (size_t i = 0; i < part.size(); ++i) {
+        const Completion& w = whole[first * 2 + i];
+        EXPECT_EQ(part[i].prompt_index + int(first), w.prompt_index);
+        EXPECT_EQ(part[i].tokens, w.tokens) << "slice from " << first << ", completion " << i;
+        EXPECT_EQ(part[i].logprobs, w.logprobs) << "slice from " << first << ", completion " << i;
+      }
+    }
+    GenerationParams unshifted = p;
+    const std::vector<std::vector<int32_t>> tail(kPrompts.begin() + 1, kPrompts.end());
+    EXPECT_NE(generate(m, tail, unshifted)[0].tokens, whole[2].tokens) << "the offset should matter";
+  }
+}
+
 TEST(Generation, EosEndsTheSampleAndIsKept) {
   model::Transformer& m = fixture();
   const auto greedy = generate(m, {kPrompts[2]}, sampling(0.0f, 0, 1, 10));
