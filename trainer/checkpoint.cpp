@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -76,33 +77,67 @@ void fsync_path(const fs::path& p) {
 
 }  // namespace
 
+namespace {
+
+// Data-parallel agreement: every rank learns whether any rank failed (a collective, so a rank
+// that failed to write does not leave the others waiting).
+bool all_ok(dist::Communicator* comm, bool ok) {
+  if (!comm) return ok;
+  int32_t failed = ok ? 0 : 1;
+  comm->all_reduce(std::span<int32_t>(&failed, 1), dist::ReduceOp::Max);
+  return failed == 0;
+}
+
+}  // namespace
+
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
                             const TrainState& state, int64_t keep, const std::string& tokenizer_json) {
+  // Sharded: rank 0 writes the model, config and state; every rank its optimizer slice, into
+  // one temporary directory (named without a pid so that all ranks agree) renamed by rank 0.
+  dist::Communicator* comm = optimizer.comm();
+  const bool writer = !comm || comm->rank() == 0;
   const fs::path dir = fs::path(run_dir) / "checkpoints";
   const fs::path final_dir = dir / cat(kPrefix, state.global_step());
-  const fs::path tmp = dir / cat(".tmp_", kPrefix, state.global_step(), "_", ::getpid());
-  try {
-    fs::create_directories(dir);
-    fs::remove_all(tmp);
-    fs::create_directory(tmp);
-    TensorMap weights;
-    for (const auto& p : model.params()) weights.emplace(p.name, *p.value);
-    save_safetensors((tmp / "model.safetensors").string(), weights, {{"format", "pt"}});
-    TensorMap moments;
-    for (const auto& [name, t] : optimizer.state()) moments.emplace(name, *t);
-    save_safetensors((tmp / "optimizer.safetensors").string(), moments);
-    write_file_atomic((tmp / "config.json").string(), model.config().to_json().dump(2) + "\n");
-    if (!tokenizer_json.empty()) write_file_atomic((tmp / "char_tokenizer.json").string(), tokenizer_json);
-    write_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
-    fs::remove_all(final_dir);  // a step written again after a resume replaces the old one
-    fs::rename(tmp, final_dir);
-    fsync_path(dir);
-  } catch (const std::exception& e) {
+  const fs::path tmp = comm ? dir / cat(".tmp_", kPrefix, state.global_step(), "_dp")
+                            : dir / cat(".tmp_", kPrefix, state.global_step(), "_", ::getpid());
+  std::string error;
+  auto attempt = [&](const std::function<void()>& work) {
+    if (!error.empty()) return;
+    try {
+      work();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  };
+  if (writer)
+    attempt([&] {
+      fs::create_directories(dir);
+      fs::remove_all(tmp);
+      fs::create_directory(tmp);
+      TensorMap weights;
+      for (const auto& p : model.params()) weights.emplace(p.name, *p.value);
+      save_safetensors((tmp / "model.safetensors").string(), weights, {{"format", "pt"}});
+      write_file_atomic((tmp / "config.json").string(), model.config().to_json().dump(2) + "\n");
+      if (!tokenizer_json.empty()) write_file_atomic((tmp / "char_tokenizer.json").string(), tokenizer_json);
+    });
+  bool ok = all_ok(comm, error.empty());
+  if (ok) attempt([&] { optimizer.write_state(tmp); });
+  ok = all_ok(comm, error.empty());
+  if (ok && writer)
+    attempt([&] {
+      write_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
+      fs::remove_all(final_dir);  // a step written again after a resume replaces the old one
+      fs::rename(tmp, final_dir);
+      fsync_path(dir);
+    });
+  ok = all_ok(comm, error.empty());
+  if (!ok) {
     std::error_code ec;
-    fs::remove_all(tmp, ec);
-    RLVR_FAIL("checkpoint", cat("writing ", final_dir.string(), " failed: ", e.what()));
+    if (writer) fs::remove_all(tmp, ec);
+    RLVR_FAIL("checkpoint", cat("writing ", final_dir.string(), " failed: ",
+                                error.empty() ? std::string("on another rank") : error));
   }
-  if (keep > 0) {
+  if (keep > 0 && writer) {
     auto all = checkpoints(dir);
     for (size_t i = 0; i + size_t(keep) < all.size(); ++i) {
       std::error_code ec;
@@ -139,12 +174,7 @@ void load_checkpoint(const std::string& checkpoint_dir, model::Transformer& mode
     *p.value = weights->load(p.name, p.value->shape(), DType::F32);
     if (p.version) ++*p.version;
   }
-  if (!optimizer) return;
-  auto moments = SafetensorsFile::open((d / "optimizer.safetensors").string());
-  for (auto& [name, t] : optimizer->state()) {
-    RLVR_CHECK(moments->has(name), "checkpoint", (d / "optimizer.safetensors").string(), ": missing tensor ", name);
-    *t = moments->load(name, t->shape(), DType::BF16);
-  }
+  if (optimizer) optimizer->read_state(d);
 }
 
 }  // namespace rlvr::trainer

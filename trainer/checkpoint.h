@@ -32,6 +32,9 @@ struct TrainState {
 
 // Writes checkpoints/step_<global step>/ and removes the oldest beyond `keep` (0: keep all).
 // Throws rlvr::Error (disk full, permission, ...) after removing its temporary directory.
+// With a sharded (data-parallel) optimizer it is collective: rank 0 writes the weights and
+// state.json, each rank its slice under optimizer/ (dist/optimizer_checkpoint.h), and every
+// rank throws when any failed.
 // tokenizer_json: written as char_tokenizer.json when not empty.
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
                             const TrainState& state, int64_t keep, const std::string& tokenizer_json = "");
@@ -40,7 +43,8 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
 
 TrainState read_train_state(const std::string& checkpoint_dir);
-// Loads weights (shapes checked against the model's config) and the optimizer's moments.
+// Loads weights (shapes checked against the model's config) and the optimizer's moments from
+// either optimizer layout, whatever world size wrote it (collective when sharded).
 void load_checkpoint(const std::string& checkpoint_dir, model::Transformer& model, AdamW* optimizer);
 
 }  // namespace rlvr::trainer

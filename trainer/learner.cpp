@@ -3,10 +3,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "common/error.h"
 #include "model/expert_balance.h"
 #include "model/token_logprobs.h"
+#include "trainer/data_parallel.h"
 
 namespace rlvr::trainer {
 
@@ -88,6 +90,7 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
                        const LearnerOptions& opt) {
   SftStepResult r;
   for (const auto& s : batch) r.tokens += s.completion_len();
+  r.tokens = sum_over_ranks(opt.comm, r.tokens);
   RLVR_CHECK(r.tokens > 0, "trainer", "SFT batch without completion tokens");
   std::vector<size_t> order(batch.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -111,6 +114,7 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
     m.backward(dlogits, mb.batch, mb.cache);
     r.loss += loss * share;
   }
+  r.loss = sum_over_ranks(opt.comm, r.loss);
   r.grad_norm = optimizer.step(lr);
   return r;
 }
@@ -139,7 +143,11 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
                              const LearnerOptions& opt, const std::function<float(int64_t)>& lr_at) {
   GrpoUpdateResult r;
   const size_t n = samples.size();
-  if (n == 0) return r;
+  // Data parallel: this rank's samples are [first, first + n) of n_all, in rank order.
+  const std::vector<int64_t> per_rank = gather_over_ranks(opt.comm, int64_t(n));
+  const int64_t first = parallel(opt.comm) ? std::accumulate(per_rank.begin(), per_rank.begin() + opt.comm->rank(), int64_t(0)) : 0;
+  const int64_t n_all = std::accumulate(per_rank.begin(), per_rank.end(), int64_t(0));
+  if (n_all == 0) return r;
   RLVR_CHECK(upd.epochs >= 1 && upd.mini_batches >= 1, "trainer", "epochs and mini_batches must be at least 1");
   RLVR_CHECK(upd.grpo.kl_coef == 0 || ref != nullptr, "trainer", "a KL penalty needs the reference policy");
   std::vector<TrainSequence> seqs(n);
@@ -149,10 +157,15 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
                "trainer", "sample ", i, ": ", samples[i].rollout_logp.size(), " rollout log-probs for ",
                seqs[i].completion_len(), " completion tokens");
   }
-  // Mini-batches: contiguous, near-equal shares of the samples.
-  const size_t n_mini = std::min<size_t>(size_t(upd.mini_batches), n);
+  // Mini-batches: contiguous, near-equal shares of the (global) samples.
+  const size_t n_mini = std::min<size_t>(size_t(upd.mini_batches), size_t(n_all));
   std::vector<std::vector<size_t>> mini(n_mini);
-  for (size_t i = 0; i < n; ++i) mini[i * n_mini / n].push_back(i);
+  for (size_t i = 0; i < n; ++i) mini[(size_t(first) + i) * n_mini / size_t(n_all)].push_back(i);
+  // Each mini-batch's loss normalizer over all ranks.
+  std::vector<double> normalizers(n_mini, 0.0);
+  for (size_t mi = 0; mi < n_mini; ++mi)
+    for (size_t i : mini[mi]) normalizers[mi] += upd.grpo.token_level_loss ? double(seqs[i].completion_len()) : 1.0;
+  sum_over_ranks(opt.comm, normalizers);
 
   // logp_old: the policy before this update. Samples of the first mini-batch get it from their
   // own first forward (no step has happened yet); the others need a forward now.
@@ -177,9 +190,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
 
   for (int64_t epoch = 0; epoch < upd.epochs; ++epoch) {
     for (size_t mi = 0; mi < n_mini; ++mi) {
-      int64_t tokens = 0;
-      for (size_t i : mini[mi]) tokens += seqs[i].completion_len();
-      const double normalizer = upd.grpo.token_level_loss ? double(tokens) : double(mini[mi].size());
+      const double normalizer = normalizers[mi];
       m.zero_grad();
       double loss = 0;
       for (const auto& idx : pack_micro_batches(seqs, mini[mi], opt.micro_batch_tokens)) {
@@ -212,7 +223,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
         m.backward(model::token_logprobs_backward(d, mb.logits, mb.lp), mb.batch, mb.cache);
       }
       r.grad_norm += optimizer.step(lr_at(r.optimizer_steps));
-      r.loss += loss;
+      r.loss += sum_over_ranks(opt.comm, loss);
       ++r.optimizer_steps;
     }
   }
@@ -232,6 +243,18 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
       mis += diff;
       r.mismatch_max = std::max(r.mismatch_max, diff);
     }
+  }
+  if (parallel(opt.comm)) {
+    std::vector<double> sums{ent, double(tokens), mis, r.stats.loss, double(r.stats.tokens),
+                             double(r.stats.clipped_tokens), r.stats.ratio_sum, r.stats.kl_sum,
+                             r.stats.mismatch_abs_sum, r.stats.tis_weight_sum};
+    sum_over_ranks(opt.comm, sums);
+    ent = sums[0], tokens = int64_t(sums[1]), mis = sums[2];
+    r.stats.loss = sums[3], r.stats.tokens = int64_t(sums[4]), r.stats.clipped_tokens = int64_t(sums[5]);
+    r.stats.ratio_sum = sums[6], r.stats.kl_sum = sums[7], r.stats.mismatch_abs_sum = sums[8];
+    r.stats.tis_weight_sum = sums[9];
+    r.stats.mismatch_max = max_over_ranks(opt.comm, r.stats.mismatch_max);
+    r.mismatch_max = max_over_ranks(opt.comm, r.mismatch_max);
   }
   r.entropy = ent / double(std::max<int64_t>(tokens, 1));
   r.mismatch_mean = mis / double(std::max<int64_t>(tokens, 1));

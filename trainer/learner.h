@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "model/transformer.h"
 #include "trainer/grpo.h"
 #include "trainer/optimizer.h"
@@ -28,13 +29,17 @@ struct LearnerOptions {
   model::Precision precision = model::Precision::FP8;
   int64_t micro_batch_tokens = 4096;
   model::RouterStats* router_load = nullptr;  // when set, every training forward's load is added
+  // Data parallel (more than one rank): the sequences passed are this rank's block of the
+  // global batch, in rank order; loss normalizers, mini-batch cuts and reported statistics
+  // are global, so every rank takes the step one process would take on the whole batch.
+  dist::Communicator* comm = nullptr;
 };
 
 struct SftStepResult {
   double loss = 0, grad_norm = 0;
   int64_t tokens = 0;  // completion tokens trained on
 };
-// One optimizer step of mean cross-entropy over every completion token of the batch.
+// One optimizer step of mean cross-entropy over every completion token of the (global) batch.
 SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::vector<TrainSequence>& batch,
                        float lr, const LearnerOptions& opt);
 
@@ -62,7 +67,7 @@ struct GrpoUpdateResult {
   int64_t optimizer_steps = 0;
   double entropy = 0;         // mean per-token entropy of the policy before the update
   double mismatch_mean = 0, mismatch_max = 0;  // |learner - rollout| log-prob per token
-  std::vector<double> learner_logp_sum;        // per sample, before the update
+  std::vector<double> learner_logp_sum;        // per (local) sample, before the update
 };
 
 // The GRPO update over one rollout batch. ref (may be null unless grpo.kl_coef > 0) is the

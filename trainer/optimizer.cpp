@@ -5,13 +5,48 @@
 
 namespace rlvr::trainer {
 
-AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg) : cfg_(cfg) {
-  for (model::ParamRef& p : params) {
-    if (!p.trainable) continue;
-    params_.push_back(p);
+namespace {
+
+AdamWParams adamw_params(const OptimizerConfig& c, float lr, int64_t step) {
+  AdamWParams ap;
+  ap.lr = lr;
+  ap.beta1 = c.beta1;
+  ap.beta2 = c.beta2;
+  ap.eps = c.eps;
+  ap.weight_decay = c.weight_decay;
+  ap.step = step;
+  return ap;
+}
+
+// Norm weights and biases are conventionally not decayed.
+bool decays(const model::ParamRef& p) { return p.value->ndim() != 1; }
+
+}  // namespace
+
+AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, dist::Communicator* comm) : cfg_(cfg) {
+  for (model::ParamRef& p : params)
+    if (p.trainable) params_.push_back(p);
+  if (comm && comm->size() > 1) {
+    rank_ = comm->rank();
+    comm_ = comm;
+    std::vector<dist::ShardedParam> sp;
+    for (model::ParamRef& p : params_) sp.push_back({p.name, p.value, p.grad, p.version, decays(p)});
+    // Not averaged: the learner divides by global token/sample counts, so the sum is the mean.
+    sharded_ = std::make_unique<dist::ShardedAdamW>(*comm, std::move(sp), adamw_params(cfg_, cfg_.lr, 1),
+                                                    dist::ZeroOptions{.average_grads = false,
+                                                                      .max_grad_norm = cfg_.grad_clip});
+    return;
+  }
+  for (model::ParamRef& p : params_) {
     m_.push_back(Tensor::zeros(p.value->shape(), DType::BF16));
     v_.push_back(Tensor::zeros(p.value->shape(), DType::BF16));
   }
+}
+
+dist::ParamManifest AdamW::manifest() const {
+  dist::ParamManifest m;
+  for (const model::ParamRef& p : params_) m.emplace_back(p.name, p.value->numel());
+  return m;
 }
 
 double global_grad_norm(const std::vector<model::ParamRef>& params) {
@@ -25,16 +60,15 @@ double global_grad_norm(const std::vector<model::ParamRef>& params) {
 }
 
 double AdamW::step(float lr) {
+  if (sharded_) {
+    ++step_;
+    sharded_->hyper() = adamw_params(cfg_, lr, step_);
+    return sharded_->step().grad_norm;
+  }
   const double norm = global_grad_norm(params_);
   const float clip = (cfg_.grad_clip > 0 && norm > cfg_.grad_clip) ? float(cfg_.grad_clip / norm) : 1.0f;
   ++step_;
-  AdamWParams ap;
-  ap.lr = lr;
-  ap.beta1 = cfg_.beta1;
-  ap.beta2 = cfg_.beta2;
-  ap.eps = cfg_.eps;
-  ap.weight_decay = cfg_.weight_decay;
-  ap.step = step_;
+  const AdamWParams ap = adamw_params(cfg_, lr, step_);
   for (size_t i = 0; i < params_.size(); ++i) {
     model::ParamRef& p = params_[i];
     if (!p.grad->defined()) continue;
@@ -42,9 +76,8 @@ double AdamW::step(float lr) {
       float* g = p.grad->data<float>();
       for (int64_t j = 0, n = p.grad->numel(); j < n; ++j) g[j] *= clip;
     }
-    // Norm weights and biases are conventionally not decayed.
     AdamWParams pp = ap;
-    if (p.value->ndim() == 1) pp.weight_decay = 0.0f;
+    if (!decays(p)) pp.weight_decay = 0.0f;
     adamw_step(*p.value, *p.grad, m_[i], v_[i], pp);
     if (p.version) ++*p.version;
   }

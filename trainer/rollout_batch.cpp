@@ -33,6 +33,7 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   gp.max_new_tokens = int(cfg.rollout.max_new_tokens);
   gp.sampling = request.sampling;
   gp.sampling.seed = request.seed;
+  gp.first_prompt_index = request.first_prompt_index;
   gp.eos_ids = tokenizer.special_tokens().eos;
   gp.stop_strings = cfg.rollout.stop;
   gp.keep_stop_string = cfg.rollout.keep_stop;

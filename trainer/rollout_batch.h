@@ -28,6 +28,7 @@ struct RolloutRequest {
   int group_size = 1;
   SamplingParams sampling;
   uint64_t seed = 0;
+  int64_t first_prompt_index = 0;  // data parallel: index of prompts[0] in the step's whole batch
 };
 
 RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& tokenizer, rewards::RewardService& service,

@@ -1,5 +1,7 @@
 // The run loop of `rlvr train` (see train_run.h); metrics and rollout lines are built in
-// run_records.cpp.
+// run_records.cpp. Under a launcher of several ranks (mpirun, srun, torchrun-style variables)
+// it is data parallel: each rank rolls out, scores and trains on its block of every batch
+// (trainer/data_parallel.h), the optimizer is ZeRO-1, and rank 0 alone writes the logs.
 #include "trainer/train_run.h"
 
 #include <atomic>
@@ -12,15 +14,18 @@
 #include <thread>
 
 #include "common/error.h"
+#include "dist/communicator.h"
 #include "model/expert_balance.h"
 #include "trainer/checkpoint.h"
 #include "trainer/data_order.h"
+#include "trainer/data_parallel.h"
 #include "trainer/dataset.h"
 #include "trainer/jsonl_log.h"
 #include "trainer/learner.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/policy_setup.h"
 #include "trainer/rollout_batch.h"
+#include "trainer/rollout_gather.h"
 #include "trainer/run_records.h"
 
 namespace fs = std::filesystem;
@@ -82,7 +87,7 @@ std::string format_duration(double s) {
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
-      : cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)), tokenizer_(make_tokenizer(cfg)),
+      : comm_(dist::make_communicator()), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)), tokenizer_(make_tokenizer(cfg)),
         data_(load_datasets(cfg, *tokenizer_)), policy_(make_policy(cfg, *tokenizer_)),
         service_(verifier_specs(cfg),
                  rewards::RewardServiceConfig{
@@ -91,6 +96,9 @@ class Run {
                      cfg.rewards.timeout_s}),
         sft_order_(int64_t(data_.train.size()), step_seed(uint64_t(cfg.run.seed), 1, 0), cfg.data.shuffle),
         rl_order_(int64_t(data_.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle) {
+    check_divisible(cfg.rollout.prompts_per_step, "rollout.prompts_per_step");
+    if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, "sft.batch_size");
+    learner_.comm = dp();
     learner_.precision = cfg.precision.train_precision();
     learner_.micro_batch_tokens = cfg.algorithm.micro_batch_tokens;
     if (cfg.model.init.expert_bias_update_rate > 0) learner_.router_load = &router_load_;
@@ -132,16 +140,20 @@ class Run {
     } else {
       RLVR_CHECK(!latest && !fs::exists(fs::path(run_dir_) / "metrics.jsonl"), "trainer", "the run directory ",
                  run_dir_, " already holds a run: pass --resume to continue it, or another --run-dir");
+      if (dp()) dp()->barrier();  // every rank has looked before rank 0 writes
     }
-    cfg_.write_resolved((fs::path(run_dir_) / "config.toml").string());
-    metrics_ = JsonlLog((fs::path(run_dir_) / "metrics.jsonl").string());
-    if (cfg_.logging.log_rollouts) rollouts_ = JsonlLog((fs::path(run_dir_) / "rollouts.jsonl").string());
+    if (writer()) {
+      cfg_.write_resolved((fs::path(run_dir_) / "config.toml").string());
+      metrics_ = JsonlLog((fs::path(run_dir_) / "metrics.jsonl").string());
+      if (cfg_.logging.log_rollouts) rollouts_ = JsonlLog((fs::path(run_dir_) / "rollouts.jsonl").string());
+    }
     say(cat("run ", run_dir_, ": ", data_.train.size(), " train / ", data_.eval.size(), " eval prompts",
             data_.skipped_long ? cat(" (", data_.skipped_long, " too long, skipped)") : std::string(), ", ",
             model::count_params(policy_.config(), policy_.weights()), " parameters (",
             model::count_active_params(policy_.config(), policy_.weights()), " active), train ",
             cfg_.precision.train, ", rollout ", cfg_.rollout.precision,
-            resumed_ ? cat(", resumed at step ", state_.global_step()) : std::string()));
+            resumed_ ? cat(", resumed at step ", state_.global_step()) : std::string(),
+            dp() ? cat(", data parallel over ", dp()->size(), " ranks (", dp()->backend(), ")") : std::string()));
   }
 
   void resume_from(const std::string& dir) {
@@ -159,7 +171,7 @@ class Run {
       load_reference();
     }
     const TrainState s = state_;
-    filter_jsonl((fs::path(run_dir_) / "metrics.jsonl").string(), [&](const nlohmann::json& j) {
+    if (writer()) filter_jsonl((fs::path(run_dir_) / "metrics.jsonl").string(), [&](const nlohmann::json& j) {
       const std::string phase = j.value("phase", "");
       const int64_t step = j.value("step", int64_t(-1));
       if (phase == "sft") return step <= s.sft_step;
@@ -167,7 +179,8 @@ class Run {
       if (phase == "eval") return s.phase == "rl" && step <= s.rl_step;
       return false;
     });
-    filter_jsonl((fs::path(run_dir_) / "rollouts.jsonl").string(),
+    if (writer())
+      filter_jsonl((fs::path(run_dir_) / "rollouts.jsonl").string(),
                  [&](const nlohmann::json& j) { return s.phase == "rl" && j.value("step", int64_t(-1)) <= s.rl_step; });
     elapsed_before_ = state_.elapsed_s;
     resumed_ = true;
@@ -176,7 +189,7 @@ class Run {
   void make_optimizer() {
     OptimizerConfig oc = cfg_.optimizer;
     if (state_.phase == "sft") oc.lr = float(cfg_.sft.lr);
-    optimizer_ = std::make_unique<AdamW>(policy_.params(), oc);
+    optimizer_ = std::make_unique<AdamW>(policy_.params(), oc, dp());
   }
 
   std::string reference_dir() const { return (fs::path(run_dir_) / "reference").string(); }
@@ -186,13 +199,14 @@ class Run {
     auto dst = ref_->params();
     auto src = policy_.params();
     for (size_t i = 0; i < src.size(); ++i) *dst[i].value = src[i].value->clone();
-    if (!fs::exists(fs::path(reference_dir()) / "state.json")) {
+    if (writer() && !fs::exists(fs::path(reference_dir()) / "state.json")) {
       AdamW none(ref_->params(), cfg_.optimizer);
       TrainState st = state_;
       fs::create_directories(reference_dir());
       const std::string written = save_checkpoint(reference_dir(), *ref_, none, st, 1);
       (void)written;
     }
+    if (dp()) dp()->barrier();
   }
 
   void load_reference() {
@@ -209,7 +223,7 @@ class Run {
     while (state_.sft_step < cfg_.sft.steps && !stopping()) {
       const auto t_step = Clock::now();
       std::vector<TrainSequence> batch;
-      for (int64_t i : sft_order_.next(cfg_.sft.batch_size)) {
+      for (int64_t i : my_share(sft_order_.next(cfg_.sft.batch_size))) {
         const Example& ex = data_.train[size_t(i)];
         TrainSequence s;
         s.tokens = ex.prompt_tokens;
@@ -221,12 +235,14 @@ class Run {
                                           cfg_.schedule.decay, cfg_.schedule.min_lr_ratio));
       router_load_ = {};
       const SftStepResult r = sft_step(policy_, *optimizer_, batch, lr, learner_);
+      sum_router_load(dp(), policy_.config(), router_load_);
       model::update_expert_bias(policy_, router_load_, cfg_.model.init.expert_bias_update_rate);
       ++state_.sft_step;
       state_.sft_cursor = sft_order_.cursor();
       state_.optimizer_steps = optimizer_->steps_taken();
       const double secs = seconds_since(t_step);
-      metrics_.write(sft_metrics(state_.sft_step, elapsed(), r, lr, double(r.tokens) / std::max(secs, 1e-9)));
+      if (writer())
+        metrics_.write(sft_metrics(state_.sft_step, elapsed(), r, lr, double(r.tokens) / std::max(secs, 1e-9)));
       if (state_.sft_step % cfg_.logging.print_every == 0 || state_.sft_step == cfg_.sft.steps)
         say(cat("sft ", state_.sft_step, "/", cfg_.sft.steps, " | loss ", fixed(r.loss, 4), " | lr ",
                 sci(lr), " | eta ", eta()));
@@ -242,10 +258,12 @@ class Run {
     const int64_t total_opt_steps = cfg_.run.steps * upd.epochs * upd.mini_batches;
     while (state_.rl_step < cfg_.run.steps && !stopping()) {
       const auto t_step = Clock::now();
-      std::vector<const Example*> prompts;
-      for (int64_t i : rl_order_.next(cfg_.rollout.prompts_per_step)) prompts.push_back(&data_.train[size_t(i)]);
+      std::vector<const Example*> all_prompts;
+      for (int64_t i : rl_order_.next(cfg_.rollout.prompts_per_step)) all_prompts.push_back(&data_.train[size_t(i)]);
+      const RankShare share = rank_share(int64_t(all_prompts.size()), dp());
+      const std::vector<const Example*> prompts(all_prompts.begin() + share.begin, all_prompts.begin() + share.end);
       const int step = int(state_.rl_step + 1);
-      RolloutRequest req{int(cfg_.rollout.n), cfg_.rollout.sampling, step_seed(state_.seed, 3, step)};
+      RolloutRequest req{int(cfg_.rollout.n), cfg_.rollout.sampling, step_seed(state_.seed, 3, step), share.begin};
       RolloutBatch rb = collect_rollouts(policy_, *tokenizer_, service_, cfg_, prompts, req);
 
       std::vector<double> rewards(rb.scores.size());
@@ -272,7 +290,8 @@ class Run {
         return float(scheduled_lr(cfg_.optimizer.lr, opt_base + k, total_opt_steps, cfg_.schedule.warmup_steps,
                                   cfg_.schedule.decay, cfg_.schedule.min_lr_ratio));
       };
-      const GrpoUpdateResult up = grpo_update(policy_, *optimizer_, ref_.get(), samples, upd, learner_, lr_at);
+      GrpoUpdateResult up = grpo_update(policy_, *optimizer_, ref_.get(), samples, upd, learner_, lr_at);
+      sum_router_load(dp(), policy_.config(), router_load_);
       model::update_expert_bias(policy_, router_load_, cfg_.model.init.expert_bias_update_rate);
       const double learn_s = seconds_since(t_learn);
 
@@ -282,34 +301,74 @@ class Run {
       std::vector<double> learner_sum(rb.samples.size(), std::nan(""));
       for (size_t k = 0; k < sample_of.size() && k < up.learner_logp_sum.size(); ++k)
         learner_sum[sample_of[k]] = up.learner_logp_sum[k];
-      StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
-      nlohmann::json m = rl_metrics(step, elapsed(), rb, adv, up, lr_at(0), timing);
-      m["status_counts"] = status_counts(rb, service_);
-      metrics_.write(m);
-      if (cfg_.logging.log_rollouts)
-        for (size_t i = 0; i < rb.samples.size(); ++i)
-          rollouts_.write(rollout_record(step, rb, i, service_, adv.value[i], learner_sum[i]));
-      if (state_.rl_step % cfg_.logging.print_every == 0 || state_.rl_step == cfg_.run.steps)
-        say(cat("step ", step, "/", cfg_.run.steps, " | reward ", fixed(m["reward_mean"].get<double>(), 3), " | acc ",
-                fixed(m["accuracy"].get<double>(), 3), " | kl ", fixed(m["kl"].get<double>(), 4), " | tok/s ",
-                int64_t(m["tokens_per_s"].get<double>()), " | eta ", eta()));
+      if (dp()) {
+        Advantages all_adv = gather_step(all_prompts, rb, adv, learner_sum);
+        up.learner_logp_sum.clear();  // now one per trained sample of the whole batch
+        for (double l : learner_sum)
+          if (!std::isnan(l)) up.learner_logp_sum.push_back(l);
+        log_rl_step(step, t_step, learn_s, rb, all_adv, up, learner_sum, lr_at(0));
+      } else {
+        log_rl_step(step, t_step, learn_s, rb, adv, up, learner_sum, lr_at(0));
+      }
       if (cfg_.logging.eval_every > 0 && state_.rl_step % cfg_.logging.eval_every == 0) evaluate();
       after_step();
     }
   }
 
+  // Data parallel: the whole step's rollouts, advantages and learner sums from every rank's block.
+  Advantages gather_step(const std::vector<const Example*>& all_prompts, RolloutBatch& rb, const Advantages& adv,
+                         std::vector<double>& learner_sum) {
+    std::vector<std::vector<double>> cols(3);
+    for (size_t i = 0; i < rb.samples.size(); ++i) {
+      cols[0].push_back(adv.value[i]);
+      cols[1].push_back(adv.kept[i] ? 1 : 0);
+      cols[2].push_back(learner_sum[i]);
+    }
+    rb = gather_rollouts(dp(), rb, all_prompts, cols);
+    Advantages all;
+    for (size_t i = 0; i < cols[0].size(); ++i) {
+      all.value.push_back(float(cols[0][i]));
+      all.kept.push_back(cols[1][i] != 0);
+    }
+    all.dropped_groups = int(sum_over_ranks(dp(), int64_t(adv.dropped_groups)));
+    learner_sum = std::move(cols[2]);
+    return all;
+  }
+
+  void log_rl_step(int step, Clock::time_point t_step, double learn_s, const RolloutBatch& rb, const Advantages& adv,
+                   const GrpoUpdateResult& up, const std::vector<double>& learner_sum, float lr) {
+    if (!writer()) return;
+    StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
+    nlohmann::json m = rl_metrics(step, elapsed(), rb, adv, up, lr, timing);
+    m["status_counts"] = status_counts(rb, service_);
+    metrics_.write(m);
+    if (cfg_.logging.log_rollouts)
+      for (size_t i = 0; i < rb.samples.size(); ++i)
+        rollouts_.write(rollout_record(step, rb, i, service_, adv.value[i], learner_sum[i]));
+    if (state_.rl_step % cfg_.logging.print_every == 0 || state_.rl_step == cfg_.run.steps)
+      say(cat("step ", step, "/", cfg_.run.steps, " | reward ", fixed(m["reward_mean"].get<double>(), 3), " | acc ",
+              fixed(m["accuracy"].get<double>(), 3), " | kl ", fixed(m["kl"].get<double>(), 4), " | tok/s ",
+              int64_t(m["tokens_per_s"].get<double>()), " | eta ", eta()));
+  }
+
   void evaluate() {
     if (data_.eval.empty()) return;
-    std::vector<const Example*> prompts;
-    for (const auto& e : data_.eval) prompts.push_back(&e);
+    std::vector<const Example*> all_prompts;
+    for (const auto& e : data_.eval) all_prompts.push_back(&e);
+    const RankShare share = rank_share(int64_t(all_prompts.size()), dp());
+    const std::vector<const Example*> prompts(all_prompts.begin() + share.begin, all_prompts.begin() + share.end);
     SamplingParams sp = cfg_.rollout.sampling;
     sp.temperature = float(cfg_.logging.eval_temperature);
-    RolloutRequest req{int(cfg_.logging.eval_n), sp, step_seed(state_.seed, 4, state_.rl_step)};
-    const RolloutBatch rb = collect_rollouts(policy_, *tokenizer_, service_, cfg_, prompts, req);
+    RolloutRequest req{int(cfg_.logging.eval_n), sp, step_seed(state_.seed, 4, state_.rl_step), share.begin};
+    RolloutBatch rb;
+    rb.group_size = req.group_size;
+    if (!prompts.empty()) rb = collect_rollouts(policy_, *tokenizer_, service_, cfg_, prompts, req);
+    std::vector<std::vector<double>> no_columns;
+    rb = gather_rollouts(dp(), rb, all_prompts, no_columns);
     const double acc = accuracy(rb);
     nlohmann::json m = eval_metrics(state_.rl_step, elapsed(), rb);
     m["status_counts"] = status_counts(rb, service_);
-    metrics_.write(m);
+    if (writer()) metrics_.write(m);
     if (result_.first_eval_accuracy < 0) result_.first_eval_accuracy = acc;
     result_.last_eval_accuracy = acc;
     say(cat("eval at step ", state_.rl_step, ": accuracy ", fixed(acc, 3), " on ", rb.scores.size(), " samples"));
@@ -319,6 +378,7 @@ class Run {
   void after_step() {
     if (opt_.stop_after_global_step >= 0 && state_.global_step() >= opt_.stop_after_global_step)
       test_stop_ = true;
+    if (dp()) stop_agreed_ = any_rank(dp(), test_stop_ || g_stop_signal != 0);
     if (stopping()) return;  // the interrupted path checkpoints
     if (cfg_.checkpoint.every > 0 && state_.global_step() % cfg_.checkpoint.every == 0) checkpoint();
   }
@@ -342,7 +402,9 @@ class Run {
     return nlohmann::json{{"alphabet", c.alphabet}, {"bos", c.bos}, {"eos", c.eos}, {"pad", c.pad}}.dump(2) + "\n";
   }
 
-  bool stopping() const { return test_stop_ || g_stop_signal != 0; }
+  // Data parallel: every rank stops at the same step (a signal may reach one rank first), so
+  // the flag is agreed on once per step in after_step.
+  bool stopping() const { return dp() ? stop_agreed_ : (test_stop_ || g_stop_signal != 0); }
 
   TrainResult finish_interrupted() {
     say(cat("stopping at step ", state_.global_step(),
@@ -364,9 +426,24 @@ class Run {
     return format_duration(seconds_since(t0_) / double(done) * double(left));
   }
   void say(const std::string& line) const {
-    if (opt_.progress) *opt_.progress << line << std::endl;
+    if (opt_.progress && writer()) *opt_.progress << line << std::endl;
   }
 
+  // ---- data parallel ----
+  dist::Communicator* dp() const { return parallel(comm_.get()) ? comm_.get() : nullptr; }
+  bool writer() const { return !dp() || dp()->rank() == 0; }
+  void check_divisible(int64_t n, const char* key) const {
+    const int world = comm_->size();
+    RLVR_CHECK(n % world == 0, "trainer", key, " = ", n, " does not split evenly over ", world,
+               " data-parallel ranks: use a multiple of ", world);
+  }
+  // This rank's block of a global batch of dataset indices.
+  std::vector<int64_t> my_share(const std::vector<int64_t>& all) const {
+    const RankShare s = rank_share(int64_t(all.size()), dp());
+    return {all.begin() + s.begin, all.begin() + s.end};
+  }
+
+  std::unique_ptr<dist::Communicator> comm_;  // first: MPI starts before anything else
   RunConfig cfg_;
   TrainOptions opt_;
   std::string run_dir_;
@@ -384,7 +461,7 @@ class Run {
   Clock::time_point t0_;
   double elapsed_before_ = 0;
   int64_t start_global_step_ = 0, last_checkpoint_ = -1;
-  bool resumed_ = false, test_stop_ = false;
+  bool resumed_ = false, test_stop_ = false, stop_agreed_ = false;
   TrainResult result_;
 };
 

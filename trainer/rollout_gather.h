@@ -1,0 +1,20 @@
+// Data parallel: the step's whole rollout batch on every rank, assembled from each rank's block
+// (completions, scores and per-sample columns such as advantages), so that metrics and
+// rollouts.jsonl are computed from exactly what one process would have held.
+#pragma once
+
+#include <vector>
+
+#include "dist/communicator.h"
+#include "trainer/rollout_batch.h"
+
+namespace rlvr::trainer {
+
+// local: this rank's block of the batch, whose prompts are all_prompts[first, first + local
+// groups) with first from the ranks before it. columns[k] has one value per local sample and
+// becomes the concatenation over ranks. Token and time statistics are summed and maxed.
+RolloutBatch gather_rollouts(dist::Communicator* comm, const RolloutBatch& local,
+                             const std::vector<const Example*>& all_prompts,
+                             std::vector<std::vector<double>>& columns);
+
+}  // namespace rlvr::trainer
