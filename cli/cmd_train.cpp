@@ -23,6 +23,7 @@ int cmd_train(const std::vector<std::string>& argv) {
   opt.resume = args.has("--resume");
   opt.progress = &std::cerr;
   const trainer::TrainResult r = trainer::train(cfg, opt);
+  if (r.rank != 0) return r.interrupted ? 130 : 0;  // data parallel: rank 0 speaks for all
   if (r.interrupted) {
     std::cerr << "interrupted; continue with: rlvr train " << args.positionals()[0] << " --run-dir " << r.run_dir
               << " --resume\n";

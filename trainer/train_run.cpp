@@ -112,6 +112,8 @@ class Run {
     StopSignals signals;
     t0_ = Clock::now();
     result_.run_dir = run_dir_;
+    result_.rank = comm_->rank();
+    result_.world = comm_->size();
     if (state_.phase == "sft") {
       sft_phase();
       if (stopping()) return finish_interrupted();

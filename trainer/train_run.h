@@ -23,6 +23,7 @@ struct TrainResult {
   std::string run_dir;
   int64_t sft_steps = 0, rl_steps = 0;
   bool interrupted = false;
+  int rank = 0, world = 1;  // data parallel: this process's rank of `world`
   double first_eval_accuracy = -1, last_eval_accuracy = -1;  // -1: no evaluation ran
 };
 

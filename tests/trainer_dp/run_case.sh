@@ -1,0 +1,34 @@
+#!/bin/sh
+# One data-parallel trainer test case (tests/CMakeLists.txt, trainer_dp_*), run from the
+# repository root:
+#   run_case.sh ref   RLVR OUT PREC                      one process, the reference run
+#   run_case.sh case  RLVR LAUNCH OUT PREC FROM STEP COMPARE REF [tolerances...]
+#   run_case.sh scratch RLVR LAUNCH OUT PREC COMPARE REF [tolerances...]
+# case: OUT starts as a copy of run FROM's checkpoint step_STEP (and its logs), is resumed by
+# LAUNCH (an mpirun line, or "none" for one process) and compared with run REF by COMPARE.
+set -eu
+cfg=tests/trainer_dp/dp_tiny.toml
+mode=$1; shift
+if [ "$mode" = ref ]; then
+  rlvr=$1 out=$2 prec=$3
+  rm -rf "$out"
+  exec "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec
+fi
+if [ "$mode" = scratch ]; then
+  rlvr=$1 launch=$2 out=$3 prec=$4 compare=$5 ref=$6
+  shift 6
+  rm -rf "$out"
+  $launch "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec
+  exec "$compare" "$ref" "$out" "$@"
+fi
+rlvr=$1 launch=$2 out=$3 prec=$4 from=$5 step=$6 compare=$7 ref=$8
+shift 8
+rm -rf "$out"
+mkdir -p "$out/checkpoints"
+cp -r "$from/checkpoints/step_$step" "$out/checkpoints/"
+cp "$from/metrics.jsonl" "$out/"
+[ -f "$from/rollouts.jsonl" ] && cp "$from/rollouts.jsonl" "$out/"
+[ -d "$from/reference" ] && cp -r "$from/reference" "$out/"
+[ "$launch" = none ] && launch=""
+$launch "$rlvr" train $cfg --run-dir "$out" --resume --set precision.train=$prec --set rollout.precision=$prec
+exec "$compare" "$ref" "$out" "$@"
