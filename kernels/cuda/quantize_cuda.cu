@@ -2,29 +2,12 @@
 #include <cuda_fp8.h>
 
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/fp8_device.cuh"
 #include "kernels/cuda/quantize_cuda.h"
 
 namespace rlvr::cuda {
 
 namespace {
-
-constexpr int kTile = 128;
-
-// Same formula as rlvr::fp8_group_scale on the CPU.
-__device__ float group_scale(float amax, bool pow2) {
-  if (!(amax > 0.0f)) return 1.0f;
-  float s = amax / 448.0f;
-  if (isinf(s)) s = 3.402823466e38f;
-  if (pow2) {
-    const unsigned u = __float_as_uint(s);
-    if (u & 0x7fffffu) s = __uint_as_float((u & 0xff800000u) + 0x800000u);
-  }
-  return s;
-}
-
-__device__ unsigned char to_e4m3(float v) {
-  return static_cast<unsigned char>(__nv_cvt_float_to_fp8(v, __NV_SATFINITE, __NV_E4M3));
-}
 
 __device__ float warp_max(float v) {
   for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
@@ -103,8 +86,11 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
   auto* out = static_cast<unsigned char*>(q.data.raw());
   const auto* in = static_cast<const float*>(x.raw());
   if (R == 0 || C == 0) {
-    q.scales = Tensor::empty({layout == QuantLayout::Block128x128 ? Rb : Cb, layout == QuantLayout::Block128x128 ? block_scale_ld(C) : R},
-                             DType::F32, Device::CUDA);
+    const Shape scales = layout == QuantLayout::Block128x128 ? Shape{Rb, block_scale_ld(C)}
+                         : layout == QuantLayout::Tile128x1  ? Shape{Rb, C}
+                                                             : Shape{Cb, R};
+    if (layout == QuantLayout::Tile128x1) q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
+    q.scales = Tensor::empty(scales, DType::F32, Device::CUDA);
     return q;
   }
   switch (layout) {
@@ -125,7 +111,10 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
       break;
     }
     case QuantLayout::Tile128x1:
-      RLVR_FAIL("kernels", "quantize_fp8 128x1 has no CUDA implementation yet", x.describe());
+      q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
+      q.scales = Tensor::empty({Rb, C}, DType::F32, Device::CUDA);
+      quantize_128x1_transpose(q, in, opts.pow2_scales);
+      break;
   }
   RLVR_CUDA_CHECK(cudaGetLastError());
   return q;
