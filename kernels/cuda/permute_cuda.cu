@@ -136,7 +136,7 @@ Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to
   if (R > 0) RLVR_CUDA_CHECK(cudaMemset(p.token_of_row.raw(), 0xff, p.token_of_row.nbytes()));  // -1: padding
   if (T * K == 0) return p;
   // NOTE: int64 offsets in an i32 tensor of twice the length (Tensor has no i64 dtype).
-  const Tensor offsets = Tensor::empty({2 * (E + 1)}, DType::I32, Device::CUDA);
+  Tensor offsets = Tensor::empty({2 * (E + 1)}, DType::I32, Device::CUDA);
   RLVR_CUDA_CHECK(cudaMemcpy(offsets.raw(), p.offsets.data(), size_t(E + 1) * sizeof(int64_t), cudaMemcpyHostToDevice));
   assign_rows_kernel<<<unsigned(E), kThreads>>>(p.row_of_slot.data<int32_t>(), p.token_of_row.data<int32_t>(),
                                                 expert_ids.data<int32_t>(), static_cast<const int64_t*>(offsets.raw()),

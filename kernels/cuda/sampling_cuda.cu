@@ -310,7 +310,7 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
   for (int64_t b = 0; b < B; ++b)
     u[size_t(b)] = philox_uniform(philox_draw(params.seed, streams[size_t(b)], counters[size_t(b)]));
   // NOTE: doubles in an i32 tensor of twice the length (Tensor has no f64 dtype).
-  const Tensor uniforms = Tensor::empty({2 * B}, DType::I32, Device::CUDA);
+  Tensor uniforms = Tensor::empty({2 * B}, DType::I32, Device::CUDA);
   RLVR_CUDA_CHECK(cudaMemcpy(uniforms.raw(), u.data(), u.size() * sizeof(double), cudaMemcpyHostToDevice));
   if (V == 0) {
     RLVR_CUDA_CHECK(cudaMemset(tokens.raw(), 0xff, tokens.nbytes()));

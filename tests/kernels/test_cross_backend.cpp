@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "kernels/quantize.h"
 #include "tests/kernels/op_test_util.h"
 
 namespace rlvr::test {
@@ -35,8 +37,49 @@ Tensors to_cpu(Tensors ts) {
   return ts;
 }
 
-// Tolerances: the CUDA kernels may sum in another order and use fast intrinsics (__expf), so
-// elementwise ops get a few float ulp, reductions over a row ~1e-5 relative.
+// Values whose magnitude changes by powers of two from one 128-wide tile (and row) to the next,
+// so a scale read from the wrong place gives O(1) errors, never a near miss.
+Tensor tile_scaled(Rng& rng, int64_t R, int64_t C) {
+  Vec v = rng.floats(R * C);
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c) v[size_t(r * C + c)] = std::ldexp(v[size_t(r * C + c)], int((r * 5 + c / 128 * 3) % 7) - 3);
+  return f32({R, C}, v);
+}
+
+// y (+)= op(a) op(b) for f32 or bf16 operands; dims {M, N, K, trans_a, trans_b, accumulate}.
+Tensors run_gemm(const Dims& d, Rng& rng, Device dev, DType dt) {
+  const int64_t M = d[0], N = d[1], K = d[2];
+  const bool ta = d[3] != 0, tb = d[4] != 0, acc = d[5] != 0;
+  const Tensor a = rand_f32(rng, ta ? Shape{K, M} : Shape{M, K}).to(dt), b = rand_f32(rng, tb ? Shape{N, K} : Shape{K, N}).to(dt);
+  Tensor y = on(dev, rand_f32(rng, {M, N}));
+  gemm(y, on(dev, a), ta, on(dev, b), tb, acc);
+  return to_cpu({y});
+}
+
+// The three FP8 GEMMs of a Linear layer from X [T, Cin], W [Cout, Cin], dY [T, Cout];
+// dims {T, Cin, Cout, bf16 output}. Quantized on `dev` (bit-identical on both, test_quantize_cuda).
+Tensors run_fp8_linear(const Dims& d, Rng& rng, Device dev) {
+  const int64_t T = d[0], Cin = d[1], Cout = d[2];
+  const DType out_type = d[3] ? DType::BF16 : DType::F32;
+  const Tensor x = on(dev, tile_scaled(rng, T, Cin)), w = on(dev, tile_scaled(rng, Cout, Cin));
+  const Tensor dy = on(dev, tile_scaled(rng, T, Cout));
+  const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128), wq = quantize_fp8(w, QuantLayout::Block128x128);
+  const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128);
+  const QuantizedTensor dyt = quantize_fp8(dy, QuantLayout::Tile128x1), xt = quantize_fp8(x, QuantLayout::Tile128x1);
+  Tensor y = Tensor::zeros({T, Cout}, out_type, dev), dx = Tensor::zeros({T, Cin}, out_type, dev);
+  Tensor dw = Tensor::zeros({Cout, Cin}, out_type, dev);
+  gemm_fp8(y, xq, wq);                        // fprop  Y  = X W^T:  1x128 x 128x128
+  gemm_fp8(dx, dyq, transpose_blocks(wq));    // dgrad  dX = dY W:   1x128 x 128x128 (W^T)
+  gemm_fp8(dw, dyt, xt);                      // wgrad  dW = dY^T X: 128x1 x 128x1
+  gemm_fp8(dw, dyt, xt, /*accumulate=*/true);  // twice: 2 dW
+  return to_cpu({y, dx, dw});
+}
+
+// Tolerances: the CUDA kernels may sum in another order and use CUDA's expf (2 ulp), so
+// elementwise ops get a few float ulp, reductions over a row ~1e-5 relative. GEMMs: cuBLASLt
+// sums K products in another order (|y| ~ sqrt(K) * 2 here, so 1e-4 absolute); the FP8 ones
+// also apply the scales per 128-block instead of to each dequantized element (1e-4 relative),
+// and with BF16 output a last-bit difference can flip one BF16 rounding (2^-8 relative).
 const std::vector<CrossOp>& cross_table() {
   static const std::vector<CrossOp> table = {
       {"embedding", {{1, 1, 1}, {33, 50, 130}},
@@ -144,6 +187,36 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        1e-5, 1e-5},
+      {"gemm f32", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::F32); },
+       2e-4, 1e-4},
+      {"gemm bf16", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::BF16); },
+       2e-4, 1e-4},
+      // T and the row counts of tile-scaled operands are multiples of 4, K multiples of 16
+      // (cuBLASLt's rules); Cin = 656 has a partial last K block, Cout = 208 a partial weight block.
+      {"fp8 linear f32 out", {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+       1e-3, 1e-4},
+      {"fp8 linear bf16 out", {{48, 656, 208, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+       1e-2, 8e-3},
+      {"fp8 quantize and dequantize", {{1, 1}, {5, 7}, {130, 257}, {300, 200}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const Tensor x = on(dev, tile_scaled(rng, d[0], d[1]));
+         Tensors outs;
+         for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128})
+           for (bool pow2 : {false, true}) {
+             const QuantizedTensor q = quantize_fp8(x, l, {pow2});
+             outs.insert(outs.end(), {q.data, q.scales, dequantize_fp8(q), dequantize_fp8_stored(q)});
+             if (l == QuantLayout::Block128x128) {
+               const QuantizedTensor t = transpose_blocks(q);
+               outs.insert(outs.end(), {t.data, t.scales});
+             }
+           }
+         return to_cpu(outs);
+       },
+       0, 0},  // bit for bit: the same formula, IEEE division and E4M3 rounding on both
       {"adamw", {{1}, {130}, {100000}},
        [](const Dims& d, Rng& rng, Device dev) {
          Tensor w = on(dev, rand_f32(rng, {d[0]})), m = on(dev, Tensor::zeros({d[0]}, DType::BF16));
