@@ -251,7 +251,7 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float
   float max_logit = -INFINITY;
   for (int w = 0; w < kThreads / 32; ++w) {
     const int id = sh.cand_id[w];
-    if (id >= 0 && (argmax < 0 || sh.cand_z[w] > max_logit)) {
+    if (id >= 0 && (argmax < 0 || sh.cand_z[w] > max_logit || (sh.cand_z[w] == max_logit && id < argmax))) {
       argmax = id;
       max_logit = sh.cand_z[w];
     }
