@@ -4,14 +4,29 @@
 
 namespace rlvr::cli {
 
+int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
+int cmd_train(const std::vector<std::string>& args);
+int cmd_validate(const std::vector<std::string>& args);
+int cmd_verify(const std::vector<std::string>& args);
 int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"sandbox", "run a program in the sandbox, print the result as JSON",
+       "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"score", "per-token log-probabilities of token sequences under a model",
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
        cmd_score},
+      {"train", "train a policy with SFT and GRPO from a run config",
+       "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume]", cmd_train},
+      {"validate", "check a run config without running it",
+       "rlvr validate run.toml [--set KEY=VALUE ...] [--no-file-checks] [--resolved] | rlvr validate --reference",
+       cmd_validate},
+      {"verify", "score a JSONL file with one verifier (reward, status, detail per line)",
+       "rlvr verify --verifier NAME --input IN.jsonl [--output OUT.jsonl] [--option key=value ...] "
+       "[--threads N] [--timeout SECONDS]",
+       cmd_verify},
       {"version", "print the version and the backends compiled in", "rlvr version", cmd_version},
   };
   return table;

@@ -34,7 +34,7 @@ class Error : public std::runtime_error {
 template <typename... Parts>
 std::string cat(const Parts&... parts) {
   std::ostringstream os;
-  (os << ... << parts);
+  ((os << parts), ...);
   return os.str();
 }
 

@@ -128,11 +128,13 @@ Tensor Tensor::to(DType dtype) const {
   if (dtype == dtype_) return *this;
   RLVR_CHECK(dtype != DType::I32 && dtype_ != DType::I32, "kernels", "no conversion between ",
              dtype_name(dtype_), " and ", dtype_name(dtype));
-  const std::vector<float> f = to_floats();
+  std::vector<float> converted;
+  if (dtype_ != DType::F32) converted = to_floats();
+  const float* f = dtype_ == DType::F32 ? data<float>() : converted.data();
   Tensor t = empty(shape_, dtype);
   const int64_t n = numel();
   switch (dtype) {
-    case DType::F32: std::memcpy(t.raw(), f.data(), t.nbytes()); break;
+    case DType::F32: std::memcpy(t.raw(), f, t.nbytes()); break;
     case DType::BF16: for (int64_t i = 0; i < n; ++i) t.data<bf16>()[i] = to_bf16(f[i]); break;
     case DType::E4M3: for (int64_t i = 0; i < n; ++i) t.data<fp8e4m3>()[i] = to_e4m3(f[i]); break;
     case DType::E5M2: for (int64_t i = 0; i < n; ++i) t.data<fp8e5m2>()[i] = to_e5m2(f[i]); break;

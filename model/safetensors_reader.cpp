@@ -102,6 +102,10 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     ::close(fd);
     RLVR_FAIL("model", "fstat failed", path, ": ", std::strerror(err));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    RLVR_FAIL("model", "not a regular file", path, " is not a regular file");
+  }
   const size_t size = size_t(st.st_size);
   if (size < 8) {
     ::close(fd);

@@ -5,27 +5,15 @@
 
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "model/layer_helpers.h"
 
 namespace rlvr::model {
 
 namespace {
 
-Tensor empty_f32(Shape s) { return Tensor::empty(std::move(s), DType::F32); }
-
-void add_inplace(Tensor& a, const Tensor& b) {
-  float* x = a.data<float>();
-  const float* y = b.data<float>();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) x[i] += y[i];
-}
-
-RoutingConfig routing_config(const ModelConfig& cfg) {
-  RoutingConfig r;
-  r.top_k = cfg.num_experts_per_tok;
-  r.scoring = cfg.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
-  r.normalize = cfg.norm_topk_prob;
-  r.scaling = cfg.routed_scaling_factor;
-  return r;
-}
+using detail::add_inplace;
+using detail::empty_f32;
+using detail::routing_config;
 
 // Per-head RMSNorm (Qwen3's q_norm / k_norm): x [T, H*D] viewed as [T*H, D].
 Tensor head_rmsnorm(const Tensor& x, const Param& w, int head_dim, float eps, Tensor& rstd) {

@@ -13,6 +13,9 @@
 
 namespace rlvr::model {
 
+class KvCache;                      // model/kv_cache.h
+enum class CachedPass : uint8_t;    // model/kv_cache.h
+
 // Several sequences packed along the token dimension; attention never crosses a boundary.
 struct Batch {
   Tensor tokens;                     // i32 [T]
@@ -79,6 +82,13 @@ class Transformer {
   // the cache of the forward over the same batch and precision.
   void backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache);
   void zero_grad();
+
+  // Incremental forward over a KV cache (model/transformer_decode.cpp): sequence s appends
+  // batch.tokens[seq_offsets[s], seq_offsets[s+1]) to slot slots[s], at the positions after what
+  // the slot holds (batch.positions is not read). Returns the logits of every token [T, V] when
+  // all_logits, else of each sequence's last token [S, V].
+  Tensor forward_cached(const Batch& batch, const std::vector<int>& slots, KvCache& kv, Precision precision,
+                        CachedPass pass, bool all_logits = false);
 
  private:
   ModelConfig cfg_;

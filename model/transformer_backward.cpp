@@ -3,32 +3,20 @@
 
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "model/layer_helpers.h"
 #include "model/transformer.h"
 
 namespace rlvr::model {
 
 namespace {
 
-Tensor empty_f32(Shape s) { return Tensor::empty(std::move(s), DType::F32); }
-
-void add_inplace(Tensor& a, const Tensor& b) {
-  float* x = a.data<float>();
-  const float* y = b.data<float>();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) x[i] += y[i];
-}
+using detail::add_inplace;
+using detail::empty_f32;
+using detail::routing_config;
 
 Tensor& grad_of(Param& p) {
   if (!p.grad.defined()) p.grad = Tensor::zeros(p.value.shape(), DType::F32);
   return p.grad;
-}
-
-RoutingConfig routing_config(const ModelConfig& cfg) {
-  RoutingConfig r;
-  r.top_k = cfg.num_experts_per_tok;
-  r.scoring = cfg.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
-  r.normalize = cfg.norm_topk_prob;
-  r.scaling = cfg.routed_scaling_factor;
-  return r;
 }
 
 // dy [N, C] -> dx [N, C] (overwritten) through down(swiglu(gate x, up x)).

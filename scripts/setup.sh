@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config git
           libopenblas-dev libseccomp-dev libboost-dev libboost-filesystem-dev
           libtomlplusplus-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-          libpcre2-dev libutf8proc-dev python3)
+          libpcre2-dev libutf8proc-dev python3 libpython3-dev
+          libopenmpi-dev openmpi-bin)
 # node and npm may come from elsewhere (nodesource); ask Debian only when they are absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

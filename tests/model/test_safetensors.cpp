@@ -275,6 +275,7 @@ TEST(Safetensors, LookupErrorsNameFileAndTensor) {
       {[&] { f->load("w", {2, 3}, DType::F32); }, "'w' has dtype BF16 (loads as bf16), expected f32"},
       {[&] { SafetensorsFile::open(tmp.file("absent.safetensors")); }, "No such file"},
       {[&] { WeightStore::open(tmp.file("absent_dir")); }, "absent_dir"},
+      {[&] { SafetensorsFile::open(tmp.path()); }, "is not a regular file"},
   };
   for (const auto& [call, fragment] : cases) {
     const std::string message = error_of(call);

@@ -1,0 +1,28 @@
+// AddedTokenMatcher: candidates bucketed by first byte, tried longest first.
+#include "model/added_tokens.h"
+
+#include <algorithm>
+
+namespace rlvr {
+
+AddedTokenMatcher::AddedTokenMatcher(std::vector<AddedToken> tokens) : tokens_(std::move(tokens)) {
+  for (size_t i = 0; i < tokens_.size(); ++i)
+    if (!tokens_[i].content.empty()) by_first_byte_[static_cast<unsigned char>(tokens_[i].content[0])].push_back(i);
+  for (auto& bucket : by_first_byte_)
+    std::stable_sort(bucket.begin(), bucket.end(),
+                     [&](size_t a, size_t b) { return tokens_[a].content.size() > tokens_[b].content.size(); });
+}
+
+AddedTokenMatch AddedTokenMatcher::find(std::string_view text, size_t from, bool include_special) const {
+  if (tokens_.empty()) return {};
+  for (size_t pos = from; pos < text.size(); ++pos) {
+    for (size_t i : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
+      const AddedToken& t = tokens_[i];
+      if (!include_special && t.special) continue;
+      if (text.compare(pos, t.content.size(), t.content) == 0) return {pos, t.content.size(), t.id};
+    }
+  }
+  return {};
+}
+
+}  // namespace rlvr

@@ -1,0 +1,47 @@
+// The KV cache of incremental decoding: per layer, keys (after q/k norm and RoPE) and values of
+// up to n_slots sequences, each slot holding up to max_len positions.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/tensor.h"
+#include "model/config.h"
+
+namespace rlvr::model {
+
+class KvCache {
+ public:
+  KvCache() = default;
+  KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len);
+
+  int n_slots() const { return int(length_.size()); }
+  int64_t max_len() const { return max_len_; }
+  int64_t length(int slot) const;                // positions filled in the slot
+  void set_length(int slot, int64_t len);        // truncate (len <= length) or grow after a write
+  void clear(int slot) { set_length(slot, 0); }
+  // Copies positions [0, len) of src into dst (a shared prompt prefix); dst's length becomes len.
+  void copy_prefix(int src, int dst, int64_t len);
+
+  // Rows [0, len) of a slot's keys / values in layer l: [len, kv_dim], sharing storage.
+  Tensor keys(int layer, int slot, int64_t len) const;
+  Tensor values(int layer, int slot, int64_t len) const;
+  size_t nbytes() const;
+
+ private:
+  int64_t max_len_ = 0;
+  std::vector<Tensor> k_, v_;    // per layer [n_slots * max_len, kv_dim]
+  std::vector<int64_t> length_;  // per slot
+  void check_slot(int slot) const;
+};
+
+}  // namespace rlvr::model
+
+namespace rlvr::model {
+
+// Which GEMMs an incremental forward runs: Prefill uses the batch GEMMs (as forward does),
+// Decode the decode kernels (weights read at their stored width; a row's result does not depend
+// on the other rows, so continuous batching cannot change a sequence's tokens).
+enum class CachedPass : uint8_t { Prefill, Decode };
+
+}  // namespace rlvr::model

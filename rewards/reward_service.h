@@ -1,0 +1,59 @@
+// The reward service: scores a batch of samples with a run's weighted verifiers on a pool of
+// threads, with a time limit per (sample, verifier). A verifier that throws gives that sample
+// "error", one that overruns gives "timeout"; the rest of the batch is unaffected. Keeps every
+// verdict and counts statuses for metrics.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rewards/registry.h"
+#include "rewards/verifier.h"
+
+namespace rlvr::rewards {
+
+struct RewardServiceConfig {
+  int threads = 4;                 // worker threads scoring in parallel
+  double sample_timeout_s = 30.0;  // per (sample, verifier) call
+};
+
+struct WeightedVerifier {
+  std::string name;
+  double weight = 1.0;
+  std::shared_ptr<const Verifier> verifier;
+};
+
+struct ScoredSample {
+  double reward = 0.0;            // sum of weight * verdict.reward
+  std::vector<Verdict> verdicts;  // one per verifier, in the service's order
+};
+
+struct RewardMetrics {
+  long samples = 0;
+  double seconds = 0.0;
+  // verifier name -> status -> count, over every batch scored so far.
+  std::map<std::string, std::map<std::string, long>> status_counts;
+  // In-process verifier calls still running after their timeout (their threads were abandoned).
+  long abandoned_calls = 0;
+};
+
+class RewardService {
+ public:
+  RewardService(std::vector<WeightedVerifier> verifiers, RewardServiceConfig config);
+  // Creates each verifier from the registry.
+  RewardService(const std::vector<VerifierSpec>& specs, RewardServiceConfig config,
+                const Registry& registry = verifier_registry());
+
+  std::vector<ScoredSample> score(const std::vector<Sample>& batch);
+  const RewardMetrics& metrics() const { return metrics_; }
+  const std::vector<WeightedVerifier>& verifiers() const { return verifiers_; }
+
+ private:
+  std::vector<WeightedVerifier> verifiers_;
+  RewardServiceConfig config_;
+  RewardMetrics metrics_;
+};
+
+}  // namespace rlvr::rewards

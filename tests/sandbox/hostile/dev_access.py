@@ -1,0 +1,4 @@
+# Opens a block device.
+# expect: runtime_error
+open("/dev/sda", "rb")
+print("ESCAPED")

@@ -1,0 +1,3 @@
+# Exits with a chosen code.
+# expect: runtime_error
+raise SystemExit(7)

@@ -1,0 +1,5 @@
+# sethostname().
+# expect: blocked_syscall
+import socket
+socket.sethostname("pwned")
+print("ESCAPED")

@@ -1,0 +1,4 @@
+# Not even Python.
+# expect: runtime_error
+def broken(:
+    pass

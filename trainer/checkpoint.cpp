@@ -1,0 +1,150 @@
+#include "trainer/checkpoint.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "model/atomic_file.h"
+#include "model/safetensors.h"
+
+namespace fs = std::filesystem;
+
+namespace rlvr::trainer {
+
+nlohmann::json TrainState::to_json() const {
+  return {{"format", 1},           {"phase", phase},         {"sft_step", sft_step},
+          {"rl_step", rl_step},    {"sft_cursor", sft_cursor}, {"rl_cursor", rl_cursor},
+          {"seed", seed},          {"optimizer_steps", optimizer_steps}, {"elapsed_s", elapsed_s}};
+}
+
+TrainState TrainState::from_json(const nlohmann::json& j, const std::string& source) {
+  TrainState s;
+  try {
+    RLVR_CHECK(j.at("format").get<int>() == 1, "checkpoint", source, ": unknown format ", j.at("format").dump());
+    s.phase = j.at("phase").get<std::string>();
+    RLVR_CHECK(s.phase == "sft" || s.phase == "rl", "checkpoint", source, ": phase must be sft or rl, got ", s.phase);
+    s.sft_step = j.at("sft_step").get<int64_t>();
+    s.rl_step = j.at("rl_step").get<int64_t>();
+    s.sft_cursor = j.at("sft_cursor").get<int64_t>();
+    s.rl_cursor = j.at("rl_cursor").get<int64_t>();
+    s.seed = j.at("seed").get<uint64_t>();
+    s.optimizer_steps = j.at("optimizer_steps").get<int64_t>();
+    s.elapsed_s = j.at("elapsed_s").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    RLVR_FAIL("checkpoint", cat(source, ": ", e.what()));
+  }
+  RLVR_CHECK(s.sft_step >= 0 && s.rl_step >= 0 && s.sft_cursor >= 0 && s.rl_cursor >= 0, "checkpoint", source,
+             ": negative step or cursor");
+  return s;
+}
+
+namespace {
+
+constexpr const char* kPrefix = "step_";
+
+std::optional<int64_t> step_of(const fs::path& p) {
+  const std::string name = p.filename().string();
+  if (name.rfind(kPrefix, 0) != 0 || name.size() == 5) return std::nullopt;
+  int64_t n = 0;
+  for (char c : name.substr(5)) {
+    if (c < '0' || c > '9' || n > (int64_t(1) << 50)) return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+// Complete checkpoints, oldest first.
+std::vector<std::pair<int64_t, fs::path>> checkpoints(const fs::path& dir) {
+  std::vector<std::pair<int64_t, fs::path>> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (auto n = step_of(e.path()); n && fs::exists(e.path() / "state.json")) out.emplace_back(*n, e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void fsync_path(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+}  // namespace
+
+std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
+                            const TrainState& state, int64_t keep, const std::string& tokenizer_json) {
+  const fs::path dir = fs::path(run_dir) / "checkpoints";
+  const fs::path final_dir = dir / cat(kPrefix, state.global_step());
+  const fs::path tmp = dir / cat(".tmp_", kPrefix, state.global_step(), "_", ::getpid());
+  try {
+    fs::create_directories(dir);
+    fs::remove_all(tmp);
+    fs::create_directory(tmp);
+    TensorMap weights;
+    for (const auto& p : model.params()) weights.emplace(p.name, *p.value);
+    save_safetensors((tmp / "model.safetensors").string(), weights, {{"format", "pt"}});
+    TensorMap moments;
+    for (const auto& [name, t] : optimizer.state()) moments.emplace(name, *t);
+    save_safetensors((tmp / "optimizer.safetensors").string(), moments);
+    write_file_atomic((tmp / "config.json").string(), model.config().to_json().dump(2) + "\n");
+    if (!tokenizer_json.empty()) write_file_atomic((tmp / "char_tokenizer.json").string(), tokenizer_json);
+    write_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
+    fs::remove_all(final_dir);  // a step written again after a resume replaces the old one
+    fs::rename(tmp, final_dir);
+    fsync_path(dir);
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    RLVR_FAIL("checkpoint", cat("writing ", final_dir.string(), " failed: ", e.what()));
+  }
+  if (keep > 0) {
+    auto all = checkpoints(dir);
+    for (size_t i = 0; i + size_t(keep) < all.size(); ++i) {
+      std::error_code ec;
+      fs::remove_all(all[i].second, ec);
+    }
+  }
+  return final_dir.string();
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+  auto all = checkpoints(fs::path(run_dir) / "checkpoints");
+  if (all.empty()) return std::nullopt;
+  return all.back().second.string();
+}
+
+TrainState read_train_state(const std::string& checkpoint_dir) {
+  const std::string path = (fs::path(checkpoint_dir) / "state.json").string();
+  std::ifstream in(path);
+  RLVR_CHECK(in.good(), "checkpoint", "cannot open ", path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    RLVR_FAIL("checkpoint", cat(path, ": invalid JSON: ", e.what()));
+  }
+  return TrainState::from_json(j, path);
+}
+
+void load_checkpoint(const std::string& checkpoint_dir, model::Transformer& model, AdamW* optimizer) {
+  const fs::path d(checkpoint_dir);
+  auto weights = SafetensorsFile::open((d / "model.safetensors").string());
+  for (auto& p : model.params()) {
+    RLVR_CHECK(weights->has(p.name), "checkpoint", (d / "model.safetensors").string(), ": missing tensor ", p.name);
+    *p.value = weights->load(p.name, p.value->shape(), DType::F32);
+    if (p.version) ++*p.version;
+  }
+  if (!optimizer) return;
+  auto moments = SafetensorsFile::open((d / "optimizer.safetensors").string());
+  for (auto& [name, t] : optimizer->state()) {
+    RLVR_CHECK(moments->has(name), "checkpoint", (d / "optimizer.safetensors").string(), ": missing tensor ", name);
+    *t = moments->load(name, t->shape(), DType::BF16);
+  }
+}
+
+}  // namespace rlvr::trainer

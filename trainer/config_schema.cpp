@@ -1,0 +1,207 @@
+// The schema table of the run config (see config_schema.h) and the README reference table
+// generated from it. To add a key: one line here, the field in run_config.h, the README table
+// regenerated (the test RunConfigReference says how).
+#include "trainer/config_schema.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace rlvr::trainer {
+
+namespace {
+
+#define FIELD(member) +[](RunConfig& c) -> auto& { return c.member; }
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr Range any{};
+constexpr Range at_least(double lo) { return Range{lo, kInf, false, false}; }
+constexpr Range above(double lo) { return Range{lo, kInf, true, false}; }
+constexpr Range between(double lo, double hi) { return Range{lo, hi, false, false}; }
+
+}  // namespace
+
+const std::vector<KeySpec>& config_schema() {
+  static const std::vector<KeySpec> schema = {
+      // [run]
+      {"run.name", FIELD(run.name), "\"rlvr\"", any, "", "run name; the run directory defaults to runs/NAME"},
+      {"run.seed", FIELD(run.seed), "0", at_least(0), "", "seed of data order, sampling and dropout-free init"},
+      {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "auto: CUDA when a GPU is present, else the CPU"},
+      {"run.steps", FIELD(run.steps), "100", at_least(1), "", "GRPO steps, one rollout batch each"},
+      {"run.run_dir", FIELD(run.run_dir), "\"\"", any, "", "run directory; empty: runs/NAME (`--run-dir` overrides)"},
+      // [model]
+      {"model.path", FIELD(model.path), "\"\"", any, "", "Hugging Face-style directory (config.json, *.safetensors); empty: use [model.init]"},
+      {"model.tokenizer", FIELD(model.tokenizer), "\"auto\"", any, "", "auto (model.path/tokenizer.json), char, or a tokenizer.json path"},
+      {"model.alphabet", FIELD(model.alphabet), "\"\"", any, "", "characters of the char tokenizer; empty: printable ASCII and newline"},
+      // [model.init]: a tiny model from scratch (Qwen3-MoE config.json names)
+      {"model.init.seed", FIELD(model.init_seed), "0", at_least(0), "", "seed of the weight initialization"},
+      {"model.init.std", FIELD(model.init_std), "0.02", above(0), "", "standard deviation of the initial weights"},
+      {"model.init.vocab_size", FIELD(model.init.vocab_size), "0", at_least(0), "", "0: the tokenizer's vocabulary size"},
+      {"model.init.hidden_size", FIELD(model.init.hidden_size), "64", at_least(1), "", "model width"},
+      {"model.init.intermediate_size", FIELD(model.init.intermediate_size), "128", at_least(0), "", "dense MLP width"},
+      {"model.init.moe_intermediate_size", FIELD(model.init.moe_intermediate_size), "64", at_least(0), "", "width of each routed expert"},
+      {"model.init.num_hidden_layers", FIELD(model.init.num_hidden_layers), "2", at_least(1), "", "transformer layers"},
+      {"model.init.num_attention_heads", FIELD(model.init.num_attention_heads), "4", at_least(1), "", "query heads"},
+      {"model.init.num_key_value_heads", FIELD(model.init.num_key_value_heads), "2", at_least(1), "", "key/value heads (GQA)"},
+      {"model.init.head_dim", FIELD(model.init.head_dim), "16", at_least(2), "", "width of one head (even, for RoPE)"},
+      {"model.init.rms_norm_eps", FIELD(model.init.rms_norm_eps), "1e-6", above(0), "", "RMSNorm epsilon"},
+      {"model.init.rope_theta", FIELD(model.init.rope_theta), "10000.0", above(0), "", "RoPE base"},
+      {"model.init.max_position_embeddings", FIELD(model.init.max_position_embeddings), "1024", at_least(1), "", "context length"},
+      {"model.init.tie_word_embeddings", FIELD(model.init.tie_word_embeddings), "false", any, "", "share the embedding and output head"},
+      {"model.init.num_experts", FIELD(model.init.num_experts), "4", at_least(0), "", "routed experts per MoE layer; 0: every layer dense"},
+      {"model.init.num_experts_per_tok", FIELD(model.init.num_experts_per_tok), "2", at_least(0), "", "experts each token is routed to"},
+      {"model.init.norm_topk_prob", FIELD(model.init.norm_topk_prob), "true", any, "", "renormalize the top-k routing weights"},
+      {"model.init.decoder_sparse_step", FIELD(model.init.decoder_sparse_step), "1", at_least(1), "", "every k-th layer is MoE"},
+      {"model.init.mlp_only_layers", FIELD(model.init.mlp_only_layers), "[]", at_least(0), "", "layers kept dense"},
+      {"model.init.first_k_dense_replace", FIELD(model.init.first_k_dense_replace), "0", at_least(0), "", "the first k layers are dense (DeepSeek)"},
+      {"model.init.n_shared_experts", FIELD(model.init.n_shared_experts), "0", at_least(0), "", "shared experts per MoE layer (DeepSeek)"},
+      {"model.init.scoring_func", FIELD(model.init.scoring_func), "\"softmax\"", any, "softmax|sigmoid", "router scoring"},
+      {"model.init.routed_scaling_factor", FIELD(model.init.routed_scaling_factor), "1.0", above(0), "", "scale of the routed experts' sum"},
+      {"model.init.expert_bias_update_rate", FIELD(model.init.expert_bias_update_rate), "0.0", at_least(0), "", "aux-loss-free balancing bias step; 0: off"},
+      // [data]
+      {"data.train", FIELD(data.train), "", any, "", "training prompts, JSONL (required)"},
+      {"data.eval", FIELD(data.eval), "\"\"", any, "", "evaluation prompts, JSONL; empty: hold out from data.train"},
+      {"data.eval_fraction", FIELD(data.eval_fraction), "0.0", Range{0, 1, false, true}, "", "fraction of data.train held out for eval (when data.eval is empty)"},
+      {"data.eval_size", FIELD(data.eval_size), "0", at_least(0), "", "rows of data.train held out for eval (instead of eval_fraction)"},
+      {"data.prompt_template", FIELD(data.prompt_template), "\"{prompt}\"", any, "", "prompt text; {field} is the row's field, {{ and }} are literal braces"},
+      {"data.answer_field", FIELD(data.answer_field), "\"answer\"", any, "", "row field with the reference answer; empty: none"},
+      {"data.shuffle", FIELD(data.shuffle), "true", any, "", "shuffle the prompts each epoch (seeded by run.seed)"},
+      {"data.max_prompt_tokens", FIELD(data.max_prompt_tokens), "512", at_least(1), "", "longer prompts are skipped (and counted)"},
+      // [rollout]
+      {"rollout.n", FIELD(rollout.n), "8", between(1, 4096), "", "G: samples per prompt"},
+      {"rollout.prompts_per_step", FIELD(rollout.prompts_per_step), "8", at_least(1), "", "prompts per rollout batch"},
+      {"rollout.temperature", FIELD(rollout.sampling.temperature), "1.0", between(0, 100), "", "sampling temperature; 0: greedy"},
+      {"rollout.top_p", FIELD(rollout.sampling.top_p), "1.0", Range{0, 1, true, false}, "", "nucleus sampling; 1: off"},
+      {"rollout.top_k", FIELD(rollout.sampling.top_k), "0", at_least(0), "", "top-k sampling; 0: off"},
+      {"rollout.max_new_tokens", FIELD(rollout.max_new_tokens), "256", between(1, 1 << 20), "", "completion length limit"},
+      {"rollout.stop", FIELD(rollout.stop), "[]", any, "", "stop strings (EOS always stops)"},
+      {"rollout.keep_stop", FIELD(rollout.keep_stop), "false", any, "", "keep the matched stop string in the completion"},
+      {"rollout.precision", FIELD(rollout.precision), "\"fp8\"", any, "fp32|bf16|fp8", "precision of the rollout engine's weights and GEMMs"},
+      // [rewards] (and [[rewards.verifiers]], documented below the table)
+      {"rewards.workers", FIELD(rewards.workers), "0", at_least(0), "", "verifier threads; 0: one per hardware thread"},
+      {"rewards.timeout_s", FIELD(rewards.timeout_s), "10.0", above(0), "", "per-sample verifier timeout (verdict `timeout`)"},
+      // [sandbox]
+      {"sandbox.wall_time_s", FIELD(sandbox.wall_time_s), "10.0", above(0), "", "wall-clock seconds per program; its process tree is killed after"},
+      {"sandbox.cpu_time_s", FIELD(sandbox.cpu_time_s), "10.0", above(0), "", "CPU seconds per program (RLIMIT_CPU)"},
+      {"sandbox.memory_mb", FIELD(sandbox.memory_mb), "512", at_least(16), "", "address-space limit (RLIMIT_AS)"},
+      {"sandbox.max_processes", FIELD(sandbox.max_processes), "32", at_least(1), "", "processes per program (RLIMIT_NPROC)"},
+      {"sandbox.max_file_mb", FIELD(sandbox.max_file_mb), "16", at_least(0), "", "largest file a program may write (RLIMIT_FSIZE)"},
+      {"sandbox.max_open_files", FIELD(sandbox.max_open_files), "64", at_least(4), "", "open file descriptors (RLIMIT_NOFILE)"},
+      {"sandbox.max_output_bytes", FIELD(sandbox.max_output_bytes), "1048576", at_least(1), "", "stdout and stderr kept, each"},
+      {"sandbox.work_dir_mb", FIELD(sandbox.work_dir_mb), "64", at_least(1), "", "size of the program's work directory (tmpfs)"},
+      {"sandbox.use_namespaces", FIELD(sandbox.use_namespaces), "true", any, "", "user, net, pid and mount namespaces where the kernel allows"},
+      // [algorithm]: GRPO
+      {"algorithm.scale_by_std", FIELD(algorithm.grpo.scale_by_std), "true", any, "", "divide advantages by the group's reward std (false: Dr. GRPO)"},
+      {"algorithm.std_eps", FIELD(algorithm.grpo.std_eps), "1e-6", above(0), "", "added to the std before dividing"},
+      {"algorithm.drop_uniform_groups", FIELD(algorithm.grpo.drop_uniform_groups), "false", any, "", "drop groups whose rewards are all equal (DAPO dynamic sampling)"},
+      {"algorithm.clip_low", FIELD(algorithm.grpo.clip_low), "0.2", Range{0, 1, false, true}, "", "ratio clipped below at 1 - clip_low"},
+      {"algorithm.clip_high", FIELD(algorithm.grpo.clip_high), "0.28", at_least(0), "", "ratio clipped above at 1 + clip_high (DAPO clip-higher)"},
+      {"algorithm.loss_averaging", FIELD(algorithm.loss_averaging), "\"token\"", any, "token|sequence", "token: mean over all tokens (DAPO); sequence: per sequence, then over sequences (GRPO)"},
+      {"algorithm.kl_coef", FIELD(algorithm.grpo.kl_coef), "0.0", at_least(0), "", "k3 KL penalty to the frozen reference policy; 0: no reference"},
+      {"algorithm.truncated_is", FIELD(algorithm.grpo.truncated_is), "true", any, "", "truncated importance weight for the rollout/learner mismatch"},
+      {"algorithm.tis_cap", FIELD(algorithm.grpo.tis_cap), "2.0", at_least(1), "", "cap of the truncated importance weight"},
+      {"algorithm.ppo_epochs", FIELD(algorithm.ppo_epochs), "1", between(1, 100), "", "passes over each rollout batch"},
+      {"algorithm.mini_batches", FIELD(algorithm.mini_batches), "1", at_least(1), "", "optimizer steps per pass (the batch is split)"},
+      {"algorithm.micro_batch_tokens", FIELD(algorithm.micro_batch_tokens), "4096", at_least(1), "", "tokens per forward/backward; gradients accumulate"},
+      // [optimizer]: AdamW
+      {"optimizer.lr", FIELD(optimizer.lr), "1e-3", above(0), "", "peak learning rate"},
+      {"optimizer.beta1", FIELD(optimizer.beta1), "0.9", Range{0, 1, false, true}, "", "AdamW beta1"},
+      {"optimizer.beta2", FIELD(optimizer.beta2), "0.95", Range{0, 1, false, true}, "", "AdamW beta2"},
+      {"optimizer.eps", FIELD(optimizer.eps), "1e-8", above(0), "", "AdamW epsilon"},
+      {"optimizer.weight_decay", FIELD(optimizer.weight_decay), "0.0", at_least(0), "", "decoupled weight decay"},
+      {"optimizer.grad_clip", FIELD(optimizer.grad_clip), "1.0", at_least(0), "", "max global gradient L2 norm; 0: off"},
+      // [schedule]
+      {"schedule.warmup_steps", FIELD(schedule.warmup_steps), "0", at_least(0), "", "linear LR warm-up, in optimizer steps"},
+      {"schedule.decay", FIELD(schedule.decay), "\"constant\"", any, "constant|linear|cosine", "LR decay after warm-up"},
+      {"schedule.min_lr_ratio", FIELD(schedule.min_lr_ratio), "0.0", between(0, 1), "", "final LR as a fraction of optimizer.lr"},
+      // [precision]
+      {"precision.train", FIELD(precision.train), "\"fp8\"", any, "fp32|bf16|fp8", "learner GEMM precision (master weights stay FP32)"},
+      {"precision.pow2_scales", FIELD(precision.pow2_scales), "false", any, "", "round every FP8 scale up to a power of 2"},
+      // [sft]
+      {"sft.steps", FIELD(sft.steps), "0", at_least(0), "", "cross-entropy steps on dataset completions before RL; 0: none"},
+      {"sft.lr", FIELD(sft.lr), "1e-3", above(0), "", "SFT learning rate"},
+      {"sft.batch_size", FIELD(sft.batch_size), "16", at_least(1), "", "rows per SFT step"},
+      {"sft.completion_field", FIELD(sft.completion_field), "\"completion\"", any, "", "row field with the target completion"},
+      // [checkpoint]
+      {"checkpoint.every", FIELD(checkpoint.every), "0", at_least(0), "", "steps between checkpoints; 0: only at the end"},
+      {"checkpoint.keep", FIELD(checkpoint.keep), "2", at_least(0), "", "checkpoints kept; 0: all"},
+      {"checkpoint.on_failure", FIELD(checkpoint.on_failure), "\"stop\"", any, "continue|stop", "when writing a checkpoint fails: warn and go on, or stop"},
+      // [logging]
+      {"logging.eval_every", FIELD(logging.eval_every), "0", at_least(0), "", "steps between evaluations; 0: none"},
+      {"logging.eval_n", FIELD(logging.eval_n), "1", at_least(1), "", "samples per eval prompt"},
+      {"logging.eval_temperature", FIELD(logging.eval_temperature), "0.0", between(0, 100), "", "eval sampling temperature; 0: greedy"},
+      {"logging.log_rollouts", FIELD(logging.log_rollouts), "true", any, "", "write every sample to rollouts.jsonl"},
+      {"logging.print_every", FIELD(logging.print_every), "1", at_least(1), "", "steps between progress lines on stderr"},
+  };
+  return schema;
+}
+
+#undef FIELD
+
+const KeySpec* find_key(std::string_view path) {
+  for (const auto& k : config_schema())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+bool Range::contains(double v) const {
+  if (std::isnan(v)) return false;
+  if (lo_open ? !(v > lo) : !(v >= lo)) return false;
+  if (hi_open ? !(v < hi) : !(v <= hi)) return false;
+  return true;
+}
+
+std::string Range::describe() const {
+  std::ostringstream os;
+  const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (has_lo && has_hi) {
+    os << (lo_open ? "(" : "[") << lo << ", " << hi << (hi_open ? ")" : "]");
+  } else if (has_lo) {
+    os << (lo_open ? "> " : ">= ") << lo;
+  } else if (has_hi) {
+    os << (hi_open ? "< " : "<= ") << hi;
+  }
+  return os.str();
+}
+
+std::string type_name(const FieldRef& field) {
+  static const char* names[] = {"a boolean", "an integer", "an integer", "a float", "a float", "a string",
+                                "a list of strings", "a list of integers"};
+  return names[field.index()];
+}
+
+namespace {
+
+std::string short_type(const FieldRef& field) {
+  static const char* names[] = {"bool", "int", "int", "float", "float", "string", "[string]", "[int]"};
+  return names[field.index()];
+}
+
+// Escapes the pipe so a cell stays one cell.
+std::string cell(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string config_reference_markdown() {
+  std::ostringstream os;
+  os << "| key | type | default | allowed | meaning |\n| --- | --- | --- | --- | --- |\n";
+  for (const auto& k : config_schema()) {
+    std::string allowed = !k.choices.empty() ? std::string(k.choices) : k.range.describe();
+    if (k.field.index() == 5 || k.field.index() == 6 || k.field.index() == 0) allowed = std::string(k.choices);
+    os << "| `" << k.path << "` | " << short_type(k.field) << " | "
+       << (k.default_toml.empty() ? std::string("required") : "`" + cell(k.default_toml) + "`") << " | "
+       << cell(allowed) << " | " << cell(k.doc) << " |\n";
+  }
+  os << "| `rewards.verifiers[].name` | string | required | a registered verifier | one `[[rewards.verifiers]]` table per verifier (at least one) |\n"
+     << "| `rewards.verifiers[].weight` | float | `1.0` | any | the sample's reward is the weighted sum of the verdicts |\n"
+     << "| `rewards.verifiers[].options` | table | `{}` | per verifier | passed to the verifier's factory |\n";
+  return os.str();
+}
+
+}  // namespace rlvr::trainer

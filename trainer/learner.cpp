@@ -1,0 +1,241 @@
+// SFT and GRPO updates over micro-batches of packed sequences.
+#include "trainer/learner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "model/expert_balance.h"
+#include "model/token_logprobs.h"
+
+namespace rlvr::trainer {
+
+std::vector<std::vector<size_t>> pack_micro_batches(const std::vector<TrainSequence>& seqs,
+                                                    const std::vector<size_t>& order, int64_t max_tokens) {
+  std::vector<std::vector<size_t>> out;
+  int64_t used = 0;
+  for (size_t i : order) {
+    const int64_t len = int64_t(seqs[i].tokens.size());
+    if (out.empty() || used + len > max_tokens) {
+      out.emplace_back();
+      used = 0;
+    }
+    out.back().push_back(i);
+    used += len;
+  }
+  return out;
+}
+
+namespace {
+
+// A forward over some sequences, with what the losses need.
+struct MicroBatch {
+  model::Batch batch;
+  model::ForwardCache cache;
+  Tensor logits;
+  model::TokenLogprobs lp;
+  std::vector<size_t> index;  // sequence indices, in packing order
+};
+
+void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, const std::vector<size_t>& idx,
+                 const LearnerOptions& opt, bool keep_cache, MicroBatch& mb) {
+  std::vector<std::vector<int32_t>> toks;
+  toks.reserve(idx.size());
+  for (size_t i : idx) {
+    RLVR_CHECK(seqs[i].prompt_len >= 1 && seqs[i].completion_len() >= 1, "trainer", "sequence ", i,
+               " needs a prompt and a completion (prompt ", seqs[i].prompt_len, ", total ", seqs[i].tokens.size(), ")");
+    toks.push_back(seqs[i].tokens);
+  }
+  mb.index = idx;
+  mb.batch = model::Batch::pack(toks);
+  model::RouterStats stats;
+  mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr, opt.router_load ? &stats : nullptr);
+  if (opt.router_load) model::accumulate_load(*opt.router_load, stats);
+  mb.lp = model::token_logprobs(mb.logits, mb.batch);
+}
+
+// First packed position predicting sequence k's completion: offset + prompt_len - 1.
+int64_t first_prediction(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
+  return mb.batch.seq_offsets[k] + seqs[mb.index[k]].prompt_len - 1;
+}
+
+std::vector<float> completion_logp(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
+  const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
+  const float* lp = mb.lp.logp.data<float>();
+  return std::vector<float>(lp + t0, lp + t0 + n);
+}
+
+double completion_entropy(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
+  const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
+  const int64_t V = mb.logits.shape()[1];
+  const float* lse = mb.lp.lse.data<float>();
+  double total = 0;
+  for (int64_t t = t0; t < t0 + n; ++t) {
+    const float* row = mb.logits.data<float>() + t * V;
+    double h = 0;
+    for (int64_t v = 0; v < V; ++v) {
+      const double lp = double(row[v]) - lse[t];
+      if (std::isfinite(lp)) h -= std::exp(lp) * lp;
+    }
+    total += h;
+  }
+  return total;
+}
+
+}  // namespace
+
+SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vector<TrainSequence>& batch, float lr,
+                       const LearnerOptions& opt) {
+  SftStepResult r;
+  for (const auto& s : batch) r.tokens += s.completion_len();
+  RLVR_CHECK(r.tokens > 0, "trainer", "SFT batch without completion tokens");
+  std::vector<size_t> order(batch.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  m.zero_grad();
+  for (const auto& idx : pack_micro_batches(batch, order, opt.micro_batch_tokens)) {
+    MicroBatch mb;
+    run_forward(m, batch, idx, opt, /*keep_cache=*/true, mb);
+    std::vector<float> w(size_t(mb.batch.n_tokens()), 0.0f);
+    int64_t n = 0;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      const int64_t t0 = first_prediction(mb, batch, k), len = batch[idx[k]].completion_len();
+      std::fill(w.begin() + t0, w.begin() + t0 + len, 1.0f);
+      n += len;
+    }
+    Tensor dlogits;
+    const double loss = model::cross_entropy(mb.logits, mb.batch, w, &dlogits);
+    // cross_entropy averages over this micro-batch; the step averages over the whole batch.
+    const float share = float(double(n) / double(r.tokens));
+    float* d = dlogits.data<float>();
+    for (int64_t i = 0, e = dlogits.numel(); i < e; ++i) d[i] *= share;
+    m.backward(dlogits, mb.batch, mb.cache);
+    r.loss += loss * share;
+  }
+  r.grad_norm = optimizer.step(lr);
+  return r;
+}
+
+std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const std::vector<TrainSequence>& seqs,
+                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum) {
+  std::vector<std::vector<float>> out(seqs.size());
+  if (entropy_sum) entropy_sum->assign(seqs.size(), 0.0);
+  std::vector<size_t> order(seqs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  LearnerOptions no_load = opt;
+  no_load.router_load = nullptr;
+  for (const auto& idx : pack_micro_batches(seqs, order, opt.micro_batch_tokens)) {
+    MicroBatch mb;
+    run_forward(m, seqs, idx, no_load, /*keep_cache=*/false, mb);
+    for (size_t k = 0; k < idx.size(); ++k) {
+      out[idx[k]] = completion_logp(mb, seqs, k);
+      if (entropy_sum) (*entropy_sum)[idx[k]] = completion_entropy(mb, seqs, k);
+    }
+  }
+  return out;
+}
+
+GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Transformer* ref,
+                             const std::vector<GrpoSample>& samples, const GrpoUpdateOptions& upd,
+                             const LearnerOptions& opt, const std::function<float(int64_t)>& lr_at) {
+  GrpoUpdateResult r;
+  const size_t n = samples.size();
+  if (n == 0) return r;
+  RLVR_CHECK(upd.epochs >= 1 && upd.mini_batches >= 1, "trainer", "epochs and mini_batches must be at least 1");
+  RLVR_CHECK(upd.grpo.kl_coef == 0 || ref != nullptr, "trainer", "a KL penalty needs the reference policy");
+  std::vector<TrainSequence> seqs(n);
+  for (size_t i = 0; i < n; ++i) {
+    seqs[i] = samples[i].seq;
+    RLVR_CHECK(samples[i].rollout_logp.empty() || int64_t(samples[i].rollout_logp.size()) == seqs[i].completion_len(),
+               "trainer", "sample ", i, ": ", samples[i].rollout_logp.size(), " rollout log-probs for ",
+               seqs[i].completion_len(), " completion tokens");
+  }
+  // Mini-batches: contiguous, near-equal shares of the samples.
+  const size_t n_mini = std::min<size_t>(size_t(upd.mini_batches), n);
+  std::vector<std::vector<size_t>> mini(n_mini);
+  for (size_t i = 0; i < n; ++i) mini[i * n_mini / n].push_back(i);
+
+  // logp_old: the policy before this update. Samples of the first mini-batch get it from their
+  // own first forward (no step has happened yet); the others need a forward now.
+  std::vector<std::vector<float>> old(n);
+  std::vector<double> entropy(n, 0.0);
+  std::vector<bool> have_old(n, false);
+  if (n_mini > 1) {
+    std::vector<TrainSequence> rest;
+    std::vector<size_t> rest_idx;
+    for (size_t m_i = 1; m_i < n_mini; ++m_i)
+      for (size_t i : mini[m_i]) rest.push_back(seqs[i]), rest_idx.push_back(i);
+    std::vector<double> ent;
+    auto lp = completion_logprobs(m, rest, opt, &ent);
+    for (size_t k = 0; k < rest_idx.size(); ++k) {
+      old[rest_idx[k]] = std::move(lp[k]);
+      entropy[rest_idx[k]] = ent[k];
+      have_old[rest_idx[k]] = true;
+    }
+  }
+  std::vector<std::vector<float>> ref_lp;
+  if (upd.grpo.kl_coef > 0) ref_lp = completion_logprobs(*ref, seqs, opt);
+
+  for (int64_t epoch = 0; epoch < upd.epochs; ++epoch) {
+    for (size_t mi = 0; mi < n_mini; ++mi) {
+      int64_t tokens = 0;
+      for (size_t i : mini[mi]) tokens += seqs[i].completion_len();
+      const double normalizer = upd.grpo.token_level_loss ? double(tokens) : double(mini[mi].size());
+      m.zero_grad();
+      double loss = 0;
+      for (const auto& idx : pack_micro_batches(seqs, mini[mi], opt.micro_batch_tokens)) {
+        MicroBatch mb;
+        run_forward(m, seqs, idx, opt, /*keep_cache=*/true, mb);
+        std::vector<std::vector<float>> logp(idx.size());
+        std::vector<PolicySample> ps(idx.size());
+        for (size_t k = 0; k < idx.size(); ++k) {
+          const size_t i = idx[k];
+          logp[k] = completion_logp(mb, seqs, k);
+          if (!have_old[i]) {
+            old[i] = logp[k];
+            entropy[i] = completion_entropy(mb, seqs, k);
+            have_old[i] = true;
+          }
+          ps[k].logp = logp[k];
+          ps[k].logp_old = old[i];
+          ps[k].logp_rollout = samples[i].rollout_logp;
+          if (!ref_lp.empty()) ps[k].logp_ref = ref_lp[i];
+          ps[k].advantage = samples[i].advantage;
+        }
+        std::vector<std::vector<float>> dlogp;
+        const PolicyLossStats st = grpo_policy_loss(ps, upd.grpo, normalizer, &dlogp);
+        loss += st.loss;
+        if (epoch == 0) r.stats.add(st);
+        Tensor d = Tensor::zeros({mb.batch.n_tokens()}, DType::F32);
+        float* dp = d.data<float>();
+        for (size_t k = 0; k < idx.size(); ++k)
+          std::copy(dlogp[k].begin(), dlogp[k].end(), dp + first_prediction(mb, seqs, k));
+        m.backward(model::token_logprobs_backward(d, mb.logits, mb.lp), mb.batch, mb.cache);
+      }
+      r.grad_norm += optimizer.step(lr_at(r.optimizer_steps));
+      r.loss += loss;
+      ++r.optimizer_steps;
+    }
+  }
+  r.loss /= double(r.optimizer_steps);
+  r.grad_norm /= double(r.optimizer_steps);
+
+  int64_t tokens = 0;
+  double ent = 0, mis = 0;
+  r.learner_logp_sum.assign(n, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    ent += entropy[i];
+    tokens += int64_t(old[i].size());
+    for (size_t t = 0; t < old[i].size(); ++t) {
+      r.learner_logp_sum[i] += old[i][t];
+      if (samples[i].rollout_logp.empty()) continue;
+      const double diff = std::abs(double(old[i][t]) - samples[i].rollout_logp[t]);
+      mis += diff;
+      r.mismatch_max = std::max(r.mismatch_max, diff);
+    }
+  }
+  r.entropy = ent / double(std::max<int64_t>(tokens, 1));
+  r.mismatch_mean = mis / double(std::max<int64_t>(tokens, 1));
+  return r;
+}
+
+}  // namespace rlvr::trainer

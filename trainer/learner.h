@@ -1,0 +1,74 @@
+// The learner's updates: SFT cross-entropy steps and GRPO policy updates on the FP8 (or bf16,
+// fp32) training path, over micro-batches of packed sequences with gradient accumulation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "model/transformer.h"
+#include "trainer/grpo.h"
+#include "trainer/optimizer.h"
+
+namespace rlvr::trainer {
+
+// A prompt followed by its completion; the loss covers the completion tokens only.
+struct TrainSequence {
+  std::vector<int32_t> tokens;
+  int64_t prompt_len = 0;
+  int64_t completion_len() const { return int64_t(tokens.size()) - prompt_len; }
+};
+
+// Groups of indices whose sequences hold at most max_tokens tokens together (a longer sequence
+// gets a group of its own), in order.
+std::vector<std::vector<size_t>> pack_micro_batches(const std::vector<TrainSequence>& seqs,
+                                                    const std::vector<size_t>& order, int64_t max_tokens);
+
+struct LearnerOptions {
+  model::Precision precision = model::Precision::FP8;
+  int64_t micro_batch_tokens = 4096;
+  model::RouterStats* router_load = nullptr;  // when set, every training forward's load is added
+};
+
+struct SftStepResult {
+  double loss = 0, grad_norm = 0;
+  int64_t tokens = 0;  // completion tokens trained on
+};
+// One optimizer step of mean cross-entropy over every completion token of the batch.
+SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::vector<TrainSequence>& batch,
+                       float lr, const LearnerOptions& opt);
+
+// Log-probabilities of each sequence's completion tokens (no gradient); entropy_sum, when set,
+// receives each sequence's summed per-token entropy of the policy.
+std::vector<std::vector<float>> completion_logprobs(model::Transformer& model, const std::vector<TrainSequence>& seqs,
+                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr);
+
+struct GrpoSample {
+  TrainSequence seq;
+  std::vector<float> rollout_logp;  // the sampler's per-token log-probs
+  float advantage = 0;
+};
+
+struct GrpoUpdateOptions {
+  GrpoConfig grpo;
+  int64_t epochs = 1;        // passes over the batch
+  int64_t mini_batches = 1;  // optimizer steps per pass
+};
+
+struct GrpoUpdateResult {
+  double loss = 0;            // mean over the optimizer steps
+  double grad_norm = 0;       // mean over the optimizer steps
+  PolicyLossStats stats;      // summed over every step
+  int64_t optimizer_steps = 0;
+  double entropy = 0;         // mean per-token entropy of the policy before the update
+  double mismatch_mean = 0, mismatch_max = 0;  // |learner - rollout| log-prob per token
+  std::vector<double> learner_logp_sum;        // per sample, before the update
+};
+
+// The GRPO update over one rollout batch. ref (may be null unless grpo.kl_coef > 0) is the
+// frozen reference policy; lr_at(k) gives the learning rate of the k-th optimizer step of this call.
+GrpoUpdateResult grpo_update(model::Transformer& model, AdamW& optimizer, model::Transformer* ref,
+                             const std::vector<GrpoSample>& samples, const GrpoUpdateOptions& upd,
+                             const LearnerOptions& opt, const std::function<float(int64_t)>& lr_at);
+
+}  // namespace rlvr::trainer

@@ -1,0 +1,73 @@
+#include "trainer/rollout_batch.h"
+
+#include <chrono>
+
+#include "common/error.h"
+
+namespace rlvr::trainer {
+
+namespace {
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+uint64_t step_seed(uint64_t run_seed, uint64_t purpose, int64_t step) {
+  // splitmix64 over the three, so nearby seeds and steps give unrelated streams.
+  uint64_t x = run_seed * 0x9E3779B97F4A7C15ull + purpose * 0xD1B54A32D192ED03ull + uint64_t(step);
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& tokenizer, rewards::RewardService& service,
+                              const RunConfig& cfg, const std::vector<const Example*>& prompts,
+                              const RolloutRequest& request) {
+  RolloutBatch b;
+  b.prompts = prompts;
+  b.group_size = request.group_size;
+  rollout::GenerationParams gp;
+  gp.n = request.group_size;
+  gp.max_new_tokens = int(cfg.rollout.max_new_tokens);
+  gp.sampling = request.sampling;
+  gp.sampling.seed = request.seed;
+  gp.eos_ids = tokenizer.special_tokens().eos;
+  gp.stop_strings = cfg.rollout.stop;
+  gp.keep_stop_string = cfg.rollout.keep_stop;
+  gp.precision = cfg.rollout.model_precision();
+  gp.max_batch = int(std::min<int64_t>(int64_t(prompts.size()) * request.group_size, 256));
+  std::vector<std::vector<int32_t>> tokens;
+  tokens.reserve(prompts.size());
+  for (const Example* e : prompts) tokens.push_back(e->prompt_tokens);
+  const rollout::Detokenizer detok = [&](std::span<const int32_t> ids) { return tokenizer.decode(ids); };
+
+  auto t0 = std::chrono::steady_clock::now();
+  b.samples = rollout::generate(policy, tokens, gp, detok, &b.gen);
+  b.rollout_seconds = since(t0);
+  RLVR_CHECK(b.samples.size() == prompts.size() * size_t(request.group_size), "trainer", "the engine returned ",
+             b.samples.size(), " samples for ", prompts.size(), " prompts x ", request.group_size);
+
+  std::vector<rewards::Sample> batch(b.samples.size());
+  for (size_t i = 0; i < b.samples.size(); ++i) {
+    const Example& ex = b.prompt_of(i);
+    batch[i].prompt = ex.prompt;
+    batch[i].completion = b.samples[i].text;
+    batch[i].row = ex.row;
+  }
+  t0 = std::chrono::steady_clock::now();
+  b.scores = service.score(batch);
+  b.reward_seconds = since(t0);
+  return b;
+}
+
+double accuracy(const RolloutBatch& b) {
+  if (b.scores.empty()) return 0;
+  int64_t correct = 0;
+  for (const auto& s : b.scores)
+    if (!s.verdicts.empty() && s.verdicts.front().status == rewards::status::kCorrect) ++correct;
+  return double(correct) / double(b.scores.size());
+}
+
+}  // namespace rlvr::trainer

@@ -1,0 +1,34 @@
+// `rlvr train`: the whole run. SFT warm-up (optional), then GRPO steps: sample prompts, roll out
+// G completions each with the FP8 rollout weights, score them, compute group advantages, update
+// the policy, log, evaluate and checkpoint. Stops cleanly (checkpoint first) on SIGINT/SIGTERM.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "trainer/run_config.h"
+
+namespace rlvr::trainer {
+
+struct TrainOptions {
+  std::string run_dir;      // empty: run.run_dir, else runs/<run.name>
+  bool resume = false;      // continue from the newest checkpoint of run_dir
+  std::ostream* progress = nullptr;  // progress lines (null: none)
+  // Tests: behave as if SIGTERM arrived once this many steps (SFT + GRPO) are done.
+  int64_t stop_after_global_step = -1;
+};
+
+struct TrainResult {
+  std::string run_dir;
+  int64_t sft_steps = 0, rl_steps = 0;
+  bool interrupted = false;
+  double first_eval_accuracy = -1, last_eval_accuracy = -1;  // -1: no evaluation ran
+};
+
+TrainResult train(const RunConfig& cfg, const TrainOptions& options);
+
+// The run directory train() would use.
+std::string resolve_run_dir(const RunConfig& cfg, const TrainOptions& options);
+
+}  // namespace rlvr::trainer
