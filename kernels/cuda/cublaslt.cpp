@@ -27,14 +27,21 @@ struct GemmKey {
   int out_type;           // cudaDataType of C and D
   int scale_a, scale_b;   // cublasLtMatmulMatrixScale_t for FP8, -1 otherwise
   bool accumulate;
-  auto tie() const { return std::tie(kind, m, n, k, trans_a, trans_b, out_type, scale_a, scale_b, accumulate); }
+  // Guaranteed alignment (bytes, power of 2, at most 256) of the A, B and D pointers. NOTE: the
+  // heuristic assumes 256 unless told, and a slice_rows view can start anywhere; an algorithm
+  // picked for 256 would then fail (or be refused) at matmul time.
+  int align_a = 256, align_b = 256, align_d = 256;
+  auto tie() const {
+    return std::tie(kind, m, n, k, trans_a, trans_b, out_type, scale_a, scale_b, accumulate, align_a, align_b, align_d);
+  }
   bool operator<(const GemmKey& o) const { return tie() < o.tie(); }
 };
 
 std::string describe_key(const GemmKey& key) {
   const char* kind = key.kind == GemmKind::F32 ? "f32" : key.kind == GemmKind::BF16 ? "bf16" : "fp8 e4m3";
   return cat(kind, " GEMM, cuBLASLt m=", key.m, " n=", key.n, " k=", key.k, " trans=", key.trans_a ? "T" : "N",
-             key.trans_b ? "T" : "N", key.kind == GemmKind::FP8 ? cat(" scale modes ", key.scale_a, "/", key.scale_b) : "");
+             key.trans_b ? "T" : "N", key.kind == GemmKind::FP8 ? cat(" scale modes ", key.scale_a, "/", key.scale_b) : "",
+             " alignment A/B/D ", key.align_a, "/", key.align_b, "/", key.align_d, " bytes");
 }
 
 struct CachedGemm {
@@ -81,6 +88,15 @@ class Lt {
     RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
     const size_t ws = kWorkspaceBytes;
     RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
+    const uint32_t align_a = uint32_t(key.align_a), align_b = uint32_t(key.align_b), align_d = uint32_t(key.align_d);
+    RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &align_a,
+                                                           sizeof(align_a)));
+    RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &align_b,
+                                                           sizeof(align_b)));
+    RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &align_d,
+                                                           sizeof(align_d)));
+    RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &align_d,
+                                                           sizeof(align_d)));
     cublasLtMatmulHeuristicResult_t result{};
     int found = 0;
     const cublasStatus_t st =
@@ -114,6 +130,14 @@ void run(Lt& lt, const GemmKey& key, CachedGemm& g, const void* a, const void* b
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// The largest power of two (at most 256) dividing the address.
+int alignment_of(const void* p) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  int align = 256;
+  while (align > 1 && a % uintptr_t(align) != 0) align /= 2;
+  return align;
+}
 
 void check_on_cuda(const char* op, const Tensor& t, const char* name) {
   RLVR_CHECK(t.defined() && t.device() == Device::CUDA, "kernels", op, ": ", name, " is ", t.describe(),
@@ -157,7 +181,9 @@ void gemm_cublaslt(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bo
     return;
   }
   const bool bf = a.dtype() == DType::BF16;
-  const GemmKey key{bf ? GemmKind::BF16 : GemmKind::F32, N, M, K, trans_b, trans_a, int(CUDA_R_32F), -1, -1, accumulate};
+  const GemmKey key{bf ? GemmKind::BF16 : GemmKind::F32,
+                    N, M, K, trans_b, trans_a, int(CUDA_R_32F), -1, -1, accumulate,
+                    alignment_of(b.raw()), alignment_of(a.raw()), alignment_of(y.raw())};
   const cudaDataType_t in = bf ? CUDA_R_16BF : CUDA_R_32F;
   Lt& lt = Lt::instance();
   std::lock_guard<std::mutex> lock(lt.mutex);
@@ -180,7 +206,7 @@ void gemm_fp8_cublaslt(Tensor& y, const QuantizedTensor& a, const QuantizedTenso
   const cudaDataType_t out = y.dtype() == DType::BF16 ? CUDA_R_16BF : CUDA_R_32F;
   // TN: cuBLASLt's A = b (N x K, transposed), B = a (M x K), D = Y^T column-major = Y row-major.
   const GemmKey key{GemmKind::FP8, N, M, K, true, false, int(out), scale_mode(b.layout), scale_mode(a.layout),
-                    accumulate};
+                    accumulate, alignment_of(b.data.raw()), alignment_of(a.data.raw()), alignment_of(y.raw())};
   Lt& lt = Lt::instance();
   std::lock_guard<std::mutex> lock(lt.mutex);
   CachedGemm& g = lt.entry(key, CUDA_R_8F_E4M3, CUDA_R_8F_E4M3);

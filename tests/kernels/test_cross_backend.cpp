@@ -46,6 +46,22 @@ Tensor tile_scaled(Rng& rng, int64_t R, int64_t C) {
   return f32({R, C}, v);
 }
 
+// The bytes of a (CPU-copied) E4M3 tensor as I32 values, so NaN encodings compare exactly.
+Tensor bytes_as_i32(const Tensor& t) {
+  const Tensor c = t.to(Device::CPU);
+  const auto* b = static_cast<const uint8_t*>(c.raw());
+  std::vector<int32_t> v(b, b + c.numel());
+  return i32(c.shape(), v);
+}
+
+// tile_scaled with NaN and +-inf planted in a few rows: the quantizers' amax must treat them as
+// the CPU does (NaN tile: scale 1; inf: the largest float scale).
+Tensor with_non_finite(Rng& rng, int64_t R, int64_t C) {
+  std::vector<float> v = tile_scaled(rng, R, C).to_floats();
+  for (int64_t r = 0; r < R; r += 3) v[size_t(r * C + (r * 7) % C)] = r % 2 ? NAN : (r % 4 ? -INFINITY : INFINITY);
+  return f32({R, C}, Vec(v.begin(), v.end()));
+}
+
 // y (+)= op(a) op(b) for f32 or bf16 operands; dims {M, N, K, trans_a, trans_b, accumulate}.
 Tensors run_gemm(const Dims& d, Rng& rng, Device dev, DType dt) {
   const int64_t M = d[0], N = d[1], K = d[2];
@@ -91,7 +107,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, dtable});
        },
        1e-6, 1e-6},
-      {"rmsnorm", {{1, 1}, {5, 7}, {33, 130}, {4, 4096}},
+      {"rmsnorm", {{1, 1}, {5, 7}, {33, 130}, {4, 4096}, {3, 7168}},
        [](const Dims& d, Rng& rng, Device dev) {
          const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]})), w = on(dev, rand_f32(rng, {d[1]}));
          const Tensor dout = on(dev, rand_f32(rng, {d[0], d[1]}));
@@ -111,7 +127,11 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({x, dx});
        },
        1e-5, 1e-5},
-      {"attention", {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 7, 0}, {33, 33, 4, 4, 64, 0}, {1, 17, 4, 1, 128, 16}},
+      {"attention",
+       // several key tiles with a partial last one; head_dim 256 needs over 48 KB of shared memory;
+       // a chunk of queries after a 40-token prefix (q_offset), as in chunked prefill
+       {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 7, 0}, {33, 33, 4, 4, 64, 0}, {1, 17, 4, 1, 128, 16}, {100, 100, 8, 2, 128, 0},
+        {7, 47, 4, 2, 256, 40}},
        [](const Dims& d, Rng& rng, Device dev) {
          const int64_t T = d[0], S = d[1], Hq = d[2], Hkv = d[3], D = d[4];
          const Tensor q = on(dev, rand_f32(rng, {T, Hq * D})), k = on(dev, rand_f32(rng, {S, Hkv * D}));
@@ -133,7 +153,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, dg, du});
        },
        1e-6, 1e-5},
-      {"softmax family", {{1, 1}, {5, 7}, {33, 128}, {3, 30000}},
+      {"softmax family", {{1, 1}, {5, 7}, {33, 128}, {3, 30000}, {2, 151936}},
        [](const Dims& d, Rng& rng, Device dev) {
          const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]}, -10, 10));
          const Tensor tg = on(dev, i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))));
@@ -147,7 +167,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({p, logp, lse, dx, ent});
        },
        1e-5, 1e-5},
-      {"moe", {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}},
+      {"moe", {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}, {300, 32, 8, 4, 64}},
        [](const Dims& d, Rng& rng, Device dev) {
          const int64_t T = d[0], E = d[1], C = d[4];
          const RoutingConfig cfg{int(d[2]), E > 8 ? RouterScoring::Sigmoid : RouterScoring::Softmax, true, 1.5f};
@@ -195,7 +215,7 @@ const std::vector<CrossOp>& cross_table() {
        2e-4, 1e-4},
       // T and the row counts of tile-scaled operands are multiples of 4, K multiples of 16
       // (cuBLASLt's rules); Cin = 656 has a partial last K block, Cout = 208 a partial weight block.
-      {"fp8 linear f32 out", {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}},
+      {"fp8 linear f32 out", {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}, {20, 144, 136, 0}},
        [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
        1e-3, 1e-4},
       {"fp8 linear bf16 out", {{48, 656, 208, 1}},
@@ -217,6 +237,29 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        0, 0},  // bit for bit: the same formula, IEEE division and E4M3 rounding on both
+      // Operands and output that start mid-allocation (slice_rows views): cuBLASLt must be told
+      // the real pointer alignment (4 bytes here), not the 256 its heuristic assumes.
+      {"gemm f32 row views", {{5, 7, 3, 1}, {33, 17, 130, 3}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const int64_t M = d[0], N = d[1], K = d[2], off = d[3];
+         const Tensor a = on(dev, rand_f32(rng, {M + off, K})), b = on(dev, rand_f32(rng, {N + off, K}));
+         Tensor ybuf = on(dev, rand_f32(rng, {M + off, N}));
+         Tensor y = ybuf.slice_rows(off, off + M);
+         gemm(y, a.slice_rows(off, off + M), false, b.slice_rows(off, off + N), true, /*accumulate=*/true);
+         return to_cpu({ybuf});
+       },
+       2e-4, 1e-4},
+      {"fp8 quantize non-finite", {{7, 130}, {130, 257}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const Tensor x = on(dev, with_non_finite(rng, d[0], d[1]));
+         Tensors outs;
+         for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128}) {
+           const QuantizedTensor q = quantize_fp8(x, l);
+           outs.insert(outs.end(), {bytes_as_i32(q.data), q.scales});
+         }
+         return to_cpu(outs);
+       },
+       0, 0},
       {"adamw", {{1}, {130}, {100000}},
        [](const Dims& d, Rng& rng, Device dev) {
          Tensor w = on(dev, rand_f32(rng, {d[0]})), m = on(dev, Tensor::zeros({d[0]}, DType::BF16));
