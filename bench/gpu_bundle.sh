@@ -4,11 +4,12 @@
 # image lacks (OpenBLAS, gtest, benchmark, ...) into build-gpu-bundle/, for machines where
 # bench/gpu_check.sh cannot build (no Debian -dev packages, no registry). The CUDA runtime and
 # cuBLASLt are not packed: the GPU machine's own /usr/local/cuda provides them.
-# Usage: bench/gpu_bundle.sh [jobs, default 2]; then carry build-gpu-bundle with the device tool.
+# Usage: bench/gpu_bundle.sh [build dir, default build-gpu] [jobs, default 2]; then carry
+# build-gpu-bundle with the device tool (run's `carry: ["build-gpu-bundle"]`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=${1:-2}
-build=build-gpu
+build=${1:-build-gpu}
+jobs=${2:-2}
 bundle=build-gpu-bundle
 
 cmake -S . -B "$build" -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > /dev/null
