@@ -8,7 +8,7 @@ import json
 import random
 import sys
 
-def main(digits=3, n_train=4000, n_eval=200, seed=2026):
+def main(digits=2, n_train=4000, n_eval=200, seed=2026):
     rng = random.Random(seed)
     seen, rows = set(), []
     while len(rows) < n_train + n_eval:

@@ -192,6 +192,9 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
 }
 
 Tensor dequantize_fp8_stored(const QuantizedTensor& q) {
+#ifdef RLVR_HAVE_CUDA
+  if (q.data.defined() && q.data.device() == Device::CUDA) return cuda::dequantize_fp8(q, /*logical=*/false);
+#endif
   check_cpu("dequantize_fp8", q.data, "data");
   const int64_t n = q.stored_rows(), k = q.stored_k();
   check_shape("dequantize_fp8", q.data, "data", {n, k});
@@ -210,6 +213,9 @@ Tensor dequantize_fp8_stored(const QuantizedTensor& q) {
 }
 
 Tensor dequantize_fp8(const QuantizedTensor& q) {
+#ifdef RLVR_HAVE_CUDA
+  if (q.data.defined() && q.data.device() == Device::CUDA) return cuda::dequantize_fp8(q, /*logical=*/true);
+#endif
   Tensor stored = dequantize_fp8_stored(q);
   if (q.layout != QuantLayout::Tile128x1) return stored;
   Tensor out = Tensor::empty({q.rows, q.cols}, DType::F32);
@@ -223,6 +229,9 @@ Tensor dequantize_fp8(const QuantizedTensor& q) {
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
   RLVR_CHECK(w.layout == QuantLayout::Block128x128, "kernels", "transpose_blocks needs 128x128 blocks, got ",
              quant_layout_name(w.layout));
+#ifdef RLVR_HAVE_CUDA
+  if (w.data.defined() && w.data.device() == Device::CUDA) return cuda::transpose_blocks(w);
+#endif
   check_cpu("transpose_blocks", w.data, "data");
   QuantizedTensor t;
   t.layout = QuantLayout::Block128x128;

@@ -1,8 +1,7 @@
-// CUDA implementations of the op set: declarations only until the CUDA issue writes them in
-// kernels/cuda/*.cu (one op per file pair) and defines RLVR_HAVE_CUDA_OPS; until then a CUDA
-// tensor passed to an op gets "op X has no CUDA implementation in this build"
-// (RLVR_IF_CUDA in kernels/ops_dispatch.h). Same signatures and shapes as kernels/ops_*.h;
-// the public ops have already checked shapes, dtypes and that all tensors are on CUDA.
+// CUDA implementations of the op set, one op family per kernels/cuda/*.cu file; the public ops
+// (kernels/ops_*.h) dispatch here through RLVR_IF_CUDA when their tensors are on CUDA. Same
+// signatures and shapes as kernels/ops_*.h: the public ops have already checked shapes, dtypes
+// and that all tensors are on CUDA.
 #pragma once
 
 #include <cstdint>

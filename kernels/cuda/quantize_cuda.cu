@@ -2,52 +2,34 @@
 #include <cuda_fp8.h>
 
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/fp8_device.cuh"
 #include "kernels/cuda/quantize_cuda.h"
 
 namespace rlvr::cuda {
 
 namespace {
 
-constexpr int kTile = 128;
+// max of the magnitude bits over the warp: the CPU's amax_span (NaN sorts above infinity, so a
+// tile holding a NaN gets amax NaN and scale 1, as on the CPU).
+__device__ unsigned warp_max_bits(unsigned v) { return __reduce_max_sync(0xffffffffu, v); }
 
-// Same formula as rlvr::fp8_group_scale on the CPU.
-__device__ float group_scale(float amax, bool pow2) {
-  if (!(amax > 0.0f)) return 1.0f;
-  float s = amax / 448.0f;
-  if (isinf(s)) s = 3.402823466e38f;
-  if (pow2) {
-    const unsigned u = __float_as_uint(s);
-    if (u & 0x7fffffu) s = __uint_as_float((u & 0xff800000u) + 0x800000u);
-  }
-  return s;
-}
-
-__device__ unsigned char to_e4m3(float v) {
-  return static_cast<unsigned char>(__nv_cvt_float_to_fp8(v, __NV_SATFINITE, __NV_E4M3));
-}
-
-__device__ float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
-}
-
-// One warp per 1x128 tile: grid (ceil(C/128), ceil(R/warps_per_block)).
+// One warp per 1x128 tile: grid (ceil(R/warps_per_block), ceil(C/128)); rows on x, whose limit
+// is 2^31-1 (y stops at 65535, which a long token batch would exceed).
 __global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const float* x, int64_t R, int64_t C,
                                       bool pow2) {
   const int lane = threadIdx.x % 32;
-  const int64_t r = int64_t(blockIdx.y) * (blockDim.x / 32) + threadIdx.x / 32;
-  const int64_t cb = blockIdx.x;
+  const int64_t r = int64_t(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
+  const int64_t cb = blockIdx.y;
   if (r >= R) return;
   const int64_t c0 = cb * kTile;
   float v[4];
-  float amax = 0.0f;
+  unsigned amax = 0;
   for (int i = 0; i < 4; ++i) {
     const int64_t c = c0 + lane + 32 * i;
     v[i] = c < C ? x[r * C + c] : 0.0f;
-    amax = fmaxf(amax, fabsf(v[i]));
+    amax = max(amax, abs_bits(v[i]));
   }
-  amax = warp_max(amax);
-  const float s = group_scale(amax, pow2);
+  const float s = group_scale(__uint_as_float(warp_max_bits(amax)), pow2);
   if (lane == 0) scales[cb * R + r] = s;
   for (int i = 0; i < 4; ++i) {
     const int64_t c = c0 + lane + 32 * i;
@@ -55,30 +37,39 @@ __global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const f
   }
 }
 
-// One block of 256 threads per 128x128 block: grid (ceil(C/128), ceil(R/128)).
+// One block of 256 threads per 128x128 block: grid (ceil(C/128), ceil(R/128)). Each warp takes
+// whole rows of the block. NOTE: the amax follows the CPU exactly: the max over rows of each
+// row's bit-max, where a row holding a NaN is left out (std::max keeps the running value).
 __global__ void quantize_128x128_kernel(unsigned char* out, float* scales, const float* x, int64_t R, int64_t C,
                                         int64_t ld, bool pow2) {
-  __shared__ float warp_amax[8];
+  constexpr int kWarps = 8;
+  __shared__ unsigned warp_amax[kWarps];
   __shared__ float block_scale;
   const int64_t r0 = int64_t(blockIdx.y) * kTile, c0 = int64_t(blockIdx.x) * kTile;
-  const int tid = threadIdx.x;
-  float amax = 0.0f;
-  for (int i = tid; i < kTile * kTile; i += blockDim.x) {
-    const int64_t r = r0 + i / kTile, c = c0 + i % kTile;
-    if (r < R && c < C) amax = fmaxf(amax, fabsf(x[r * C + c]));
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  unsigned amax = 0;
+  for (int rr = warp; rr < kTile; rr += kWarps) {
+    const int64_t r = r0 + rr;
+    if (r >= R) break;
+    unsigned row = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int64_t c = c0 + lane + 32 * i;
+      if (c < C) row = max(row, abs_bits(x[r * C + c]));
+    }
+    row = warp_max_bits(row);
+    if (row <= 0x7f800000u) amax = max(amax, row);  // not NaN
   }
-  amax = warp_max(amax);
-  if (tid % 32 == 0) warp_amax[tid / 32] = amax;
+  if (lane == 0) warp_amax[warp] = amax;
   __syncthreads();
-  if (tid == 0) {
-    float m = 0.0f;
-    for (int w = 0; w < int(blockDim.x / 32); ++w) m = fmaxf(m, warp_amax[w]);
-    block_scale = group_scale(m, pow2);
+  if (threadIdx.x == 0) {
+    unsigned m = 0;
+    for (int w = 0; w < kWarps; ++w) m = max(m, warp_amax[w]);
+    block_scale = group_scale(__uint_as_float(m), pow2);
     scales[blockIdx.y * ld + blockIdx.x] = block_scale;
   }
   __syncthreads();
   const float s = block_scale;
-  for (int i = tid; i < kTile * kTile; i += blockDim.x) {
+  for (int i = threadIdx.x; i < kTile * kTile; i += blockDim.x) {
     const int64_t r = r0 + i / kTile, c = c0 + i % kTile;
     if (r < R && c < C) out[r * C + c] = to_e4m3(__fdiv_rn(x[r * C + c], s));
   }
@@ -103,15 +94,18 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
   auto* out = static_cast<unsigned char*>(q.data.raw());
   const auto* in = static_cast<const float*>(x.raw());
   if (R == 0 || C == 0) {
-    q.scales = Tensor::empty({layout == QuantLayout::Block128x128 ? Rb : Cb, layout == QuantLayout::Block128x128 ? block_scale_ld(C) : R},
-                             DType::F32, Device::CUDA);
+    const Shape scales = layout == QuantLayout::Block128x128 ? Shape{Rb, block_scale_ld(C)}
+                         : layout == QuantLayout::Tile128x1  ? Shape{Rb, C}
+                                                             : Shape{Cb, R};
+    if (layout == QuantLayout::Tile128x1) q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
+    q.scales = Tensor::empty(scales, DType::F32, Device::CUDA);
     return q;
   }
   switch (layout) {
     case QuantLayout::Tile1x128: {
       q.scales = Tensor::empty({Cb, R}, DType::F32, Device::CUDA);
       constexpr int kWarps = 8;
-      const dim3 grid(unsigned(Cb), unsigned(ceil_div(R, kWarps)));
+      const dim3 grid(unsigned(ceil_div(R, kWarps)), unsigned(Cb));
       quantize_1x128_kernel<<<grid, 32 * kWarps>>>(out, static_cast<float*>(q.scales.raw()), in, R, C,
                                                    opts.pow2_scales);
       break;
@@ -120,12 +114,15 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
       const int64_t ld = block_scale_ld(C);
       q.scales = Tensor::empty({Rb, ld}, DType::F32, Device::CUDA);
       fill_kernel<<<unsigned(ceil_div(Rb * ld, 256)), 256>>>(static_cast<float*>(q.scales.raw()), Rb * ld, 1.0f);
-      quantize_128x128_kernel<<<dim3(unsigned(Cb), unsigned(Rb)), 256>>>(
+      quantize_128x128_kernel<<<dim3(unsigned(Cb), unsigned(Rb)), 32 * 8>>>(
           out, static_cast<float*>(q.scales.raw()), in, R, C, ld, opts.pow2_scales);
       break;
     }
     case QuantLayout::Tile128x1:
-      RLVR_FAIL("kernels", "quantize_fp8 128x1 has no CUDA implementation yet", x.describe());
+      q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
+      q.scales = Tensor::empty({Rb, C}, DType::F32, Device::CUDA);
+      quantize_128x1_transpose(q, in, opts.pow2_scales);
+      break;
   }
   RLVR_CUDA_CHECK(cudaGetLastError());
   return q;

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "kernels/quantize.h"
 #include "tests/kernels/op_test_util.h"
 
 namespace rlvr::test {
@@ -35,8 +37,65 @@ Tensors to_cpu(Tensors ts) {
   return ts;
 }
 
-// Tolerances: the CUDA kernels may sum in another order and use fast intrinsics (__expf), so
-// elementwise ops get a few float ulp, reductions over a row ~1e-5 relative.
+// Values whose magnitude changes by powers of two from one 128-wide tile (and row) to the next,
+// so a scale read from the wrong place gives O(1) errors, never a near miss.
+Tensor tile_scaled(Rng& rng, int64_t R, int64_t C) {
+  Vec v = rng.floats(R * C);
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c) v[size_t(r * C + c)] = std::ldexp(v[size_t(r * C + c)], int((r * 5 + c / 128 * 3) % 7) - 3);
+  return f32({R, C}, v);
+}
+
+// The bytes of a (CPU-copied) E4M3 tensor as I32 values, so NaN encodings compare exactly.
+Tensor bytes_as_i32(const Tensor& t) {
+  const Tensor c = t.to(Device::CPU);
+  const auto* b = static_cast<const uint8_t*>(c.raw());
+  std::vector<int32_t> v(b, b + c.numel());
+  return i32(c.shape(), v);
+}
+
+// tile_scaled with NaN and +-inf planted in a few rows: the quantizers' amax must treat them as
+// the CPU does (NaN tile: scale 1; inf: the largest float scale).
+Tensor with_non_finite(Rng& rng, int64_t R, int64_t C) {
+  std::vector<float> v = tile_scaled(rng, R, C).to_floats();
+  for (int64_t r = 0; r < R; r += 3) v[size_t(r * C + (r * 7) % C)] = r % 2 ? NAN : (r % 4 ? -INFINITY : INFINITY);
+  return f32({R, C}, Vec(v.begin(), v.end()));
+}
+
+// y (+)= op(a) op(b) for f32 or bf16 operands; dims {M, N, K, trans_a, trans_b, accumulate}.
+Tensors run_gemm(const Dims& d, Rng& rng, Device dev, DType dt) {
+  const int64_t M = d[0], N = d[1], K = d[2];
+  const bool ta = d[3] != 0, tb = d[4] != 0, acc = d[5] != 0;
+  const Tensor a = rand_f32(rng, ta ? Shape{K, M} : Shape{M, K}).to(dt), b = rand_f32(rng, tb ? Shape{N, K} : Shape{K, N}).to(dt);
+  Tensor y = on(dev, rand_f32(rng, {M, N}));
+  gemm(y, on(dev, a), ta, on(dev, b), tb, acc);
+  return to_cpu({y});
+}
+
+// The three FP8 GEMMs of a Linear layer from X [T, Cin], W [Cout, Cin], dY [T, Cout];
+// dims {T, Cin, Cout, bf16 output}. Quantized on `dev` (bit-identical on both, test_quantize_cuda).
+Tensors run_fp8_linear(const Dims& d, Rng& rng, Device dev) {
+  const int64_t T = d[0], Cin = d[1], Cout = d[2];
+  const DType out_type = d[3] ? DType::BF16 : DType::F32;
+  const Tensor x = on(dev, tile_scaled(rng, T, Cin)), w = on(dev, tile_scaled(rng, Cout, Cin));
+  const Tensor dy = on(dev, tile_scaled(rng, T, Cout));
+  const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128), wq = quantize_fp8(w, QuantLayout::Block128x128);
+  const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128);
+  const QuantizedTensor dyt = quantize_fp8(dy, QuantLayout::Tile128x1), xt = quantize_fp8(x, QuantLayout::Tile128x1);
+  Tensor y = Tensor::zeros({T, Cout}, out_type, dev), dx = Tensor::zeros({T, Cin}, out_type, dev);
+  Tensor dw = Tensor::zeros({Cout, Cin}, out_type, dev);
+  gemm_fp8(y, xq, wq);                        // fprop  Y  = X W^T:  1x128 x 128x128
+  gemm_fp8(dx, dyq, transpose_blocks(wq));    // dgrad  dX = dY W:   1x128 x 128x128 (W^T)
+  gemm_fp8(dw, dyt, xt);                      // wgrad  dW = dY^T X: 128x1 x 128x1
+  gemm_fp8(dw, dyt, xt, /*accumulate=*/true);  // twice: 2 dW
+  return to_cpu({y, dx, dw});
+}
+
+// Tolerances: the CUDA kernels may sum in another order and use CUDA's expf (2 ulp), so
+// elementwise ops get a few float ulp, reductions over a row ~1e-5 relative. GEMMs: cuBLASLt
+// sums K products in another order (|y| ~ sqrt(K) * 2 here, so 1e-4 absolute); the FP8 ones
+// also apply the scales per 128-block instead of to each dequantized element (1e-4 relative),
+// and with BF16 output a last-bit difference can flip one BF16 rounding (2^-8 relative).
 const std::vector<CrossOp>& cross_table() {
   static const std::vector<CrossOp> table = {
       {"embedding", {{1, 1, 1}, {33, 50, 130}},
@@ -48,7 +107,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, dtable});
        },
        1e-6, 1e-6},
-      {"rmsnorm", {{1, 1}, {5, 7}, {33, 130}, {4, 4096}},
+      {"rmsnorm", {{1, 1}, {5, 7}, {33, 130}, {4, 4096}, {3, 7168}},
        [](const Dims& d, Rng& rng, Device dev) {
          const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]})), w = on(dev, rand_f32(rng, {d[1]}));
          const Tensor dout = on(dev, rand_f32(rng, {d[0], d[1]}));
@@ -68,7 +127,11 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({x, dx});
        },
        1e-5, 1e-5},
-      {"attention", {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 7, 0}, {33, 33, 4, 4, 64, 0}, {1, 17, 4, 1, 128, 16}},
+      {"attention",
+       // several key tiles with a partial last one; head_dim 256 needs over 48 KB of shared memory;
+       // a chunk of queries after a 40-token prefix (q_offset), as in chunked prefill
+       {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 7, 0}, {33, 33, 4, 4, 64, 0}, {1, 17, 4, 1, 128, 16}, {100, 100, 8, 2, 128, 0},
+        {7, 47, 4, 2, 256, 40}},
        [](const Dims& d, Rng& rng, Device dev) {
          const int64_t T = d[0], S = d[1], Hq = d[2], Hkv = d[3], D = d[4];
          const Tensor q = on(dev, rand_f32(rng, {T, Hq * D})), k = on(dev, rand_f32(rng, {S, Hkv * D}));
@@ -90,7 +153,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, dg, du});
        },
        1e-6, 1e-5},
-      {"softmax family", {{1, 1}, {5, 7}, {33, 128}, {3, 30000}},
+      {"softmax family", {{1, 1}, {5, 7}, {33, 128}, {3, 30000}, {2, 151936}},
        [](const Dims& d, Rng& rng, Device dev) {
          const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]}, -10, 10));
          const Tensor tg = on(dev, i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))));
@@ -104,7 +167,7 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({p, logp, lse, dx, ent});
        },
        1e-5, 1e-5},
-      {"moe", {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}},
+      {"moe", {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}, {300, 32, 8, 4, 64}},
        [](const Dims& d, Rng& rng, Device dev) {
          const int64_t T = d[0], E = d[1], C = d[4];
          const RoutingConfig cfg{int(d[2]), E > 8 ? RouterScoring::Sigmoid : RouterScoring::Softmax, true, 1.5f};
@@ -144,6 +207,59 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        1e-5, 1e-5},
+      {"gemm f32", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::F32); },
+       2e-4, 1e-4},
+      {"gemm bf16", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::BF16); },
+       2e-4, 1e-4},
+      // T and the row counts of tile-scaled operands are multiples of 4, K multiples of 16
+      // (cuBLASLt's rules); Cin = 656 has a partial last K block, Cout = 208 a partial weight block.
+      {"fp8 linear f32 out", {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}, {20, 144, 136, 0}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+       1e-3, 1e-4},
+      {"fp8 linear bf16 out", {{48, 656, 208, 1}},
+       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+       1e-2, 8e-3},
+      {"fp8 quantize and dequantize", {{1, 1}, {5, 7}, {130, 257}, {300, 200}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const Tensor x = on(dev, tile_scaled(rng, d[0], d[1]));
+         Tensors outs;
+         for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128})
+           for (bool pow2 : {false, true}) {
+             const QuantizedTensor q = quantize_fp8(x, l, {pow2});
+             outs.insert(outs.end(), {q.data, q.scales, dequantize_fp8(q), dequantize_fp8_stored(q)});
+             if (l == QuantLayout::Block128x128) {
+               const QuantizedTensor t = transpose_blocks(q);
+               outs.insert(outs.end(), {t.data, t.scales});
+             }
+           }
+         return to_cpu(outs);
+       },
+       0, 0},  // bit for bit: the same formula, IEEE division and E4M3 rounding on both
+      // Operands and output that start mid-allocation (slice_rows views): cuBLASLt must be told
+      // the real pointer alignment (4 bytes here), not the 256 its heuristic assumes.
+      {"gemm f32 row views", {{5, 7, 3, 1}, {33, 17, 130, 3}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const int64_t M = d[0], N = d[1], K = d[2], off = d[3];
+         const Tensor a = on(dev, rand_f32(rng, {M + off, K})), b = on(dev, rand_f32(rng, {N + off, K}));
+         Tensor ybuf = on(dev, rand_f32(rng, {M + off, N}));
+         Tensor y = ybuf.slice_rows(off, off + M);
+         gemm(y, a.slice_rows(off, off + M), false, b.slice_rows(off, off + N), true, /*accumulate=*/true);
+         return to_cpu({ybuf});
+       },
+       2e-4, 1e-4},
+      {"fp8 quantize non-finite", {{7, 130}, {130, 257}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         const Tensor x = on(dev, with_non_finite(rng, d[0], d[1]));
+         Tensors outs;
+         for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128}) {
+           const QuantizedTensor q = quantize_fp8(x, l);
+           outs.insert(outs.end(), {bytes_as_i32(q.data), q.scales});
+         }
+         return to_cpu(outs);
+       },
+       0, 0},
       {"adamw", {{1}, {130}, {100000}},
        [](const Dims& d, Rng& rng, Device dev) {
          Tensor w = on(dev, rand_f32(rng, {d[0]})), m = on(dev, Tensor::zeros({d[0]}, DType::BF16));

@@ -1,4 +1,5 @@
-// CUDA quantization against the CPU one, byte for byte, on random inputs of odd shapes.
+// CUDA quantization (every layout, the fused 128x1 quantize + transpose included) against the
+// CPU one, byte for byte, on random inputs of odd shapes.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -13,7 +14,9 @@ TEST(QuantizeCuda, MatchesCpuBitForBit) {
   struct Case { int64_t R, C; QuantLayout layout; bool pow2; };
   const Case cases[] = {{1, 1, QuantLayout::Tile1x128, false},   {7, 300, QuantLayout::Tile1x128, false},
                         {130, 257, QuantLayout::Tile1x128, true}, {5, 7, QuantLayout::Block128x128, false},
-                        {300, 200, QuantLayout::Block128x128, false}, {256, 640, QuantLayout::Block128x128, true}};
+                        {300, 200, QuantLayout::Block128x128, false}, {256, 640, QuantLayout::Block128x128, true},
+                        {1, 1, QuantLayout::Tile128x1, false},      {7, 300, QuantLayout::Tile128x1, false},
+                        {130, 257, QuantLayout::Tile128x1, true},   {256, 96, QuantLayout::Tile128x1, false}};
   for (const Case& c : cases) {
     std::mt19937 rng(uint32_t(c.R * 7 + c.C));
     std::normal_distribution<float> nd;
