@@ -145,7 +145,8 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   const size_t n = samples.size();
   // Data parallel: this rank's samples are [first, first + n) of n_all, in rank order.
   const std::vector<int64_t> per_rank = gather_over_ranks(opt.comm, int64_t(n));
-  const int64_t first = parallel(opt.comm) ? std::accumulate(per_rank.begin(), per_rank.begin() + opt.comm->rank(), int64_t(0)) : 0;
+  const int64_t first =
+      parallel(opt.comm) ? std::accumulate(per_rank.begin(), per_rank.begin() + opt.comm->rank(), int64_t(0)) : 0;
   const int64_t n_all = std::accumulate(per_rank.begin(), per_rank.end(), int64_t(0));
   if (n_all == 0) return r;
   RLVR_CHECK(upd.epochs >= 1 && upd.mini_batches >= 1, "trainer", "epochs and mini_batches must be at least 1");

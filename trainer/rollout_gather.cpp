@@ -55,7 +55,8 @@ RolloutBatch gather_rollouts(dist::Communicator* comm, const RolloutBatch& local
       out.samples.push_back(std::move(c));
       rewards::ScoredSample sc;
       sc.reward = s.at("r").get<double>();
-      for (const auto& v : s.at("v")) sc.verdicts.push_back({v[0].get<double>(), v[1].get<std::string>(), v[2].get<std::string>()});
+      for (const auto& v : s.at("v"))
+        sc.verdicts.push_back({v[0].get<double>(), v[1].get<std::string>(), v[2].get<std::string>()});
       out.scores.push_back(std::move(sc));
       const auto& cols = s.at("c");
       RLVR_CHECK(cols.size() == columns.size(), "trainer", "gathered rollouts: ", cols.size(), " columns, want ",

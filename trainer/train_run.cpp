@@ -87,8 +87,8 @@ std::string format_duration(double s) {
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
-      : comm_(dist::make_communicator()), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)), tokenizer_(make_tokenizer(cfg)),
-        data_(load_datasets(cfg, *tokenizer_)), policy_(make_policy(cfg, *tokenizer_)),
+      : comm_(dist::make_communicator()), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)),
+        tokenizer_(make_tokenizer(cfg)), data_(load_datasets(cfg, *tokenizer_)), policy_(make_policy(cfg, *tokenizer_)),
         service_(verifier_specs(cfg),
                  rewards::RewardServiceConfig{
                      int(cfg.rewards.workers > 0 ? cfg.rewards.workers
