@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the default job. Until the GRPO trainer lands (issue 7) the default
-# job is a short CPU training run of a small MoE, in bf16, fp8 (DeepSeek-V3 recipe) and fp32,
-# on synthetic arithmetic text. Usage: scripts/demo.sh [steps=200]
+# Sets up, builds and runs the default job: a small MoE trained from scratch on the CPU to add
+# two-digit numbers with the answer in \boxed{}: SFT warm-up, then GRPO with FP8 rollout and FP8
+# training (configs/default.toml). Extra arguments go to `rlvr train` (e.g. --set run.steps=100).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-build/cli/rlvr --version
-build/bench/bench_fp8_fidelity "${1:-200}"
+run_dir="runs/default-$(date +%Y%m%d-%H%M%S)"
+build/cli/rlvr train configs/default.toml --run-dir "$run_dir" "$@"
+build/cli/rlvr logs summary "$run_dir"
+build/cli/rlvr logs report "$run_dir" -o "$run_dir/report.html"
+echo "report: $run_dir/report.html"
