@@ -25,7 +25,7 @@ const std::vector<KeySpec>& config_schema() {
       // [run]
       {"run.name", FIELD(run.name), "\"rlvr\"", any, "", "run name; the run directory defaults to runs/NAME"},
       {"run.seed", FIELD(run.seed), "0", at_least(0), "", "seed of data order, sampling and dropout-free init"},
-      {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "auto: CUDA when a GPU is present, else the CPU"},
+      {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "where training runs; this version trains on the CPU (auto = cpu; cuda is refused)"},
       {"run.steps", FIELD(run.steps), "100", at_least(1), "", "GRPO steps, one rollout batch each"},
       {"run.run_dir", FIELD(run.run_dir), "\"\"", any, "", "run directory; empty: runs/NAME (`--run-dir` overrides)"},
       // [model]
@@ -115,7 +115,6 @@ const std::vector<KeySpec>& config_schema() {
       {"schedule.min_lr_ratio", FIELD(schedule.min_lr_ratio), "0.0", between(0, 1), "", "final LR as a fraction of optimizer.lr"},
       // [precision]
       {"precision.train", FIELD(precision.train), "\"fp8\"", any, "fp32|bf16|fp8", "learner GEMM precision (master weights stay FP32)"},
-      {"precision.pow2_scales", FIELD(precision.pow2_scales), "false", any, "", "round every FP8 scale up to a power of 2"},
       // [sft]
       {"sft.steps", FIELD(sft.steps), "0", at_least(0), "", "cross-entropy steps on dataset completions before RL; 0: none"},
       {"sft.lr", FIELD(sft.lr), "1e-3", above(0), "", "SFT learning rate"},

@@ -95,7 +95,6 @@ struct ScheduleSection {
 
 struct PrecisionSection {
   std::string train;  // fp32 | bf16 | fp8
-  bool pow2_scales = false;
   model::Precision train_precision() const { return model::parse_precision(train); }
 };
 

@@ -68,10 +68,15 @@ std::vector<rewards::VerifierSpec> verifier_specs(const RunConfig& cfg) {
   for (const auto& v : cfg.rewards.verifiers) {
     rewards::VerifierSpec s{v.name, v.weight, v.options};
     // [sandbox] limits are the defaults of the code verifier's own options.
-    if (v.name == "code_tests") {
-      if (!s.options.contains("time_limit_s")) s.options["time_limit_s"] = cfg.sandbox.wall_time_s;
-      if (!s.options.contains("memory_mb")) s.options["memory_mb"] = cfg.sandbox.memory_mb;
-      if (!s.options.contains("max_output_bytes")) s.options["max_output_bytes"] = cfg.sandbox.max_output_bytes;
+    if (v.name == "code_tests" && !s.options.contains("time_limit_s")) {
+      const SandboxSection& sb = cfg.sandbox;
+      const nlohmann::json limits = {{"wall_time_s", sb.wall_time_s},       {"cpu_time_s", sb.cpu_time_s},
+                                     {"memory_mb", sb.memory_mb},           {"max_processes", sb.max_processes},
+                                     {"max_file_mb", sb.max_file_mb},       {"max_open_files", sb.max_open_files},
+                                     {"max_output_bytes", sb.max_output_bytes}, {"work_dir_mb", sb.work_dir_mb},
+                                     {"use_namespaces", sb.use_namespaces}};
+      for (const auto& [key, value] : limits.items())
+        if (!s.options.contains(key)) s.options[key] = value;
     }
     specs.push_back(std::move(s));
   }
@@ -476,6 +481,9 @@ std::string resolve_run_dir(const RunConfig& cfg, const TrainOptions& options) {
 }
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
+  RLVR_CHECK(cfg.run.device != "cuda", "config", cfg.where("run.device"),
+             ": run.device = \"cuda\": training runs on the CPU in this version (the CUDA kernels are built "
+             "but the model and trainer do not call them yet); use \"auto\" or \"cpu\"");
   Run run(cfg, options);
   return run.go();
 }

@@ -45,13 +45,30 @@ Options parse_options(const json& options) {
       if (!(value.is_number_integer() && value.get<long>() > 0))
         RLVR_FAIL("code_tests", "option 'max_output_bytes' must be a positive integer", "got ", value.dump());
       o.limits.max_output_bytes = value.get<long>();
+    } else if (key == "wall_time_s" || key == "cpu_time_s") {
+      if (!(value.is_number() && value.get<double>() > 0))
+        RLVR_FAIL("code_tests", "option must be a positive number", "'", key, "' is ", value.dump());
+      (key == "wall_time_s" ? o.limits.wall_time_s : o.limits.cpu_time_s) = value.get<double>();
+    } else if (key == "max_processes" || key == "max_file_mb" || key == "max_open_files" || key == "work_dir_mb") {
+      if (!(value.is_number_integer() && value.get<long>() >= 0))
+        RLVR_FAIL("code_tests", "option must be a non-negative integer", "'", key, "' is ", value.dump());
+      const long v = value.get<long>();
+      if (key == "max_processes") o.limits.max_processes = v;
+      else if (key == "max_file_mb") o.limits.max_file_mb = v;
+      else if (key == "max_open_files") o.limits.max_open_files = v;
+      else o.limits.work_dir_mb = v;
+    } else if (key == "use_namespaces") {
+      if (!value.is_boolean())
+        RLVR_FAIL("code_tests", "option 'use_namespaces' must be true or false", "got ", value.dump());
+      o.limits.use_namespaces = value.get<bool>();
     } else if (key == "zygote") {
       if (!value.is_boolean())
         RLVR_FAIL("code_tests", "option 'zygote' must be true or false", "got ", value.dump());
       o.limits.use_zygote = value.get<bool>();
     } else {
       RLVR_FAIL("code_tests", "unknown option", "'", key,
-                "' (known: reward, time_limit_s, memory_mb, max_output_bytes, zygote)");
+                "' (known: reward, time_limit_s, wall_time_s, cpu_time_s, memory_mb, max_processes, "
+                "max_file_mb, max_open_files, max_output_bytes, work_dir_mb, use_namespaces, zygote)");
     }
   }
   return o;

@@ -7,6 +7,8 @@
 //   "memory_mb": address-space limit per run (default 512)
 //   "max_output_bytes": stdout/stderr cap per run (default 1 MiB)
 //   "zygote": fork a pre-initialized Python per run (default true) or start a fresh one
+//   "wall_time_s", "cpu_time_s", "max_processes", "max_file_mb", "max_open_files", "work_dir_mb",
+//   "use_namespaces": the other sandbox::SandboxLimits (a run's [sandbox] table fills them)
 #pragma once
 
 #include <memory>
