@@ -3,6 +3,8 @@
 // bad input named by file and line.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -21,18 +23,8 @@ using json = nlohmann::json;
 
 const std::string kFixture = std::string(RLVR_SOURCE_DIR) + "/data/hf_fixtures/qwen3_moe_tiny";
 
-struct Result { int code; std::string out; };
-
-// Stdout and stderr together, or stdout alone (the JSON lines) when quiet.
-Result run_rlvr(const std::string& args, bool quiet = false) {
-  const std::string cmd = std::string(RLVR_BINARY) + " " + args + (quiet ? " 2>/dev/null" : " 2>&1");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using cli_test::Result;
+using cli_test::run_rlvr;
 
 std::string temp_path(const std::string& name) { return std::string(RLVR_BINARY_DIR) + "/cli_generate_" + name; }
 

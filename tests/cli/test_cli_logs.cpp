@@ -2,6 +2,8 @@
 // and bad input (not a run, unknown filter values) as a clear message with exit code 1.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -14,17 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result { int code; std::string out; };
-
-Result run_rlvr(const std::string& args) {
-  const std::string cmd = std::string(RLVR_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using cli_test::Result;
+using cli_test::run_rlvr;
 
 const std::string& run_dir() {
   static const std::string dir = [] {

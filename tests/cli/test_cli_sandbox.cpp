@@ -1,5 +1,7 @@
 // `rlvr sandbox run`: one JSON object per run, and clean errors for bad arguments.
 #include <gtest/gtest.h>
+
+#include "cli_runner.h"
 #include <stdlib.h>
 
 #include <array>
@@ -11,20 +13,8 @@
 
 namespace {
 
-struct CliResult {
-  int code;
-  std::string out;
-};
-
-CliResult rlvr_command(const std::string& args) {
-  const std::string cmd = std::string(RLVR_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using cli_test::Result;
+using cli_test::run_rlvr;
 
 // A temp dir for the test's files, removed at exit.
 struct TempDir {
@@ -57,7 +47,7 @@ TEST(CliSandbox, RunPrintsOneJsonObject) {
     SCOPED_TRACE(c.name);
     std::string program = write_temp(std::string(c.name) + ".py", c.program);
     std::string stdin_file = write_temp(std::string(c.name) + ".in", c.stdin_text);
-    CliResult r = rlvr_command("sandbox run " + c.flags + " --stdin " + stdin_file + " " + program);
+    Result r = run_rlvr("sandbox run " + c.flags + " --stdin " + stdin_file + " " + program);
     ASSERT_EQ(r.code, 0) << r.out;
     nlohmann::json result = nlohmann::json::parse(r.out);
     EXPECT_EQ(result["status"], c.status) << r.out;
@@ -77,7 +67,7 @@ TEST(CliSandbox, BadArgumentsAreCleanErrors) {
       {"sandbox run --time-limit-s abc x.py", "expected a number"},
   };
   for (const auto& [args, message] : cases) {
-    CliResult r = rlvr_command(args);
+    Result r = run_rlvr(args);
     EXPECT_EQ(r.code, 1) << args;
     EXPECT_NE(r.out.find(message), std::string::npos) << args << " -> " << r.out;
   }

@@ -2,6 +2,8 @@
 // for a bad one, and the reference table.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <array>
 #include <cstdio>
 #include <string>
@@ -10,16 +12,10 @@
 
 namespace {
 
-struct Result { int code; std::string out; };
+using cli_test::Result;
 
 Result run_in_source_dir(const std::string& args) {
-  const std::string cmd = std::string("cd '") + RLVR_SOURCE_DIR + "' && '" + RLVR_BINARY + "' " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  return cli_test::run_shell(std::string("cd '") + RLVR_SOURCE_DIR + "' && '" + RLVR_BINARY + "' " + args + " 2>&1");
 }
 
 TEST(CliValidate, GoodConfigPrintsOkAndSummary) {

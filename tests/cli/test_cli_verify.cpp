@@ -1,6 +1,8 @@
 // `rlvr verify` end to end: output lines, the summary, and bad input named by line number.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -8,17 +10,8 @@
 
 namespace {
 
-struct Result { int code; std::string out; };
-
-Result run_rlvr(const std::string& args) {
-  const std::string cmd = std::string(RLVR_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using cli_test::Result;
+using cli_test::run_rlvr;
 
 std::string write_temp(const std::string& name, const std::string& text) {
   std::string path = std::string(RLVR_BINARY_DIR) + "/" + name;

@@ -1,6 +1,8 @@
 // `rlvr verify --verifier code_tests`: MBPP, HumanEval and stdin/stdout rows scored end to end
 // through the binary, with an option passed on the command line.
 #include <gtest/gtest.h>
+
+#include "cli_runner.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -15,20 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-struct Result {
-  int code;
-  std::string out;
-};
-
-Result run_rlvr(const std::string& args) {
-  const std::string cmd = std::string(RLVR_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
+using cli_test::Result;
+using cli_test::run_rlvr;
 
 TEST(CliVerifyCodeTests, ScoresEveryTestFormThroughTheBinary) {
   const json mbpp = {{"test_list", {"assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(10, 5) == 15"}},
