@@ -71,10 +71,20 @@ struct BrowserResult {
   std::string dom, console;  // the DOM after scripts ran; the page's console lines
 };
 
+// Each test gets its own files and browser profile: ctest runs the tests in parallel, and two
+// Chromium processes on one profile directory fail.
+std::string scratch_dir() {
+  const std::string dir = std::string(RLVR_BINARY_DIR) + "/runlog_chromium_" +
+                          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string report_path() { return scratch_dir() + "/report.html"; }
+
 BrowserResult load_in_chromium(const std::string& html_path) {
   BrowserResult result;
-  const std::string dir = std::string(RLVR_BINARY_DIR) + "/runlog_chromium";
-  fs::create_directories(dir);
+  const std::string dir = scratch_dir();
   const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
                           "--user-data-dir=" + dir + "/profile --virtual-time-budget=10000 --dump-dom 'file://" +
                           fs::absolute(html_path).string() + "' > " + dir + "/dom.html 2> " + dir + "/stderr.txt";
@@ -99,14 +109,14 @@ int attribute(const std::string& dom, const std::string& name) {
 
 // Writes the report of `run_dir`, loads it in Chromium and checks what rendered.
 void check_report_in_chromium(const std::string& run_dir, int min_plots, int expected_rows) {
-  const std::string html = std::string(RLVR_BINARY_DIR) + "/runlog_chromium_report.html";
+  const std::string html = report_path();
   ReportInfo info;
   {
     std::ofstream out(html);
     info = write_report(run_dir, out);
   }
   BrowserResult page = load_in_chromium(html);
-  ASSERT_TRUE(page.ran) << "chromium failed; see " << RLVR_BINARY_DIR << "/runlog_chromium/stderr.txt";
+  ASSERT_TRUE(page.ran) << "chromium failed; see " << scratch_dir() << "/stderr.txt";
   EXPECT_EQ(page.console, "") << "console output (errors) from the page";
   EXPECT_FALSE(std::regex_search(page.dom, std::regex("<body[^>]*data-js-error")))
       << "a script error was caught on the page";
@@ -126,7 +136,7 @@ TEST(ReportInChromium, GeneratedRun) {
   const std::string run = generated_run("report_browser");
   check_report_in_chromium(run, 10, 96);
   // The completions' markup shows as text in the table.
-  BrowserResult page = load_in_chromium(std::string(RLVR_BINARY_DIR) + "/runlog_chromium_report.html");
+  BrowserResult page = load_in_chromium(report_path());
   EXPECT_NE(page.dom.find("&lt;/script&gt;&lt;script&gt;document.title='pwned'"), std::string::npos);
   EXPECT_EQ(page.dom.find("<img src=\"x\""), std::string::npos);
 }
