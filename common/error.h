@@ -16,6 +16,8 @@ class Error : public std::runtime_error {
       : std::runtime_error(format(component, what, file, line, detail)),
         component_(std::move(component)) {}
   const std::string& component() const { return component_; }
+  // The message without its "component: " prefix, for an error re-raised by another component.
+  std::string reason() const { return std::string(what()).substr(component_.size() + 2); }
 
  private:
   static std::string format(const std::string& component, const std::string& what, const char* file,

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "trainer/config_internal.h"
+#include "trainer/dataset.h"
 #include "trainer/prompt_template.h"
 
 namespace rlvr::trainer {
@@ -135,25 +136,19 @@ void require_file(const RunConfig& cfg, const std::string& key, const std::strin
 // Returns the number of rows.
 int64_t scan_dataset(const RunConfig& cfg, const std::string& key, const std::string& path) {
   require_file(cfg, key, path);
-  std::ifstream in(path);
-  if (!in.good()) RLVR_CONFIG_FAIL(cfg.where(key), key, "cannot open ", path);
+  std::vector<JsonlRow> rows;
+  try {
+    rows = read_jsonl(path);
+  } catch (const Error& e) {
+    RLVR_CONFIG_FAIL(cfg.where(key), key, e.reason());
+  }
   struct Need { std::string field, key; };
   std::vector<Need> needs;
   for (const auto& f : template_fields(cfg.data.prompt_template)) needs.push_back({f, "data.prompt_template"});
   if (!cfg.data.answer_field.empty()) needs.push_back({cfg.data.answer_field, "data.answer_field"});
   if (cfg.sft.steps > 0) needs.push_back({cfg.sft.completion_field, "sft.completion_field"});
 
-  int64_t rows = 0;
-  std::string line;
-  for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      RLVR_CONFIG_FAIL(cfg.where(key), key, path, ":", line_no, ": invalid JSON: ", e.what());
-    }
-    if (!row.is_object()) RLVR_CONFIG_FAIL(cfg.where(key), key, path, ":", line_no, ": the row is not a JSON object");
+  for (const auto& [line_no, row] : rows)
     for (const auto& need : needs)
       if (!row.contains(need.field)) {
         std::string fields;
@@ -161,10 +156,8 @@ int64_t scan_dataset(const RunConfig& cfg, const std::string& key, const std::st
         RLVR_CONFIG_FAIL(cfg.where(need.key), need.key, path, ":", line_no, ": the row has no field '", need.field,
                          "' (its fields: ", fields, ")");
       }
-    ++rows;
-  }
-  if (rows == 0) RLVR_CONFIG_FAIL(cfg.where(key), key, path, ": the dataset has no rows");
-  return rows;
+  if (rows.empty()) RLVR_CONFIG_FAIL(cfg.where(key), key, path, ": the dataset has no rows");
+  return int64_t(rows.size());
 }
 
 void check_model_dir(const RunConfig& cfg) {

@@ -8,20 +8,21 @@
 
 namespace rlvr::trainer {
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+std::vector<JsonlRow> read_jsonl(const std::string& path) {
   std::ifstream in(path);
   RLVR_CHECK(in.good(), "data", "cannot open ", path);
-  std::vector<nlohmann::json> rows;
+  std::vector<JsonlRow> rows;
   std::string line;
   for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    JsonlRow row{line_no, {}};
     try {
-      rows.push_back(nlohmann::json::parse(line));
+      row.value = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
       RLVR_FAIL("data", cat(path, ":", line_no, ": invalid JSON: ", e.what()));
     }
-    RLVR_CHECK(rows.back().is_object(), "data", path, ":", line_no, ": the row is not a JSON object");
-    rows.back()["__line"] = line_no;
+    RLVR_CHECK(row.value.is_object(), "data", path, ":", line_no, ": the row is not a JSON object");
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -35,10 +36,8 @@ std::vector<Example> make_examples(const RunConfig& cfg, const Tokenizer& tok, c
   std::vector<Example> out;
   const auto eos = tok.special_tokens().eos;
   int64_t row_index = 0;
-  for (auto& row : read_jsonl(path)) {
+  for (auto& [line, row] : read_jsonl(path)) {
     Example ex;
-    const int64_t line = row["__line"].get<int64_t>();
-    row.erase("__line");
     ex.id = row_index++;
     ex.source = cat(path, ":", line);
     try {

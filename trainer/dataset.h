@@ -29,8 +29,13 @@ struct Datasets {
   int64_t skipped_long = 0;  // prompts longer than data.max_prompt_tokens
 };
 
-// Reads a JSONL file: one object per non-blank line. Throws naming path:line for invalid JSON.
-std::vector<nlohmann::json> read_jsonl(const std::string& path);
+struct JsonlRow {
+  int64_t line = 0;  // 1-based line number in the file
+  nlohmann::json value;
+};
+// Reads a JSONL file: one object per non-blank line. Throws naming path:line for invalid JSON or
+// a line that is not an object.
+std::vector<JsonlRow> read_jsonl(const std::string& path);
 
 Datasets load_datasets(const RunConfig& cfg, const Tokenizer& tokenizer);
 

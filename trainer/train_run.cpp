@@ -206,12 +206,9 @@ class Run {
     auto dst = ref_->params();
     auto src = policy_.params();
     for (size_t i = 0; i < src.size(); ++i) *dst[i].value = src[i].value->clone();
-    if (writer() && !fs::exists(fs::path(reference_dir()) / "state.json")) {
-      AdamW none(ref_->params(), cfg_.optimizer);
-      TrainState st = state_;
-      fs::create_directories(reference_dir());
-      const std::string written = save_checkpoint(reference_dir(), *ref_, none, st, 1);
-      (void)written;
+    if (writer() && !latest_checkpoint(reference_dir())) {
+      AdamW unused(ref_->params(), cfg_.optimizer);  // the format holds moments; the reference has none
+      save_checkpoint(reference_dir(), *ref_, unused, state_, 1);
     }
     if (dp()) dp()->barrier();
   }

@@ -104,9 +104,11 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
       }
       const double fd = (lp - lm) / (2.0 * eps);
       const double an = p.grad->data<float>()[i];
-      // fp32 forward noise (~1e-6 of the loss) over 2 eps = 6e-3 stays below 1e-3 in fd; the
-      // O(eps^2) truncation error stays below 1% (eps = 1e-2 was too coarse near the gates).
-      const double tol = 2e-3 + 1e-2 * std::fabs(an);
+      // The fp32 forward's rounding (~1e-6 of the sum of |R * logits|, which depends on the
+      // BLAS kernel the CPU gets) over 2 eps = 6e-3 reaches 2.3e-3 in fd on an Intel AVX-512
+      // machine (1e-3 on the AMD one): the floor is 4e-3. The O(eps^2) truncation error stays
+      // below 1% (eps = 1e-2 was too coarse near the gates).
+      const double tol = 4e-3 + 1e-2 * std::fabs(an);
       if (std::fabs(fd - an) > tol)
         ADD_FAILURE() << p.name << "[" << i << "]: analytic " << an << " vs finite difference " << fd;
       ++checked;

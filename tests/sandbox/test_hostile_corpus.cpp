@@ -48,8 +48,8 @@ class HostileCorpus : public ::testing::TestWithParam<bool> {};
 
 TEST_P(HostileCorpus, EveryProgramGetsItsVerdictAndNothingLeaks) {
   const std::string tmp = testing::isolate_test_process();
-  const std::vector<std::string> host_paths_never_written = {"/pwned", "/usr/lib/pwned", "/work/pwned",
-                                                             std::string(RLVR_SOURCE_DIR) + "/pwned"};
+  const std::vector<std::string> host_paths_never_written = {"/pwned", "/usr/lib/pwned", std::string(RLVR_SOURCE_DIR) + "/pwned",
+                                                             std::string(RLVR_SOURCE_DIR) + "/pwned_link_target"};
   setenv("RLVR_SANDBOX_TEST_SECRET", "hunter2", 1);  // env_secrets.py must not see it
 
   std::vector<HostileProgram> corpus = load_corpus();

@@ -1,6 +1,6 @@
 # Reads the project's files (the loader puts the real checkout for @SOURCE_DIR@): not in the view.
 # expect: runtime_error
-for path in ("@SOURCE_DIR@/README.md", "@SOURCE_DIR@/sandbox/sandbox.h", "/work/shared/DESIGN.md",
+for path in ("@SOURCE_DIR@/README.md", "@SOURCE_DIR@/sandbox/sandbox.h", "@SOURCE_DIR@/.git/config",
              "/root/.bashrc"):
     try:
         open(path).read()
