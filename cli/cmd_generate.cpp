@@ -11,6 +11,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/device_option.h"
 #include "model/tokenizer.h"
 #include "rollout/generation.h"
 
@@ -119,11 +120,13 @@ rollout::GenerationParams params_from(const Args& args) {
 int cmd_generate(const std::vector<std::string>& argv) {
   const Args args(argv,
                   {"--model", "--prompt", "--input", "--n", "--max-new-tokens", "--temperature", "--top-p", "--top-k",
-                   "--seed", "--precision", "--output", "--stop", "--max-batch"},
+                   "--seed", "--precision", "--output", "--stop", "--max-batch", "--device"},
                   {"--keep-stop"});
   const std::string model_dir = args.require("--model");
   rollout::GenerationParams params = params_from(args);
+  const Device device = parse_device_option(args.get_or("--device", "auto"));
   model::Transformer m = model::Transformer::from_dir(model_dir);
+  m.to(device);
   const std::unique_ptr<Tokenizer> tok = tokenizer_of(model_dir, m.config().vocab_size);
   params.eos_ids = tok ? tok->special_tokens().eos : config_eos_ids(model_dir);
 
@@ -167,10 +170,10 @@ int cmd_generate(const std::vector<std::string>& argv) {
   }
   auto per_s = [](int64_t n, double s) { return s > 0 ? double(n) / s : 0.0; };
   std::fprintf(stderr,
-               "generated %zu completions (%zu prompts x %d, %s): prefill %lld tokens %.0f tok/s, decode %lld tokens "
+               "generated %zu completions (%zu prompts x %d, %s, %s): prefill %lld tokens %.0f tok/s, decode %lld tokens "
                "%.0f tok/s%s%s\n",
                completions.size(), prompts.size(), params.n, model::precision_name(params.precision),
-               (long long)stats.prefill_tokens, per_s(stats.prefill_tokens, stats.prefill_seconds),
+               std::string(device_name(device)).c_str(), (long long)stats.prefill_tokens, per_s(stats.prefill_tokens, stats.prefill_seconds),
                (long long)stats.decode_tokens, per_s(stats.decode_tokens, stats.decode_seconds),
                output ? " -> " : "", output ? output->c_str() : "");
   return 0;

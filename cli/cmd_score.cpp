@@ -8,18 +8,21 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/device_option.h"
 #include "model/transformer.h"
 
 namespace rlvr::cli {
 
 int cmd_score(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--model", "--input", "--output", "--precision", "--batch-tokens"});
+  const Args args(argv, {"--model", "--input", "--output", "--precision", "--batch-tokens", "--device"});
   const std::string model_dir = args.require("--model"), input = args.require("--input");
   const std::string output = args.require("--output");
   const model::Precision precision = model::parse_precision(args.get_or("--precision", "fp32"));
   const long batch_tokens = args.get_int("--batch-tokens", 4096);
   RLVR_CHECK(batch_tokens > 0, "cli", "--batch-tokens must be positive: ", batch_tokens);
+  const Device device = parse_device_option(args.get_or("--device", "auto"));
   model::Transformer m = model::Transformer::from_dir(model_dir);
+  m.to(device);
   const int vocab = m.config().vocab_size;
 
   std::ifstream in(input);
@@ -73,8 +76,8 @@ int cmd_score(const std::vector<std::string>& argv) {
   out.close();
   RLVR_CHECK(out.good(), "cli", "failed writing the output file: ", output);
   std::filesystem::rename(tmp, output);
-  std::fprintf(stderr, "scored %lld sequences (%s) -> %s\n", (long long)written, model::precision_name(precision),
-               output.c_str());
+  std::fprintf(stderr, "scored %lld sequences (%s, %s) -> %s\n", (long long)written, model::precision_name(precision),
+               std::string(device_name(device)).c_str(), output.c_str());
   return 0;
 }
 

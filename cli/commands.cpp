@@ -15,12 +15,12 @@ int cmd_version(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"generate", "sample completions of prompts from a model (tokens, text, logprobs per line)", "rlvr generate --model DIR (--prompt TEXT | --input PROMPTS.jsonl) [--n G] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--precision fp8|bf16|fp32] [--stop STR ...] [--keep-stop] [--max-batch B] [--output OUT.jsonl]", cmd_generate},
+      {"generate", "sample completions of prompts from a model (tokens, text, logprobs per line)", "rlvr generate --model DIR (--prompt TEXT | --input PROMPTS.jsonl) [--n G] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--precision fp8|bf16|fp32] [--stop STR ...] [--keep-stop] [--max-batch B] [--device auto|cpu|cuda] [--output OUT.jsonl]", cmd_generate},
       {"logs", "inspect a run: summary, samples (filters, groups, diffs), HTML report", "rlvr logs summary|show|diff|report RUN_DIR [options] (see `rlvr logs`)", cmd_logs},
       {"sandbox", "run a program in the sandbox, print the result as JSON",
        "rlvr sandbox run [--lang python] [--time-limit-s S] [--memory-mb M] [--stdin FILE] FILE", cmd_sandbox},
       {"score", "per-token log-probabilities of token sequences under a model",
-       "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N]",
+       "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N] [--device auto|cpu|cuda]",
        cmd_score},
       {"train", "train a policy with SFT and GRPO from a run config",
        "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume]", cmd_train},

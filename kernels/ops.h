@@ -3,6 +3,7 @@
 
 #include "kernels/ops_adamw.h"
 #include "kernels/ops_attention.h"
+#include "kernels/ops_elementwise.h"
 #include "kernels/ops_embedding.h"
 #include "kernels/ops_moe.h"
 #include "kernels/ops_norm.h"

@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include "kernels/fp_codec.h"
+#ifdef RLVR_HAVE_CUDA_OPS
+#include "kernels/cuda/ops_cuda.h"
+#endif
 
 namespace rlvr {
 
@@ -123,9 +126,23 @@ std::vector<float> Tensor::to_floats() const {
   return out;
 }
 
+void Tensor::copy_(const Tensor& src) {
+  RLVR_CHECK(defined() && src.defined() && src.shape() == shape_ && src.dtype() == dtype_, "kernels",
+             "copy_: ", src.describe(), " into ", describe());
+  if (device_ == Device::CPU && src.device() == Device::CPU) std::memcpy(raw(), src.raw(), nbytes());
+  else cuda_copy(raw(), src.raw(), nbytes(), device_, src.device());
+}
+
 Tensor Tensor::to(DType dtype) const {
-  check_cpu("to(dtype)", *this, "tensor");
   if (dtype == dtype_) return *this;
+#ifdef RLVR_HAVE_CUDA_OPS
+  if (device_ == Device::CUDA) {
+    Tensor t = empty(shape_, dtype, device_);
+    cuda::convert_dtype(t, *this);
+    return t;
+  }
+#endif
+  check_cpu("to(dtype)", *this, "tensor");
   RLVR_CHECK(dtype != DType::I32 && dtype_ != DType::I32, "kernels", "no conversion between ",
              dtype_name(dtype_), " and ", dtype_name(dtype));
   std::vector<float> converted;

@@ -48,7 +48,8 @@ class Tensor {
   Tensor slice_rows(int64_t begin, int64_t end) const;  // [begin, end) of the leading dim, shared
   Tensor clone() const;
   Tensor to(Device device) const;
-  Tensor to(DType dtype) const;                         // CPU conversion among f32/bf16/e4m3/e5m2
+  Tensor to(DType dtype) const;  // among f32/bf16/e4m3/e5m2 on the CPU; f32 <-> bf16 on CUDA
+  void copy_(const Tensor& src);  // this = src: same shape and dtype, any two devices
   std::vector<float> to_floats() const;                 // CPU copy as floats (any float dtype)
   void zero_();
 

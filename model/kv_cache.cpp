@@ -1,15 +1,13 @@
 // KV cache storage: one F32 tensor per layer for keys and one for values, slots back to back.
 #include "model/kv_cache.h"
 
-#include <cstring>
-
 namespace rlvr::model {
 
-KvCache::KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len) : max_len_(max_len) {
+KvCache::KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len, Device device) : max_len_(max_len) {
   RLVR_CHECK(n_slots > 0 && max_len > 0, "model", "KV cache needs slots and length: ", n_slots, " slots of ", max_len);
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    k_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32));
-    v_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32));
+    k_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32, device));
+    v_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32, device));
   }
   length_.assign(size_t(n_slots), 0);
 }
@@ -36,9 +34,8 @@ void KvCache::copy_prefix(int src, int dst, int64_t len) {
              length_[size_t(src)]);
   if (src != dst)
     for (size_t l = 0; l < k_.size(); ++l) {
-      const size_t row = size_t(k_[l].dim(1)) * sizeof(float), n = size_t(len) * row;
-      std::memcpy(keys(int(l), dst, len).raw(), keys(int(l), src, len).raw(), n);
-      std::memcpy(values(int(l), dst, len).raw(), values(int(l), src, len).raw(), n);
+      keys(int(l), dst, len).copy_(keys(int(l), src, len));
+      values(int(l), dst, len).copy_(values(int(l), src, len));
     }
   length_[size_t(dst)] = len;
 }

@@ -13,7 +13,9 @@ namespace rlvr::model {
 class KvCache {
  public:
   KvCache() = default;
-  KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len);
+  KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len, Device device = Device::CPU);
+
+  Device device() const { return k_.empty() ? Device::CPU : k_[0].device(); }
 
   int n_slots() const { return int(length_.size()); }
   int64_t max_len() const { return max_len_; }

@@ -5,16 +5,16 @@
 #include "kernels/tensor.h"
 #include "model/config.h"
 
+namespace rlvr::model {
+struct Batch;
+}
+
 namespace rlvr::model::detail {
 
-inline Tensor empty_f32(Shape s) { return Tensor::empty(std::move(s), DType::F32); }
+// Throws naming the first token id outside [0, vocab_size) (reads a host copy of the tokens).
+void check_tokens(const Batch& batch, int vocab_size);
 
-// a += b, elementwise (the residual stream's adds).
-inline void add_inplace(Tensor& a, const Tensor& b) {
-  float* x = a.data<float>();
-  const float* y = b.data<float>();
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) x[i] += y[i];
-}
+inline Tensor empty_f32(Shape s, Device d) { return Tensor::empty(std::move(s), DType::F32, d); }
 
 inline RoutingConfig routing_config(const ModelConfig& cfg) {
   RoutingConfig r;

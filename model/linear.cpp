@@ -5,6 +5,37 @@
 
 namespace rlvr::model {
 
+namespace {
+
+// cuBLASLt's block-scaled FP8 GEMMs want the token count of a tile-scaled operand to be a
+// multiple of 4 (fprop, dgrad: its rows) and of 16 (wgrad: the reduction dimension). Zero rows
+// change no tile's amax, so a padded operand quantizes its real rows to the same bytes and
+// scales as the CPU does; only CUDA pads (the CPU GEMM has no such constraint).
+constexpr int64_t kCudaFp8TokenMultiple = 16;
+
+Tensor pad_tokens(const Tensor& x) {
+  const int64_t T = x.dim(0);
+  if (x.device() != Device::CUDA || T % kCudaFp8TokenMultiple == 0) return x;
+  Tensor p = Tensor::zeros({ceil_div(T, kCudaFp8TokenMultiple) * kCudaFp8TokenMultiple, x.dim(1)}, x.dtype(), x.device());
+  p.slice_rows(0, T).copy_(x);
+  return p;
+}
+
+// y [T, N] = the FP8 GEMM of a (quantized from x padded to the token multiple) with b.
+void gemm_fp8_tokens(Tensor& y, const Tensor& x, QuantOptions opts, const QuantizedTensor& b) {
+  const Tensor xp = pad_tokens(x);
+  const QuantizedTensor a = quantize_fp8(xp, QuantLayout::Tile1x128, opts);
+  if (xp.dim(0) == x.dim(0)) {
+    gemm_fp8(y, a, b);
+    return;
+  }
+  Tensor yp = Tensor::empty({xp.dim(0), y.dim(1)}, DType::F32, y.device());
+  gemm_fp8(yp, a, b);
+  y.copy_(yp.slice_rows(0, x.dim(0)));
+}
+
+}  // namespace
+
 const QuantizedTensor& LinearWeight::fp8() const {
   if (fp8_version_ != version) {
     fp8_ = quantize_fp8(weight, QuantLayout::Block128x128);
@@ -34,7 +65,7 @@ LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts) 
   switch (p) {
     case Precision::FP32: c.x = x; break;
     case Precision::BF16: c.x = x.to(DType::BF16); break;
-    case Precision::FP8: c.x_t = quantize_fp8(x, QuantLayout::Tile128x1, {opts.pow2_input}); break;
+    case Precision::FP8: c.x_t = quantize_fp8(pad_tokens(x), QuantLayout::Tile128x1, {opts.pow2_input}); break;
   }
   return c;
 }
@@ -43,18 +74,18 @@ void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision
                     LinearOptions opts) {
   RLVR_CHECK(x.ndim() == 2 && x.dim(1) == w.in_features(), "model", "linear: input ", x.describe(),
              " does not fit weight ", w.weight.describe());
-  if (!y.defined()) y = Tensor::empty({x.dim(0), w.out_features()}, DType::F32);
+  if (!y.defined()) y = Tensor::empty({x.dim(0), w.out_features()}, DType::F32, x.device());
   switch (p) {
     case Precision::FP32: gemm(y, x, false, w.weight, true); break;
     case Precision::BF16: gemm(y, x.to(DType::BF16), false, w.bf16(), true); break;
-    case Precision::FP8: gemm_fp8(y, quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input}), w.fp8()); break;
+    case Precision::FP8: gemm_fp8_tokens(y, x, {opts.pow2_input}, w.fp8()); break;
   }
   if (cache) *cache = make_linear_cache(x, p, opts);
 }
 
 void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const LinearCache& cache) {
-  if (!w.grad.defined()) w.grad = Tensor::zeros(w.weight.shape(), DType::F32);
-  if (dx && !dx->defined()) *dx = Tensor::empty({dy.dim(0), w.in_features()}, DType::F32);
+  if (!w.grad.defined()) w.grad = Tensor::zeros(w.weight.shape(), DType::F32, w.weight.device());
+  if (dx && !dx->defined()) *dx = Tensor::empty({dy.dim(0), w.in_features()}, DType::F32, dy.device());
   switch (cache.precision) {
     case Precision::FP32:
       if (dx) gemm(*dx, dy, false, w.weight, false);
@@ -67,11 +98,8 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
       break;
     }
     case Precision::FP8: {
-      if (dx) {
-        const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128, {cache.pow2_grad});
-        gemm_fp8(*dx, dyq, w.fp8_t());
-      }
-      const QuantizedTensor dyq_t = quantize_fp8(dy, QuantLayout::Tile128x1, {cache.pow2_grad});
+      if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t());
+      const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad});
       gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
       break;
     }

@@ -14,7 +14,8 @@ bool predicts_next(const Batch& batch, int64_t t) {
 Tensor next_token_targets(const Batch& batch) {
   const int64_t T = batch.n_tokens();
   Tensor targets = Tensor::empty({T}, DType::I32);
-  const int32_t* tok = batch.tokens.data<int32_t>();
+  const Tensor tokens = batch.tokens.to(Device::CPU);
+  const int32_t* tok = tokens.data<int32_t>();
   int32_t* tgt = targets.data<int32_t>();
   for (int64_t t = 0; t < T; ++t) tgt[t] = 0;
   for (size_t s = 0; s + 1 < batch.seq_offsets.size(); ++s)
@@ -24,13 +25,15 @@ Tensor next_token_targets(const Batch& batch) {
 
 TokenLogprobs token_logprobs(const Tensor& logits, const Batch& batch) {
   const int64_t T = batch.n_tokens();
-  TokenLogprobs lp{Tensor::empty({T}, DType::F32), Tensor::empty({T}, DType::F32), next_token_targets(batch)};
+  const Device dev = logits.device();
+  TokenLogprobs lp{Tensor::empty({T}, DType::F32, dev), Tensor::empty({T}, DType::F32, dev),
+                   next_token_targets(batch).to(dev)};
   log_softmax_gather(lp.logp, lp.lse, logits, lp.targets);
   return lp;
 }
 
 Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp) {
-  Tensor dlogits = Tensor::empty(logits.shape(), DType::F32);
+  Tensor dlogits = Tensor::empty(logits.shape(), DType::F32, logits.device());
   log_softmax_gather_backward(dlogits, dlogp, logits, lp.lse, lp.targets);
   return dlogits;
 }
@@ -43,19 +46,20 @@ double cross_entropy(const Tensor& logits, const Batch& batch, const std::vector
   for (int64_t t = 0; t < T; ++t)
     if (predicts_next(batch, t)) total_w += weights[size_t(t)];
   if (total_w <= 0) {
-    if (dlogits) *dlogits = Tensor::zeros(logits.shape(), DType::F32);
+    if (dlogits) *dlogits = Tensor::zeros(logits.shape(), DType::F32, logits.device());
     return 0.0;
   }
   double loss = 0;
   Tensor dlogp = Tensor::zeros({T}, DType::F32);
-  const float* l = lp.logp.data<float>();
+  const Tensor logp = lp.logp.to(Device::CPU);
+  const float* l = logp.data<float>();
   float* d = dlogp.data<float>();
   for (int64_t t = 0; t < T; ++t) {
     if (!predicts_next(batch, t) || weights[size_t(t)] == 0) continue;
     loss -= double(weights[size_t(t)]) * l[t];
     d[t] = float(-weights[size_t(t)] / total_w);
   }
-  if (dlogits) *dlogits = token_logprobs_backward(dlogp, logits, lp);
+  if (dlogits) *dlogits = token_logprobs_backward(dlogp.to(logits.device()), logits, lp);
   return loss / total_w;
 }
 

@@ -11,15 +11,14 @@ namespace rlvr::model {
 
 namespace {
 
-using detail::add_inplace;
 using detail::empty_f32;
 using detail::routing_config;
 
 // Per-head RMSNorm (Qwen3's q_norm / k_norm): x [T, H*D] viewed as [T*H, D].
 Tensor head_rmsnorm(const Tensor& x, const Param& w, int head_dim, float eps, Tensor& rstd) {
   const Tensor rows = x.reshape({x.numel() / head_dim, head_dim});
-  Tensor out = empty_f32(rows.shape());
-  rstd = empty_f32({rows.dim(0)});
+  Tensor out = empty_f32(rows.shape(), x.device());
+  rstd = empty_f32({rows.dim(0)}, x.device());
   rmsnorm_forward(out, rstd, rows, w.value, eps);
   return out.reshape(x.shape());
 }
@@ -32,7 +31,7 @@ void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, Precision p, M
   c.u = Tensor();
   linear_forward(c.g, x, w.gate, p, cache ? &c.gate : nullptr, in_opts);
   linear_forward(c.u, x, w.up, p, cache ? &c.up : nullptr, in_opts);
-  Tensor a = empty_f32(c.g.shape());
+  Tensor a = empty_f32(c.g.shape(), x.device());
   swiglu_forward(a, c.g, c.u);
   // The down projection's input (SwiGLU's output) is not cached: backward recomputes it from g, u.
   linear_forward(y, a, w.down, p, nullptr, down_opts);
@@ -48,20 +47,21 @@ void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelCon
   MoeCache local;
   MoeCache& c = cache ? *cache : local;
   const int64_t T = h.dim(0), C = h.dim(1), E = cfg.num_experts, K = cfg.num_experts_per_tok;
+  const Device dev = h.device();
   c.h = h;
   // Router in FP32 (the recipe keeps it out of FP8).
-  Tensor logits = empty_f32({T, E});
+  Tensor logits = empty_f32({T, E}, dev);
   gemm(logits, h, false, w.router.value, true);
-  c.expert_ids = Tensor::empty({T, K}, DType::I32);
-  c.gates = empty_f32({T, K});
-  c.scores = empty_f32({T, E});
+  c.expert_ids = Tensor::empty({T, K}, DType::I32, dev);
+  c.gates = empty_f32({T, K}, dev);
+  c.scores = empty_f32({T, E}, dev);
   const bool use_bias = cfg.scoring_func == "sigmoid" || cfg.expert_bias_update_rate > 0;
   topk_route(c.expert_ids, c.gates, c.scores, logits, use_bias ? w.expert_bias.value : Tensor(), routing_config(cfg));
   c.perm = make_permutation(c.expert_ids, int(E));
   const int64_t R = c.perm.n_rows();
-  Tensor xp = empty_f32({R, C});
+  Tensor xp = empty_f32({R, C}, dev);
   permute_rows(xp, h, c.perm);
-  c.combined_out = Tensor::zeros({R, C}, DType::F32);
+  c.combined_out = Tensor::zeros({R, C}, DType::F32, dev);
   c.experts.assign(size_t(E), MlpCache{});
   // Recipe: power-of-2 scales for the dispatch payload (the experts' input) and for the
   // activation gradient entering the expert down projection.
@@ -73,7 +73,7 @@ void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelCon
     mlp_forward(ye, xp.slice_rows(r0, r1), w.experts[size_t(e)], p, cache ? &c.experts[size_t(e)] : nullptr,
                 in_opts, down_opts);
   }
-  y = empty_f32({T, C});
+  y = empty_f32({T, C}, dev);
   unpermute_combine(y, c.combined_out, c.gates, c.perm);
   if (w.has_shared) {
     Tensor ys;
@@ -81,8 +81,9 @@ void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelCon
     add_inplace(y, ys);
   }
   if (load) {
-    Tensor counts = Tensor::empty({E}, DType::I32);
+    Tensor counts = Tensor::empty({E}, DType::I32, dev);
     expert_load(counts, c.expert_ids);
+    counts = counts.to(Device::CPU);
     load->assign(counts.data<int32_t>(), counts.data<int32_t>() + E);
   }
 }
@@ -107,6 +108,21 @@ Batch Batch::pack(const std::vector<std::vector<int32_t>>& sequences) {
   return b;
 }
 
+Batch Batch::to(Device device) const {
+  Batch b = *this;
+  b.tokens = tokens.to(device);
+  b.positions = positions.to(device);
+  return b;
+}
+
+void detail::check_tokens(const Batch& batch, int vocab_size) {
+  const Tensor tokens = batch.tokens.to(Device::CPU);
+  const int32_t* tok = tokens.data<int32_t>();
+  for (int64_t i = 0, T = tokens.numel(); i < T; ++i)
+    RLVR_CHECK(tok[i] >= 0 && tok[i] < vocab_size, "model", "token id out of the vocabulary: token ", tok[i],
+               " at position ", i, ", vocab_size ", vocab_size);
+}
+
 size_t ForwardCache::activation_bytes() const {
   size_t n = 0;
   auto t = [&](const Tensor& x) { n += x.defined() ? x.nbytes() : 0; };
@@ -129,20 +145,28 @@ size_t ForwardCache::activation_bytes() const {
 
 Transformer::Transformer(ModelConfig cfg) : cfg_(std::move(cfg)), w_(allocate_weights(cfg_)) {}
 
-Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCache* cache, RouterStats* stats) {
+Device Transformer::device() const { return w_.embed.value.device(); }
+
+void Transformer::to(Device device) {
+  for (ParamRef& p : params()) {
+    *p.value = p.value->to(device);
+    if (p.grad->defined()) *p.grad = p.grad->to(device);
+    if (p.version) ++*p.version;  // the FP8/BF16 copies are rebuilt on the new device
+  }
+}
+
+Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precision, ForwardCache* cache,
+                            RouterStats* stats) {
   const ModelConfig& c = cfg_;
+  const Device dev = device();
+  const Batch batch = host_or_device_batch.to(dev);
   const int64_t T = batch.n_tokens(), C = c.hidden_size, D = c.head_dim;
   RLVR_CHECK(T > 0, "model", "forward: empty batch");
-  {
-    const int32_t* tok = batch.tokens.data<int32_t>();
-    for (int64_t i = 0; i < T; ++i)
-      RLVR_CHECK(tok[i] >= 0 && tok[i] < c.vocab_size, "model", "token id out of the vocabulary: ", "token ", tok[i],
-                 " at position ", i, ", vocab_size ", c.vocab_size);
-  }
+  detail::check_tokens(batch, c.vocab_size);
   if (cache) cache->layers.assign(size_t(c.num_hidden_layers), LayerCache{});
   if (stats) stats->load.assign(size_t(c.num_hidden_layers), {});
 
-  Tensor x = empty_f32({T, C});
+  Tensor x = empty_f32({T, C}, dev);
   embedding_forward(x, batch.tokens, w_.embed.value);
   const float scale = 1.0f / std::sqrt(float(D));
   for (int l = 0; l < c.num_hidden_layers; ++l) {
@@ -151,8 +175,8 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     LayerCache& lc = cache ? cache->layers[size_t(l)] : local;
     lc.x_in = x;
     // Attention block.
-    lc.h1 = empty_f32({T, C});
-    lc.rstd1 = empty_f32({T});
+    lc.h1 = empty_f32({T, C}, dev);
+    lc.rstd1 = empty_f32({T}, dev);
     rmsnorm_forward(lc.h1, lc.rstd1, x, L.input_norm.value, c.rms_norm_eps);
     Tensor q, k;
     lc.v = Tensor();
@@ -167,8 +191,8 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     lc.k = head_rmsnorm(k, L.attn.k_norm, int(D), c.rms_norm_eps, lc.k_rstd);
     rope_forward(lc.q, batch.positions, int(D), c.rope_theta);
     rope_forward(lc.k, batch.positions, int(D), c.rope_theta);
-    lc.attn_out = empty_f32({T, int64_t(c.q_dim())});
-    lc.lse = empty_f32({T * c.num_attention_heads});
+    lc.attn_out = empty_f32({T, int64_t(c.q_dim())}, dev);
+    lc.lse = empty_f32({T * c.num_attention_heads}, dev);
     for (size_t s = 0; s + 1 < batch.seq_offsets.size(); ++s) {
       const int64_t t0 = batch.seq_offsets[s], t1 = batch.seq_offsets[s + 1];
       Tensor out = lc.attn_out.slice_rows(t0, t1);
@@ -183,8 +207,8 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     lc.x_mid = x.clone();
     add_inplace(lc.x_mid, o);
     // MLP or MoE block.
-    lc.h2 = empty_f32({T, C});
-    lc.rstd2 = empty_f32({T});
+    lc.h2 = empty_f32({T, C}, dev);
+    lc.rstd2 = empty_f32({T}, dev);
     rmsnorm_forward(lc.h2, lc.rstd2, lc.x_mid, L.post_attn_norm.value, c.rms_norm_eps);
     Tensor y;
     if (L.is_moe)
@@ -194,8 +218,8 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     x = lc.x_mid.clone();
     add_inplace(x, y);
   }
-  Tensor h = empty_f32({T, C});
-  Tensor rstd = empty_f32({T});
+  Tensor h = empty_f32({T, C}, dev);
+  Tensor rstd = empty_f32({T}, dev);
   rmsnorm_forward(h, rstd, x, w_.final_norm.value, c.rms_norm_eps);
   if (cache) {
     cache->x_final = x;
@@ -203,7 +227,7 @@ Tensor Transformer::forward(const Batch& batch, Precision precision, ForwardCach
     cache->h_final = h;
   }
   // Output head in FP32 (kept out of FP8 by the recipe).
-  Tensor logits = empty_f32({T, int64_t(c.vocab_size)});
+  Tensor logits = empty_f32({T, int64_t(c.vocab_size)}, dev);
   gemm(logits, h, false, c.tie_word_embeddings ? w_.embed.value : w_.lm_head.value, true);
   return logits;
 }
@@ -214,11 +238,13 @@ std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batc
   // Target of position t is token t+1 of the same sequence; the last position of each sequence
   // has none (its slot is computed against token 0 and dropped).
   Tensor targets = Tensor::empty({T}, DType::I32);
-  const int32_t* tok = batch.tokens.data<int32_t>();
+  const Tensor tokens = batch.tokens.to(Device::CPU);
+  const int32_t* tok = tokens.data<int32_t>();
   int32_t* tgt = targets.data<int32_t>();
   for (int64_t t = 0; t < T; ++t) tgt[t] = t + 1 < T ? tok[t + 1] : 0;
-  Tensor logp = empty_f32({T}), lse = empty_f32({T});
-  log_softmax_gather(logp, lse, logits, targets);
+  Tensor logp = empty_f32({T}, logits.device()), lse = empty_f32({T}, logits.device());
+  log_softmax_gather(logp, lse, logits, targets.to(logits.device()));
+  logp = logp.to(Device::CPU);
   std::vector<std::vector<float>> out;
   const float* lp = logp.data<float>();
   for (size_t s = 0; s + 1 < batch.seq_offsets.size(); ++s) {

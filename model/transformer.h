@@ -22,7 +22,8 @@ struct Batch {
   Tensor positions;                  // i32 [T], restarting at 0 for each sequence
   std::vector<int64_t> seq_offsets;  // [S+1]
   int64_t n_tokens() const { return tokens.numel(); }
-  static Batch pack(const std::vector<std::vector<int32_t>>& sequences);
+  static Batch pack(const std::vector<std::vector<int32_t>>& sequences);  // on the CPU
+  Batch to(Device device) const;  // tokens and positions copied (shared when already there)
 };
 
 struct MlpCache {
@@ -72,14 +73,18 @@ class Transformer {
   static Transformer from_dir(const std::string& dir);
 
   const ModelConfig& config() const { return cfg_; }
+  // Where the weights live; forward, backward and forward_cached run there (a CPU batch is
+  // copied over). to() moves every parameter and gradient.
+  Device device() const;
+  void to(Device device);
   ModelWeights& weights() { return w_; }
   std::vector<ParamRef> params() { return list_params(cfg_, w_); }
 
-  // logits [T, V] (F32). cache/stats may be null.
+  // logits [T, V] (F32, on device()). cache/stats may be null.
   Tensor forward(const Batch& batch, Precision precision, ForwardCache* cache = nullptr,
                  RouterStats* stats = nullptr);
-  // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V], using
-  // the cache of the forward over the same batch and precision.
+  // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V] (on
+  // device()), using the cache of the forward over the same batch and precision.
   void backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache);
   void zero_grad();
 

@@ -10,24 +10,24 @@ namespace rlvr::model {
 
 namespace {
 
-using detail::add_inplace;
 using detail::empty_f32;
 using detail::routing_config;
 
 Tensor& grad_of(Param& p) {
-  if (!p.grad.defined()) p.grad = Tensor::zeros(p.value.shape(), DType::F32);
+  if (!p.grad.defined()) p.grad = Tensor::zeros(p.value.shape(), DType::F32, p.value.device());
   return p.grad;
 }
 
 // dy [N, C] -> dx [N, C] (overwritten) through down(swiglu(gate x, up x)).
 void mlp_backward(Tensor& dx, const Tensor& dy, MlpWeights& w, MlpCache& c) {
   const Precision p = c.down.precision;
-  Tensor a = empty_f32(c.g.shape());
+  const Device dev = dy.device();
+  Tensor a = empty_f32(c.g.shape(), dev);
   swiglu_forward(a, c.g, c.u);  // recompute SwiGLU's output
   c.down = make_linear_cache(a, p, c.down_opts);
   Tensor da;
   linear_backward(&da, dy, w.down, c.down);
-  Tensor dg = empty_f32(c.g.shape()), du = empty_f32(c.u.shape());
+  Tensor dg = empty_f32(c.g.shape(), dev), du = empty_f32(c.u.shape(), dev);
   swiglu_backward(dg, du, da, c.g, c.u);
   Tensor dx_up;
   linear_backward(&dx, dg, w.gate, c.gate);
@@ -39,21 +39,21 @@ void mlp_backward(Tensor& dx, const Tensor& dy, MlpWeights& w, MlpCache& c) {
 void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c, const ModelConfig& cfg) {
   const int64_t T = dy.dim(0), C = dy.dim(1), E = cfg.num_experts, K = cfg.num_experts_per_tok;
   const int64_t R = c.perm.n_rows();
-  Tensor dcombined = empty_f32({R, C}), dgates = empty_f32({T, K});
+  const Device dev = dy.device();
+  Tensor dcombined = empty_f32({R, C}, dev), dgates = empty_f32({T, K}, dev);
   unpermute_combine_backward(dcombined, dgates, dy, c.combined_out, c.gates, c.perm);
-  Tensor dxp = Tensor::zeros({R, C}, DType::F32);
+  Tensor dxp = Tensor::zeros({R, C}, DType::F32, dev);
   for (int64_t e = 0; e < E; ++e) {
     const int64_t r0 = c.perm.offsets[size_t(e)], r1 = c.perm.offsets[size_t(e) + 1];
     if (r1 == r0) continue;
     Tensor dxe;
     mlp_backward(dxe, dcombined.slice_rows(r0, r1), w.experts[size_t(e)], c.experts[size_t(e)]);
-    Tensor dst = dxp.slice_rows(r0, r1);
-    std::copy(dxe.data<float>(), dxe.data<float>() + dxe.numel(), dst.data<float>());
+    dxp.slice_rows(r0, r1).copy_(dxe);
   }
-  dh = Tensor::zeros({T, C}, DType::F32);
+  dh = Tensor::zeros({T, C}, DType::F32, dev);
   permute_rows_backward(dh, dxp, c.perm);
   // Router (FP32): logits = h · router^T.
-  Tensor dlogits = empty_f32({T, E});
+  Tensor dlogits = empty_f32({T, E}, dev);
   topk_route_backward(dlogits, dgates, c.expert_ids, c.scores, routing_config(cfg));
   gemm(grad_of(w.router), dlogits, true, c.h, false, /*accumulate=*/true);
   gemm(dh, dlogits, false, w.router.value, false, /*accumulate=*/true);
@@ -67,7 +67,7 @@ void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c, cons
 // Backward of Qwen3's per-head RMSNorm: dy [T, H*D] -> dx [T, H*D].
 Tensor head_rmsnorm_backward(const Tensor& dy, const Tensor& x_raw, Param& w, const Tensor& rstd, int head_dim) {
   const Shape rows{x_raw.numel() / head_dim, head_dim};
-  Tensor dx = empty_f32(rows);
+  Tensor dx = empty_f32(rows, dy.device());
   rmsnorm_backward(dx, grad_of(w), dy.reshape(rows), x_raw.reshape(rows), w.value, rstd);
   return dx.reshape(x_raw.shape());
 }
@@ -79,20 +79,22 @@ void Transformer::zero_grad() {
     if (p.grad->defined()) p.grad->zero_();
 }
 
-void Transformer::backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache) {
+void Transformer::backward(const Tensor& dlogits, const Batch& host_or_device_batch, ForwardCache& cache) {
   const ModelConfig& c = cfg_;
+  const Device dev = device();
+  const Batch batch = host_or_device_batch.to(dev);
   const int64_t T = batch.n_tokens(), C = c.hidden_size, D = c.head_dim;
   RLVR_CHECK(cache.layers.size() == size_t(c.num_hidden_layers) && cache.x_final.defined(), "model",
              "backward needs the cache of a forward over the same batch");
   check_shape("Transformer::backward", dlogits, "dlogits", {T, int64_t(c.vocab_size)});
   for (ParamRef& p : params())  // every trainable parameter has a gradient, zero if unused
-    if (p.trainable && !p.grad->defined()) *p.grad = Tensor::zeros(p.value->shape(), DType::F32);
+    if (p.trainable && !p.grad->defined()) *p.grad = Tensor::zeros(p.value->shape(), DType::F32, dev);
   // Output head and final norm.
   Param& head = c.tie_word_embeddings ? w_.embed : w_.lm_head;
   gemm(grad_of(head), dlogits, true, cache.h_final, false, /*accumulate=*/true);
-  Tensor dh = empty_f32({T, C});
+  Tensor dh = empty_f32({T, C}, dev);
   gemm(dh, dlogits, false, head.value, false);
-  Tensor dx = empty_f32({T, C});
+  Tensor dx = empty_f32({T, C}, dev);
   rmsnorm_backward(dx, grad_of(w_.final_norm), dh, cache.x_final, w_.final_norm.value, cache.final_rstd);
 
   const float scale = 1.0f / std::sqrt(float(D));
@@ -103,13 +105,13 @@ void Transformer::backward(const Tensor& dlogits, const Batch& batch, ForwardCac
     Tensor dh2;
     if (L.is_moe) moe_backward(dh2, dx, L.moe, lc.moe, c);
     else mlp_backward(dh2, dx, L.mlp, lc.mlp);
-    Tensor dx_mid = empty_f32({T, C});
+    Tensor dx_mid = empty_f32({T, C}, dev);
     rmsnorm_backward(dx_mid, grad_of(L.post_attn_norm), dh2, lc.x_mid, L.post_attn_norm.value, lc.rstd2);
     add_inplace(dx_mid, dx);
     // Attention block: x_mid = x_in + o(attn(rope(norm(q)), rope(norm(k)), v)).
     Tensor dattn;
     linear_backward(&dattn, dx_mid, L.attn.o, lc.o_proj);
-    Tensor dq = empty_f32(lc.q.shape()), dk = empty_f32(lc.k.shape()), dv = empty_f32(lc.v.shape());
+    Tensor dq = empty_f32(lc.q.shape(), dev), dk = empty_f32(lc.k.shape(), dev), dv = empty_f32(lc.v.shape(), dev);
     for (size_t s = 0; s + 1 < batch.seq_offsets.size(); ++s) {
       const int64_t t0 = batch.seq_offsets[s], t1 = batch.seq_offsets[s + 1];
       Tensor dqs = dq.slice_rows(t0, t1), dks = dk.slice_rows(t0, t1), dvs = dv.slice_rows(t0, t1);
@@ -129,7 +131,7 @@ void Transformer::backward(const Tensor& dlogits, const Batch& batch, ForwardCac
     linear_backward(&dh1_v, dv, L.attn.v, lc.v_proj);
     add_inplace(dh1, dh1_k);
     add_inplace(dh1, dh1_v);
-    Tensor dx_in = empty_f32({T, C});
+    Tensor dx_in = empty_f32({T, C}, dev);
     rmsnorm_backward(dx_in, grad_of(L.input_norm), dh1, lc.x_in, L.input_norm.value, lc.rstd1);
     add_inplace(dx_in, dx_mid);
     dx = dx_in;

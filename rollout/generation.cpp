@@ -77,7 +77,7 @@ class Engine {
     for (const auto& pr : prompts) max_len = std::max(max_len, std::min<int64_t>(int64_t(pr.size()) + p.max_new_tokens, ctx));
     const int64_t total = int64_t(prompts.size()) * p.n;
     slots_.resize(size_t(std::min<int64_t>(p.max_batch, std::max<int64_t>(total, 1))));
-    kv_ = model::KvCache(m.config(), int(slots_.size()), max_len);
+    kv_ = model::KvCache(m.config(), int(slots_.size()), max_len, m.device());
     out_.resize(size_t(total));
   }
 
@@ -127,8 +127,10 @@ class Engine {
     sl.active = true;
     sl.cap = std::min<int64_t>(p_.max_new_tokens, m_.config().max_position_embeddings - L);
     const Tensor& logits = first_logits_.at(p);
-    Tensor tok = Tensor::empty({1}, DType::I32), lp = Tensor::empty({1}, DType::F32);
+    Tensor tok = Tensor::empty({1}, DType::I32, logits.device()), lp = Tensor::empty({1}, DType::F32, logits.device());
     sample_tokens(tok, lp, logits, p_.sampling, {stream(c)}, {0});
+    tok = tok.to(Device::CPU);
+    lp = lp.to(Device::CPU);
     append(sl, tok.data<int32_t>()[0], lp.data<float>()[0]);
     if (s + 1 == p_.n) first_logits_.erase(p);
   }
@@ -155,8 +157,10 @@ class Engine {
     }
     const Tensor logits = m_.forward_cached(model::Batch::pack(feed), ids, kv_, p_.precision, model::CachedPass::Decode);
     const int64_t B = int64_t(ids.size());
-    Tensor tok = Tensor::empty({B}, DType::I32), lp = Tensor::empty({B}, DType::F32);
+    Tensor tok = Tensor::empty({B}, DType::I32, logits.device()), lp = Tensor::empty({B}, DType::F32, logits.device());
     sample_tokens(tok, lp, logits, p_.sampling, streams, counters);
+    tok = tok.to(Device::CPU);
+    lp = lp.to(Device::CPU);
     for (int64_t b = 0; b < B; ++b) append(slots_[size_t(ids[size_t(b)])], tok.data<int32_t>()[b], lp.data<float>()[b]);
     stats_.decode_tokens += B;
     stats_.decode_steps += 1;

@@ -44,5 +44,8 @@ void unpermute_combine_backward(Tensor& dexpert_out, Tensor& dgates, const Tenso
 void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters);
 void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWParams& p);
+void add_inplace(Tensor& a, const Tensor& b);
+// out = in converted (f32 <-> bf16), both CUDA tensors of the same shape: Tensor::to(DType).
+void convert_dtype(Tensor& out, const Tensor& in);
 
 }  // namespace rlvr::cuda

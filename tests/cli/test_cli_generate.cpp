@@ -72,10 +72,11 @@ TEST(CliGenerate, TokenPromptsGiveOneLinePerSample) {
   const std::string in = write_temp("tokens.jsonl", "{\"prompt_tokens\": [1, 2, 3], \"id\": \"a\"}\n\n"
                                                     "{\"prompt_tokens\": [7]}\n");
   const std::string out = temp_path("tokens_out.jsonl");
-  const std::string common = "generate --model " + kFixture + " --input " + in + " --n 3 --max-new-tokens 6 --seed 5";
+  const std::string common =
+      "generate --model " + kFixture + " --input " + in + " --n 3 --max-new-tokens 6 --seed 5 --device cpu";
   const Result r = run_rlvr(common + " --output " + out);
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("generated 6 completions (2 prompts x 3, fp8)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("generated 6 completions (2 prompts x 3, fp8, cpu)"), std::string::npos) << r.out;
   const auto rows = read_lines(out);
   ASSERT_EQ(rows.size(), 6u);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -174,4 +175,16 @@ TEST(CliGenerate, BadInputIsNamed) {
     EXPECT_EQ(r.code, 1) << c.args << "\n" << r.out;
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
   }
+}
+
+TEST(CliGenerate, DeviceOptionIsChecked) {
+  const std::string in = write_temp("device.jsonl", "{\"prompt_tokens\": [1, 2, 3]}\n");
+  const std::string base = "generate --model " + kFixture + " --input " + in + " --max-new-tokens 2";
+  const Result bad = run_rlvr(base + " --device gpu");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.out.find("--device must be auto, cpu or cuda, got 'gpu'"), std::string::npos) << bad.out;
+  // Without a GPU (CI), asking for one is a clear error; with one it runs.
+  const Result cuda = run_rlvr(base + " --device cuda");
+  if (cuda.code != 0)
+    EXPECT_NE(cuda.out.find("--device cuda: no CUDA device is present"), std::string::npos) << cuda.out;
 }

@@ -144,6 +144,16 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, lse, dq, dk, dv});
        },
        2e-5, 1e-4},
+      {"add_inplace and f32 <-> bf16", {{1, 1}, {33, 130}},
+       [](const Dims& d, Rng& rng, Device dev) {
+         Tensor a = on(dev, rand_f32(rng, {d[0], d[1]}));
+         add_inplace(a, on(dev, rand_f32(rng, {d[0], d[1]})));
+         const Tensor b = a.to(DType::BF16);
+         Tensor copy = out(dev, {d[0], d[1]});
+         copy.copy_(b.to(DType::F32));
+         return to_cpu({a, copy});
+       },
+       0, 0},
       {"swiglu", {{1, 1}, {33, 130}},
        [](const Dims& d, Rng& rng, Device dev) {
          const Tensor g = on(dev, rand_f32(rng, {d[0], d[1]}, -8, 8)), u = on(dev, rand_f32(rng, {d[0], d[1]}));

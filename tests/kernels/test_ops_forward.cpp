@@ -70,6 +70,17 @@ void check_swiglu(const Dims& d, Rng& rng) {
   EXPECT_TRUE(all_close("out", ref::swiglu(g, u), to_vec(out), 1e-7, 2e-6));
 }
 
+// dims: N, C. One float add per element: exact to the rounding of a + b.
+void check_add_inplace(const Dims& d, Rng& rng) {
+  const int64_t N = d[0], C = d[1];
+  const Vec a = rng.floats(N * C), b = rng.floats(N * C);
+  Tensor x = f32({N, C}, a);
+  add_inplace(x, f32({N, C}, b));
+  Vec want(a.size());
+  for (size_t i = 0; i < a.size(); ++i) want[i] = double(float(a[i]) + float(b[i]));
+  EXPECT_TRUE(all_close("a", want, to_vec(x), 0, 0));
+}
+
 // dims: N, C. Probabilities in [0,1] from a 2-ulp exp and a float sum of C terms.
 void check_softmax(const Dims& d, Rng& rng) {
   const int64_t N = d[0], C = d[1];
@@ -114,6 +125,7 @@ const std::vector<OpShapes>& op_table() {
         {1, 17, 4, 1, 32, 16},   // decode with a KV cache, MQA
         {5, 12, 2, 2, 130, 7}}}, // a chunk after a cached prefix
       {"swiglu", check_swiglu, {{1, 1}, {5, 7}, {33, 128}, {5, 130}}},
+      {"add_inplace", check_add_inplace, {{1, 1}, {5, 7}, {33, 130}}},
       {"softmax", check_softmax, {{1, 1}, {5, 7}, {33, 128}, {5, 130}, {2, 5000}}},
       {"log_softmax_gather+entropy", check_log_softmax_gather, {{1, 1}, {5, 7}, {33, 128}, {5, 130}, {3, 30000}}},
   };
