@@ -26,11 +26,13 @@ void update_expert_bias(Transformer& model, const RouterStats& load, float rate)
     double mean = 0;
     for (int64_t c : counts) mean += double(c);
     mean /= double(counts.size());
-    float* b = bias.data<float>();
+    Tensor host = bias.to(Device::CPU);  // the same storage on the CPU
+    float* b = host.data<float>();
     for (size_t e = 0; e < counts.size(); ++e) {
       const double diff = mean - double(counts[e]);
       b[e] += diff > 0 ? rate : (diff < 0 ? -rate : 0.0f);
     }
+    if (bias.device() != Device::CPU) bias.copy_(host);
   }
 }
 

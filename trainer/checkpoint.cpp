@@ -171,7 +171,7 @@ void load_checkpoint(const std::string& checkpoint_dir, model::Transformer& mode
   auto weights = SafetensorsFile::open((d / "model.safetensors").string());
   for (auto& p : model.params()) {
     RLVR_CHECK(weights->has(p.name), "checkpoint", (d / "model.safetensors").string(), ": missing tensor ", p.name);
-    *p.value = weights->load(p.name, p.value->shape(), DType::F32);
+    *p.value = weights->load(p.name, p.value->shape(), DType::F32).to(p.value->device());
     if (p.version) ++*p.version;
   }
   if (optimizer) optimizer->read_state(d);

@@ -25,7 +25,7 @@ const std::vector<KeySpec>& config_schema() {
       // [run]
       {"run.name", FIELD(run.name), "\"rlvr\"", any, "", "run name; the run directory defaults to runs/NAME"},
       {"run.seed", FIELD(run.seed), "0", at_least(0), "", "seed of data order, sampling and dropout-free init"},
-      {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "where training runs; this version trains on the CPU (auto = cpu; cuda is refused)"},
+      {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "where training runs; auto: CUDA when a GPU is present (one process), else the CPU"},
       {"run.steps", FIELD(run.steps), "100", at_least(1), "", "GRPO steps, one rollout batch each"},
       {"run.run_dir", FIELD(run.run_dir), "\"\"", any, "", "run directory; empty: runs/NAME (`--run-dir` overrides)"},
       // [model]

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "kernels/ops.h"
 #include "model/expert_balance.h"
 #include "model/token_logprobs.h"
 #include "trainer/data_parallel.h"
@@ -30,13 +31,17 @@ std::vector<std::vector<size_t>> pack_micro_batches(const std::vector<TrainSeque
 
 namespace {
 
-// A forward over some sequences, with what the losses need.
+// A forward over some sequences, with what the losses need. The logits and log-probs live on
+// the model's device; the per-token log-probs and entropies the host-side losses read are
+// copied once.
 struct MicroBatch {
   model::Batch batch;
   model::ForwardCache cache;
   Tensor logits;
   model::TokenLogprobs lp;
-  std::vector<size_t> index;  // sequence indices, in packing order
+  Tensor logp_host;            // [T] on the CPU
+  mutable Tensor entropy_host;  // [T] on the CPU, computed on first use
+  std::vector<size_t> index;   // sequence indices, in packing order
 };
 
 void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, const std::vector<size_t>& idx,
@@ -54,6 +59,7 @@ void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, 
   mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr, opt.router_load ? &stats : nullptr);
   if (opt.router_load) model::accumulate_load(*opt.router_load, stats);
   mb.lp = model::token_logprobs(mb.logits, mb.batch);
+  mb.logp_host = mb.lp.logp.to(Device::CPU);
 }
 
 // First packed position predicting sequence k's completion: offset + prompt_len - 1.
@@ -63,24 +69,20 @@ int64_t first_prediction(const MicroBatch& mb, const std::vector<TrainSequence>&
 
 std::vector<float> completion_logp(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
   const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
-  const float* lp = mb.lp.logp.data<float>();
+  const float* lp = mb.logp_host.data<float>();
   return std::vector<float>(lp + t0, lp + t0 + n);
 }
 
 double completion_entropy(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
-  const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
-  const int64_t V = mb.logits.shape()[1];
-  const float* lse = mb.lp.lse.data<float>();
-  double total = 0;
-  for (int64_t t = t0; t < t0 + n; ++t) {
-    const float* row = mb.logits.data<float>() + t * V;
-    double h = 0;
-    for (int64_t v = 0; v < V; ++v) {
-      const double lp = double(row[v]) - lse[t];
-      if (std::isfinite(lp)) h -= std::exp(lp) * lp;
-    }
-    total += h;
+  if (!mb.entropy_host.defined()) {
+    Tensor ent = Tensor::empty({mb.batch.n_tokens()}, DType::F32, mb.logits.device());
+    softmax_entropy(ent, mb.logits, mb.lp.lse);
+    mb.entropy_host = ent.to(Device::CPU);
   }
+  const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
+  const float* ent = mb.entropy_host.data<float>();
+  double total = 0;
+  for (int64_t t = t0; t < t0 + n; ++t) total += ent[t];
   return total;
 }
 
@@ -109,8 +111,7 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
     const double loss = model::cross_entropy(mb.logits, mb.batch, w, &dlogits);
     // cross_entropy averages over this micro-batch; the step averages over the whole batch.
     const float share = float(double(n) / double(r.tokens));
-    float* d = dlogits.data<float>();
-    for (int64_t i = 0, e = dlogits.numel(); i < e; ++i) d[i] *= share;
+    scale_inplace(dlogits, share);
     m.backward(dlogits, mb.batch, mb.cache);
     r.loss += loss * share;
   }
@@ -221,7 +222,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
         float* dp = d.data<float>();
         for (size_t k = 0; k < idx.size(); ++k)
           std::copy(dlogp[k].begin(), dlogp[k].end(), dp + first_prediction(mb, seqs, k));
-        m.backward(model::token_logprobs_backward(d, mb.logits, mb.lp), mb.batch, mb.cache);
+        m.backward(model::token_logprobs_backward(d.to(mb.logits.device()), mb.logits, mb.lp), mb.batch, mb.cache);
       }
       r.grad_norm += optimizer.step(lr_at(r.optimizer_steps));
       r.loss += sum_over_ranks(opt.comm, loss);

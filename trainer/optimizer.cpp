@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "kernels/ops.h"
+
 namespace rlvr::trainer {
 
 namespace {
@@ -38,8 +40,8 @@ AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, dist::Com
     return;
   }
   for (model::ParamRef& p : params_) {
-    m_.push_back(Tensor::zeros(p.value->shape(), DType::BF16));
-    v_.push_back(Tensor::zeros(p.value->shape(), DType::BF16));
+    m_.push_back(Tensor::zeros(p.value->shape(), DType::BF16, p.value->device()));
+    v_.push_back(Tensor::zeros(p.value->shape(), DType::BF16, p.value->device()));
   }
 }
 
@@ -53,8 +55,7 @@ double global_grad_norm(const std::vector<model::ParamRef>& params) {
   double s = 0;
   for (const model::ParamRef& p : params) {
     if (!p.trainable || !p.grad->defined()) continue;
-    const float* g = p.grad->data<float>();
-    for (int64_t i = 0, n = p.grad->numel(); i < n; ++i) s += double(g[i]) * g[i];
+    s += sum_squares(*p.grad);
   }
   return std::sqrt(s);
 }
@@ -72,10 +73,7 @@ double AdamW::step(float lr) {
   for (size_t i = 0; i < params_.size(); ++i) {
     model::ParamRef& p = params_[i];
     if (!p.grad->defined()) continue;
-    if (clip != 1.0f) {
-      float* g = p.grad->data<float>();
-      for (int64_t j = 0, n = p.grad->numel(); j < n; ++j) g[j] *= clip;
-    }
+    if (clip != 1.0f) scale_inplace(*p.grad, clip);
     AdamWParams pp = ap;
     if (!decays(p)) pp.weight_decay = 0.0f;
     adamw_step(*p.value, *p.grad, m_[i], v_[i], pp);

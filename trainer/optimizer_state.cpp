@@ -81,15 +81,18 @@ void AdamW::read_state(const fs::path& ckpt_dir) {
     const dist::ShardLayout whole = dist::make_shard_layout(offsets.back(), 1);
     const dist::OptimizerShard s = dist::load_optimizer_shard(shard_dir.string(), whole, 0, manifest());
     for (size_t i = 0; i < params_.size(); ++i) {
-      copy_bf16(m_[i], 0, s.exp_avg, offsets[i], numels[i]);
-      copy_bf16(v_[i], 0, s.exp_avg_sq, offsets[i], numels[i]);
+      Tensor m = m_[i].to(Device::CPU), v = v_[i].to(Device::CPU);  // the same storage on the CPU
+      copy_bf16(m, 0, s.exp_avg, offsets[i], numels[i]);
+      copy_bf16(v, 0, s.exp_avg_sq, offsets[i], numels[i]);
+      m_[i] = m.to(m_[i].device());
+      v_[i] = v.to(v_[i].device());
     }
     return;
   }
   auto moments = SafetensorsFile::open(single.string());
   for (auto& [name, t] : state()) {
     RLVR_CHECK(moments->has(name), "checkpoint", single.string(), ": missing tensor ", name);
-    *t = moments->load(name, t->shape(), DType::BF16);
+    *t = moments->load(name, t->shape(), DType::BF16).to(t->device());
   }
 }
 

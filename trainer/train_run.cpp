@@ -89,6 +89,18 @@ std::string format_duration(double s) {
                    : cat(t / 60, "m", std::setw(2), std::setfill('0'), t % 60, "s");
 }
 
+// run.device: auto is CUDA when a GPU is there and the run is one process (data-parallel
+// training keeps its ZeRO-1 buffers on the host in this version, so it runs on CPU ranks).
+Device train_device(const RunConfig& cfg, bool data_parallel) {
+  if (cfg.run.device == "cpu") return Device::CPU;
+  if (cfg.run.device == "auto") return cuda_available() && !data_parallel ? Device::CUDA : Device::CPU;
+  RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
+             "no CUDA device is present (or this build has no CUDA backend)");
+  RLVR_CHECK(!data_parallel, "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
+             "data-parallel training runs on CPU ranks in this version (its ZeRO-1 buffers are on the host)");
+  return Device::CUDA;
+}
+
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
@@ -103,6 +115,8 @@ class Run {
         rl_order_(int64_t(data_.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle) {
     check_divisible(cfg.rollout.prompts_per_step, "rollout.prompts_per_step");
     if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, "sft.batch_size");
+    device_ = train_device(cfg, dp() != nullptr);
+    policy_.to(device_);
     learner_.comm = dp();
     learner_.precision = cfg.precision.train_precision();
     learner_.micro_batch_tokens = cfg.algorithm.micro_batch_tokens;
@@ -158,7 +172,7 @@ class Run {
             data_.skipped_long ? cat(" (", data_.skipped_long, " too long, skipped)") : std::string(), ", ",
             model::count_params(policy_.config(), policy_.weights()), " parameters (",
             model::count_active_params(policy_.config(), policy_.weights()), " active), train ",
-            cfg_.precision.train, ", rollout ", cfg_.rollout.precision,
+            cfg_.precision.train, ", rollout ", cfg_.rollout.precision, ", on ", device_name(device_),
             resumed_ ? cat(", resumed at step ", state_.global_step()) : std::string(),
             dp() ? cat(", data parallel over ", dp()->size(), " ranks (", dp()->backend(), ")") : std::string()));
   }
@@ -218,6 +232,7 @@ class Run {
     RLVR_CHECK(dir.has_value(), "trainer", "--resume with algorithm.kl_coef > 0 needs the reference policy in ",
                reference_dir());
     ref_ = std::make_unique<model::Transformer>(policy_.config());
+    ref_->to(device_);
     load_checkpoint(*dir, *ref_, nullptr);
   }
 
@@ -449,6 +464,7 @@ class Run {
 
   std::unique_ptr<dist::Communicator> comm_;  // first: MPI starts before anything else
   RunConfig cfg_;
+  Device device_ = Device::CPU;
   TrainOptions opt_;
   std::string run_dir_;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -478,9 +494,6 @@ std::string resolve_run_dir(const RunConfig& cfg, const TrainOptions& options) {
 }
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
-  RLVR_CHECK(cfg.run.device != "cuda", "config", cfg.where("run.device"),
-             ": run.device = \"cuda\": training runs on the CPU in this version (the CUDA kernels are built "
-             "but the model and trainer do not call them yet); use \"auto\" or \"cpu\"");
   Run run(cfg, options);
   return run.go();
 }

@@ -43,5 +43,7 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters);
 void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWParams& p);
 void add_inplace(Tensor& a, const Tensor& b);
+void scale_inplace(Tensor& a, float s);
+double sum_squares(const Tensor& a);
 
 }  // namespace rlvr::cpu

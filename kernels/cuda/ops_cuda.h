@@ -45,6 +45,8 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters);
 void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWParams& p);
 void add_inplace(Tensor& a, const Tensor& b);
+void scale_inplace(Tensor& a, float s);
+double sum_squares(const Tensor& a);
 // out = in converted (f32 <-> bf16), both CUDA tensors of the same shape: Tensor::to(DType).
 void convert_dtype(Tensor& out, const Tensor& in);
 

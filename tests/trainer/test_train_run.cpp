@@ -2,6 +2,7 @@
 // resume after an interruption (in SFT and in GRPO), checkpoint failures, bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -211,6 +212,39 @@ TEST_F(TrainRun, ResumeWithoutCheckpointIsAnError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("no checkpoint"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(TrainRun, CudaWithoutAGpuIsAClearError) {
+  if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    run(config({"run.device=\"cuda\""}), "cuda");
+    ADD_FAILURE() << "trained on a GPU that is not there";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("run.device = \"cuda\": no CUDA device is present"), std::string::npos)
+        << e.what();
+  }
+}
+
+// The same run on CUDA and on the CPU: every file written, the first SFT losses equal to float
+// rounding (same weights, same batches; cuBLASLt and OpenBLAS sum in other orders), and the
+// rest of the run sane (later steps sample other tokens once the weights differ in their last bits).
+TEST_F(TrainRun, OnCudaTracksTheCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device (or a build without the CUDA backend): CPU only";
+  const std::vector<std::string> fp32 = {"precision.train=\"fp32\"", "rollout.precision=\"fp32\""};
+  std::vector<std::string> on_cpu = fp32, on_cuda = fp32;
+  on_cpu.push_back("run.device=\"cpu\"");
+  on_cuda.push_back("run.device=\"cuda\"");
+  run(config(on_cpu), "cpu");
+  const TrainResult r = run(config(on_cuda), "cuda");
+  EXPECT_GT(r.rl_steps, 0);
+  const auto want = lines(dir_ / "cpu" / "metrics.jsonl"), got = lines(dir_ / "cuda" / "metrics.jsonl");
+  ASSERT_EQ(got.size(), want.size());
+  ASSERT_EQ(got[0]["phase"], "sft");
+  EXPECT_NEAR(got[0]["loss"].get<double>(), want[0]["loss"].get<double>(), 1e-4 * want[0]["loss"].get<double>());
+  for (const auto& m : got)
+    if (m.contains("loss")) EXPECT_TRUE(std::isfinite(m["loss"].get<double>())) << m.dump();
+  EXPECT_TRUE(fs::exists(dir_ / "cuda" / "rollouts.jsonl"));
+  EXPECT_TRUE(latest_checkpoint((dir_ / "cuda").string()).has_value());
 }
 
 TEST_F(TrainRun, BadDatasetRowsNameTheFileAndLine) {
