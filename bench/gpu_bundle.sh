@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the development machine (Debian, nvcc 13): builds the GPU test and benchmark binaries with
-# -DRLVR_CUDA=ON and packs them, stripped, with the shared libraries they need that a bare GPU
+# -DRLVR_CUDA=ON (and the rlvr binary) and packs them, stripped, with the shared libraries they need that a bare GPU
 # image lacks (OpenBLAS, gtest, benchmark, ...) into build-gpu-bundle/, for machines where
 # bench/gpu_check.sh cannot build (no Debian -dev packages, no registry). The CUDA runtime and
 # cuBLASLt are not packed: the GPU machine's own /usr/local/cuda provides them.
@@ -13,11 +13,12 @@ jobs=${2:-2}
 bundle=build-gpu-bundle
 
 cmake -S . -B "$build" -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$build" --target test_kernels bench_gpu_gemm -j"$jobs"
+cmake --build "$build" --target test_kernels test_model test_trainer rlvr bench_gpu_gemm -j"$jobs"
 
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib"
-cp "$build/tests/test_kernels" "$build/bench/bench_gpu_gemm" "$bundle/bin/"
+cp "$build/tests/test_kernels" "$build/tests/test_model" "$build/tests/test_trainer" "$build/cli/rlvr" \
+   "$build/bench/bench_gpu_gemm" "$bundle/bin/"
 strip "$bundle/bin/"*
 
 # Every resolved library except the C/C++ runtime (the GPU image has newer ones) and CUDA's.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command a GPU session runs, from the repository root of a clean checkout: build with
 # -DRLVR_CUDA=ON (or, where this machine cannot build, use the binaries bench/gpu_bundle.sh packed
-# into build-gpu-bundle/ and the device tool carried), run the CPU-vs-CUDA tests, compute-sanitizer
-# memcheck over them when installed, the GPU benchmark, and print a short table last.
+# into build-gpu-bundle/ and the device tool carried), run the CPU-vs-CUDA tests (kernels, the whole
+# model, a training run), compute-sanitizer memcheck over the kernel tests when installed, the GPU
+# benchmark, `rlvr generate` and `rlvr train` end to end on CUDA, and print a short table last.
 # Full logs go to $OUT (the device tool's output folder) or build-gpu/.
 # Usage: bench/gpu_check.sh    env RLVR_GPU_BUILD=auto (default: build, else bundle) | build | bundle
 set -uo pipefail
@@ -20,12 +21,13 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit -
 row device "$(head -1 "$logs/nvidia-smi.txt")"
 
 # ---- binaries: build here when the toolchain and Debian packages are present, else the bundle --
-tests="" bench=""
+tests="" bench="" bin=""
 if [[ $mode != bundle ]]; then
   start=$SECONDS
   if cmake -S . -B build-gpu -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > "$logs/configure.log" 2>&1 &&
-     cmake --build build-gpu --target test_kernels bench_gpu_gemm -j"$(nproc)" > "$logs/build.log" 2>&1; then
-    tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm
+     cmake --build build-gpu --target test_kernels test_model test_trainer rlvr bench_gpu_gemm -j"$(nproc)" \
+       > "$logs/build.log" 2>&1; then
+    tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm bin=build-gpu/tests
     row build "built here in $((SECONDS - start)) s (build-gpu/)"
   else
     echo "--- could not build here (configure.log / build.log):"
@@ -40,7 +42,7 @@ if [[ -z $tests ]]; then
     exit 2
   fi
   export LD_LIBRARY_PATH=$PWD/build-gpu-bundle/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
-  tests=build-gpu-bundle/bin/test_kernels bench=build-gpu-bundle/bin/bench_gpu_gemm
+  tests=build-gpu-bundle/bin/test_kernels bench=build-gpu-bundle/bin/bench_gpu_gemm bin=build-gpu-bundle/bin
   row build "bundle built at commit $(cat build-gpu-bundle/COMMIT 2> /dev/null || echo '?'), tree at $(git rev-parse HEAD 2> /dev/null || echo '?')"
 fi
 
@@ -52,6 +54,38 @@ passed=$(count PASSED) failed=$(count FAILED) skipped=$(count SKIPPED)
 row "gpu tests" "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped (log: gpu_tests.log)"
 [[ ${skipped:-0} != 0 ]] && status=1
 grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/gpu_tests.log" | sort -u | head -20 | while read -r line; do echo "$line"; done
+
+# ---- the whole model and a short training run, CUDA against the CPU ---------------------------
+for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*"; do
+  exe=${t%%:*} filter=${t#*:}
+  [[ -x $bin/$exe ]] || { row "$exe" "not built"; status=1; continue; }
+  timeout 600 "$bin/$exe" --gtest_filter="$filter" > "$logs/$exe.log" 2>&1 || status=1
+  p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$logs/$exe.log" | grep -oE '[0-9]+$')
+  f=$(grep -oE '^\[  FAILED  \] [0-9]+' "$logs/$exe.log" | grep -oE '[0-9]+$')
+  s=$(grep -oE '^\[  SKIPPED \] [0-9]+' "$logs/$exe.log" | grep -oE '[0-9]+$')
+  row "$exe $filter" "${p:-0} passed, ${f:-0} failed, ${s:-0} skipped (log: $exe.log)"
+  grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/$exe.log" | sort -u | head -10
+done
+
+# ---- end to end: rlvr generate and rlvr train on CUDA ----------------------------------------
+rlvr=$bin/rlvr
+[[ -x $rlvr ]] || rlvr=$(dirname "$bin")/cli/rlvr
+if [[ -x $rlvr ]]; then
+  for i in 1 2 3 4; do echo "{\"prompt_tokens\": [$i, 17, 42, 99, 7]}"; done > "$logs/prompts.jsonl"
+  if timeout 300 "$rlvr" generate --model data/hf_fixtures/qwen3_moe_tiny --input "$logs/prompts.jsonl" \
+       --n 8 --max-new-tokens 32 --device cuda --output "$logs/generate.jsonl" > "$logs/generate.log" 2>&1; then
+    row "rlvr generate --device cuda" "$(tail -1 "$logs/generate.log")"
+  else
+    row "rlvr generate --device cuda" "FAILED (generate.log)"; status=1
+  fi
+  start=$SECONDS
+  if timeout 600 "$rlvr" train configs/default.toml --run-dir "$logs/train_cuda" --set run.device=cuda \
+       --set logging.log_rollouts=false > "$logs/train_cuda.log" 2>&1; then
+    row "rlvr train default.toml on cuda" "$((SECONDS - start)) s: $(grep -E '^done' "$logs/train_cuda.log" | tail -1)"
+  else
+    row "rlvr train default.toml on cuda" "FAILED after $((SECONDS - start)) s (train_cuda.log)"; status=1
+  fi
+fi
 
 # ---- compute-sanitizer memcheck over the same tests -----------------------------------------
 if command -v compute-sanitizer > /dev/null; then

@@ -103,6 +103,9 @@ struct CommOptions {
   std::string nccl_id_file;
   double nccl_id_timeout_s = 120;  // how long ranks wait for the id file
   int cuda_device = -1;            // Nccl: the device to use; -1 = LOCAL_RANK mod device count
+  // Nccl: a collective that has not finished after this long (a peer died or stopped calling
+  // collectives) aborts the communicator and throws, instead of hanging every rank.
+  double collective_timeout_s = 600;
 };
 
 // The communicator for this process from the launcher's environment (launch_env.h).

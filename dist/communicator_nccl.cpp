@@ -1,5 +1,7 @@
 // The NCCL backend for GPU ranks: buffers are CUDA device pointers, every collective is
-// enqueued on the communicator's own stream and waited for before returning. The NCCL unique
+// enqueued on the communicator's own stream and waited for before returning, by polling: a
+// collective that outlives CommOptions::collective_timeout_s, or an asynchronous NCCL error (a
+// peer's connection lost), aborts the communicator and throws, so no rank hangs on a dead peer. The NCCL unique
 // id travels over MPI or through a file on shared storage. Compiled to stubs without NCCL.
 #include "common/error.h"
 #include "dist/communicator.h"
@@ -83,7 +85,8 @@ ncclUniqueId id_over_mpi() {
 
 class Nccl final : public Communicator {
  public:
-  Nccl(const CommOptions& opts, const LaunchEnv& env) : rank_(env.rank), size_(env.world_size) {
+  Nccl(const CommOptions& opts, const LaunchEnv& env)
+      : rank_(env.rank), size_(env.world_size), timeout_s_(opts.collective_timeout_s) {
     int devices = 0;
     RLVR_CUDA_RT(cudaGetDeviceCount(&devices));
     RLVR_CHECK(devices > 0, "dist", "backend nccl needs a CUDA device; none is visible");
@@ -168,8 +171,39 @@ class Nccl final : public Communicator {
   }
 
  private:
-  void sync() { RLVR_CUDA_RT(cudaStreamSynchronize(stream_)); }
+  void sync() {
+    using Clock = std::chrono::steady_clock;
+    RLVR_CHECK(comm_ != nullptr, "dist", "rank ", rank_, ": the NCCL communicator was aborted by an earlier error");
+    const auto start = Clock::now();
+    for (int polls = 0;; ++polls) {
+      const cudaError_t q = cudaStreamQuery(stream_);
+      if (q == cudaSuccess) return;
+      RLVR_CHECK(q == cudaErrorNotReady, "dist", "rank ", rank_, ": collective failed: ", cudaGetErrorString(q));
+      ncclResult_t async = ncclSuccess;
+      RLVR_NCCL(ncclCommGetAsyncError(comm_, &async));
+      if (async != ncclSuccess) {
+        abort_comm();
+        RLVR_FAIL("dist", "collective failed",
+                  cat("rank ", rank_, ": ", ncclGetErrorString(async), " (a peer rank died or lost its connection)"));
+      }
+      const double waited = std::chrono::duration<double>(Clock::now() - start).count();
+      if (waited > timeout_s_) {
+        abort_comm();
+        RLVR_FAIL("dist", "collective timed out",
+                  cat("rank ", rank_, ": no completion after ", timeout_s_, " s (a peer rank died or stopped calling "
+                      "collectives); the NCCL communicator was aborted"));
+      }
+      // Spin briefly (most collectives finish in microseconds), then poll every 100 us.
+      if (polls < 1000) std::this_thread::yield();
+      else std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  }
+  void abort_comm() {
+    if (comm_) ncclCommAbort(comm_);
+    comm_ = nullptr;
+  }
   int rank_ = 0, size_ = 1, device_ = 0;
+  double timeout_s_ = 600;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
 };
