@@ -5,7 +5,10 @@
 # model, a training run), compute-sanitizer memcheck over the kernel tests when installed, the GPU
 # benchmark, `rlvr generate` and `rlvr train` end to end on CUDA, and print a short table last.
 # Full logs go to $OUT (the device tool's output folder) or build-gpu/.
-# Usage: bench/gpu_check.sh    env RLVR_GPU_BUILD=auto (default: build, else bundle) | build | bundle
+# Usage: bench/gpu_check.sh    env RLVR_GPU_BUILD=auto (default: build, else bundle) | build | bundle,
+#        RLVR_GPU_MEMCHECK=0 skips compute-sanitizer, RLVR_GPU_TRAIN_PRESET=small|fill (default fill).
+# A whole run (build on 16 cores, tests, memcheck, benchmarks, end to end) may outlast one 10-minute
+# device call: split it with these switches.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=${OUT:-build-gpu}
@@ -25,7 +28,7 @@ tests="" bench="" bin=""
 if [[ $mode != bundle ]]; then
   start=$SECONDS
   if cmake -S . -B build-gpu -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > "$logs/configure.log" 2>&1 &&
-     cmake --build build-gpu --target test_kernels test_model test_trainer rlvr bench_gpu_gemm -j"$(nproc)" \
+     cmake --build build-gpu --target test_kernels test_model test_trainer rlvr bench_gpu_gemm bench_gpu_train -j"$(nproc)" \
        > "$logs/build.log" 2>&1; then
     tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm bin=build-gpu/tests
     row build "built here in $((SECONDS - start)) s (build-gpu/)"
@@ -67,6 +70,22 @@ for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda
   grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/$exe.log" | sort -u | head -10
 done
 
+# ---- learner step and decode, ours (fp8, bf16) and PyTorch's (bf16 eager) on the same weights --
+train_bench=$(dirname "$bench")/bench_gpu_train
+if [[ -x $train_bench ]]; then
+  preset=${RLVR_GPU_TRAIN_PRESET:-fill}
+  timeout 600 "$train_bench" --preset "$preset" --export /tmp/rlvr_peer > "$logs/bench_gpu_train.log" 2>&1 ||
+    { status=1; row bench_gpu_train "FAILED (bench_gpu_train.log)"; }
+  sed -n '/^device:/p; /^| what /,$p' "$logs/bench_gpu_train.log"
+  if python3 -c 'import torch, transformers' 2> /dev/null; then
+    timeout 600 python3 bench/peers/torch_train_step.py /tmp/rlvr_peer > "$logs/peer_torch.log" 2>&1 ||
+      { status=1; row "torch peer" "FAILED (peer_torch.log)"; }
+    sed -n '/^device:/p; /^| peer /,$p' "$logs/peer_torch.log"
+  else
+    row "torch peer" "torch or transformers missing"
+  fi
+fi
+
 # ---- end to end: rlvr generate and rlvr train on CUDA ----------------------------------------
 rlvr=$bin/rlvr
 [[ -x $rlvr ]] || rlvr=$(dirname "$bin")/cli/rlvr
@@ -88,7 +107,9 @@ if [[ -x $rlvr ]]; then
 fi
 
 # ---- compute-sanitizer memcheck over the same tests -----------------------------------------
-if command -v compute-sanitizer > /dev/null; then
+if [[ ${RLVR_GPU_MEMCHECK:-1} == 0 ]]; then
+  row memcheck "skipped (RLVR_GPU_MEMCHECK=0)"
+elif command -v compute-sanitizer > /dev/null; then
   if timeout 900 compute-sanitizer --tool memcheck --error-exitcode 3 "$tests" --gtest_filter="$gpu_tests" \
        > "$logs/memcheck.log" 2>&1; then
     row memcheck clean
