@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/device_option.h"
+#include "kernels/gemm.h"
 #include "model/transformer.h"
 
 namespace rlvr::cli {
@@ -23,6 +24,8 @@ int cmd_score(const std::vector<std::string>& argv) {
   const Device device = parse_device_option(args.get_or("--device", "auto"));
   model::Transformer m = model::Transformer::from_dir(model_dir);
   m.to(device);
+  if (const std::string hint = blas_kernel_hint(); device == Device::CPU && !hint.empty())
+    std::fprintf(stderr, "note: %s\n", hint.c_str());
   const int vocab = m.config().vocab_size;
 
   std::ifstream in(input);

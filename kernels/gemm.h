@@ -7,6 +7,8 @@
 //   wgrad  dW = dY^T·X: A = dY 128x1,   B = X   128x1   (both token-major)
 #pragma once
 
+#include <string>
+
 #include "kernels/quantize.h"
 #include "kernels/tensor.h"
 
@@ -16,5 +18,9 @@ namespace rlvr {
 void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, bool accumulate = false);
 // y F32 or BF16 [M,N] = A[M,K]·B[N,K]^T from the stored FP8 operands and their scales.
 void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate = false);
+
+// A one-line hint when OpenBLAS runs generic (SSE-era) kernels on a CPU with AVX2 or AVX-512
+// (it does not know the model), naming the OPENBLAS_CORETYPE that fixes it; empty otherwise.
+std::string blas_kernel_hint();
 
 }  // namespace rlvr

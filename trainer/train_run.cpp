@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "dist/communicator.h"
+#include "kernels/gemm.h"
 #include "model/expert_balance.h"
 #include "trainer/checkpoint.h"
 #include "trainer/data_order.h"
@@ -175,6 +176,7 @@ class Run {
             cfg_.precision.train, ", rollout ", cfg_.rollout.precision, ", on ", device_name(device_),
             resumed_ ? cat(", resumed at step ", state_.global_step()) : std::string(),
             dp() ? cat(", data parallel over ", dp()->size(), " ranks (", dp()->backend(), ")") : std::string()));
+    if (const std::string hint = blas_kernel_hint(); device_ == Device::CPU && !hint.empty()) say("note: " + hint);
   }
 
   void resume_from(const std::string& dir) {
