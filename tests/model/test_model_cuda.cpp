@@ -90,6 +90,8 @@ struct PrecisionCase {
   double logits_tol, grad_tol;
 };
 
+void PrintTo(const PrecisionCase& c, std::ostream* os) { *os << precision_name(c.p); }
+
 class ModelCuda : public ::testing::TestWithParam<PrecisionCase> {};
 
 TEST_P(ModelCuda, ForwardBackwardMatchCpu) {

@@ -55,6 +55,9 @@ double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int3
 }  // namespace
 
 struct GradCase { bool moe, shared; const char* scoring; };
+void PrintTo(const GradCase& c, std::ostream* os) {
+  *os << (c.moe ? "moe" : "dense") << (c.shared ? "+shared" : "") << " " << c.scoring;
+}
 
 class ModelGradCheck : public ::testing::TestWithParam<GradCase> {};
 
