@@ -9,37 +9,23 @@
 
 #include "model/token_logprobs.h"
 #include "model/transformer.h"
+#include "tests/model/small_moe.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
 
 namespace {
 
-// Widths multiples of 16 (cuBLASLt's FP8 K); sequence lengths that are not (the Linear pads
-// tokens on CUDA); an MoE layer with a shared expert and a dense one.
-ModelConfig cuda_test_config() {
-  ModelConfig c;
-  c.vocab_size = 97;
-  c.hidden_size = 128;
-  c.intermediate_size = 192;
-  c.moe_intermediate_size = 64;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.num_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.mlp_only_layers = {0};
-  c.n_shared_experts = 1;
-  return c;
-}
+// The precision tests' MoE (widths multiples of 16, cuBLASLt's FP8 K); sequence lengths that are
+// not (the Linear pads tokens on CUDA).
+using rlvr::model::testing::small_moe;
 
 Batch test_batch() {
   std::mt19937 rng(9);
   std::vector<std::vector<int32_t>> seqs;
   for (int len : {13, 37, 5}) {
     std::vector<int32_t> s;
-    for (int i = 0; i < len; ++i) s.push_back(int32_t(rng() % 97));
+    for (int i = 0; i < len; ++i) s.push_back(int32_t(rng() % 64));
     seqs.push_back(s);
   }
   return Batch::pack(seqs);
@@ -64,7 +50,7 @@ struct ModelRun {
 };
 
 ModelRun run_on(Device dev, Precision p) {
-  Transformer m(cuda_test_config());
+  Transformer m(small_moe());
   init_weights(m.config(), m.weights(), 21, 0.05f);
   m.to(dev);
   const Batch b = test_batch();

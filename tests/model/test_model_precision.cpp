@@ -5,28 +5,14 @@
 #include <random>
 
 #include "model/transformer.h"
+#include "tests/model/small_moe.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
 
 namespace {
 
-ModelConfig small_moe() {
-  ModelConfig c;
-  c.vocab_size = 64;
-  c.hidden_size = 128;
-  c.intermediate_size = 256;
-  c.moe_intermediate_size = 128;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.num_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.mlp_only_layers = {0};
-  c.n_shared_experts = 1;
-  return c;
-}
+using rlvr::model::testing::small_moe;
 
 double rel_err(const Tensor& a, const Tensor& b) {
   double num = 0, den = 0;
