@@ -12,7 +12,6 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/device_option.h"
-#include "kernels/gemm.h"
 #include "model/tokenizer.h"
 #include "rollout/generation.h"
 
@@ -125,11 +124,9 @@ int cmd_generate(const std::vector<std::string>& argv) {
                   {"--keep-stop"});
   const std::string model_dir = args.require("--model");
   rollout::GenerationParams params = params_from(args);
-  const Device device = parse_device_option(args.get_or("--device", "auto"));
+  const Device device = parse_device_option(args.get_or("--device", "auto"));  // fails before the model loads
   model::Transformer m = model::Transformer::from_dir(model_dir);
-  m.to(device);
-  if (const std::string hint = blas_kernel_hint(); device == Device::CPU && !hint.empty())
-    std::fprintf(stderr, "note: %s\n", hint.c_str());
+  place_model(m, device);
   const std::unique_ptr<Tokenizer> tok = tokenizer_of(model_dir, m.config().vocab_size);
   params.eos_ids = tok ? tok->special_tokens().eos : config_eos_ids(model_dir);
 

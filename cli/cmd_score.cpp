@@ -9,7 +9,6 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/device_option.h"
-#include "kernels/gemm.h"
 #include "model/transformer.h"
 
 namespace rlvr::cli {
@@ -21,11 +20,9 @@ int cmd_score(const std::vector<std::string>& argv) {
   const model::Precision precision = model::parse_precision(args.get_or("--precision", "fp32"));
   const long batch_tokens = args.get_int("--batch-tokens", 4096);
   RLVR_CHECK(batch_tokens > 0, "cli", "--batch-tokens must be positive: ", batch_tokens);
-  const Device device = parse_device_option(args.get_or("--device", "auto"));
+  const Device device = parse_device_option(args.get_or("--device", "auto"));  // fails before the model loads
   model::Transformer m = model::Transformer::from_dir(model_dir);
-  m.to(device);
-  if (const std::string hint = blas_kernel_hint(); device == Device::CPU && !hint.empty())
-    std::fprintf(stderr, "note: %s\n", hint.c_str());
+  place_model(m, device);
   const int vocab = m.config().vocab_size;
 
   std::ifstream in(input);

@@ -100,8 +100,7 @@ Tensor Tensor::slice_rows(int64_t begin, int64_t end) const {
 
 Tensor Tensor::clone() const {
   Tensor t = empty(shape_, dtype_, device_);
-  if (device_ == Device::CPU) std::memcpy(t.raw(), raw(), nbytes());
-  else cuda_copy(t.raw(), raw(), nbytes(), device_, device_);
+  t.copy_(*this);
   return t;
 }
 

@@ -159,10 +159,10 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
                             RouterStats* stats) {
   const ModelConfig& c = cfg_;
   const Device dev = device();
+  detail::check_tokens(host_or_device_batch, c.vocab_size);  // before the copy: a CPU batch is read in place
   const Batch batch = host_or_device_batch.to(dev);
   const int64_t T = batch.n_tokens(), C = c.hidden_size, D = c.head_dim;
   RLVR_CHECK(T > 0, "model", "forward: empty batch");
-  detail::check_tokens(batch, c.vocab_size);
   if (cache) cache->layers.assign(size_t(c.num_hidden_layers), LayerCache{});
   if (stats) stats->load.assign(size_t(c.num_hidden_layers), {});
 

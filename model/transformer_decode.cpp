@@ -95,6 +95,7 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
                                    Precision precision, CachedPass pass, bool all_logits) {
   const ModelConfig& c = cfg_;
   const Device dev = device();
+  detail::check_tokens(host_batch, c.vocab_size);  // before the copy: a CPU batch is read in place
   const Batch batch = host_batch.to(dev);
   const int64_t T = batch.n_tokens(), C = c.hidden_size, D = c.head_dim;
   const size_t S = slots.size();
@@ -103,7 +104,6 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
   RLVR_CHECK(std::set<int>(slots.begin(), slots.end()).size() == S, "model", "forward_cached: a slot appears twice");
   RLVR_CHECK(kv.device() == dev, "model", "forward_cached: the KV cache is on ", device_name(kv.device()),
              ", the weights on ", device_name(dev));
-  detail::check_tokens(batch, c.vocab_size);
   std::vector<int64_t> start(S);
   Tensor positions = Tensor::empty({T}, DType::I32);
   for (size_t s = 0; s < S; ++s) {

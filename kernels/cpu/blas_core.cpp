@@ -1,7 +1,6 @@
 // Which OpenBLAS kernels this process got, and a hint when they are far below what the CPU can do.
 #include <cblas.h>
 
-#include <cstring>
 #include <string>
 
 #include "kernels/gemm.h"
@@ -17,11 +16,14 @@ std::string blas_kernel_hint() {
   const bool generic = name == "Prescott" || name == "Core2" || name == "Katmai" || name == "Nehalem" ||
                        name == "Atom" || name == "Penryn" || name == "Dunnington" || name == "unknown";
   if (!generic) return "";
-  const char* suggest = __builtin_cpu_supports("avx512f") ? "SkylakeX" : __builtin_cpu_supports("avx2") ? "Haswell" : nullptr;
-  if (!suggest) return "";
-  return "OpenBLAS chose its " + name + " kernels for this CPU, which supports " +
-         (std::strcmp(suggest, "SkylakeX") == 0 ? "AVX-512" : "AVX2") + ": GEMMs run several times slower than they can. " +
-         "Set OPENBLAS_CORETYPE=" + suggest + " in the environment to use the faster ones.";
+  struct Suggestion { const char* coretype; const char* isa; };
+  const Suggestion fix = __builtin_cpu_supports("avx512f") ? Suggestion{"SkylakeX", "AVX-512"}
+                         : __builtin_cpu_supports("avx2") ? Suggestion{"Haswell", "AVX2"}
+                                                          : Suggestion{nullptr, nullptr};
+  if (!fix.coretype) return "";
+  return "OpenBLAS chose its " + name + " kernels for this CPU, which supports " + fix.isa +
+         ": GEMMs run several times slower than they can. Set OPENBLAS_CORETYPE=" + fix.coretype +
+         " in the environment to use the faster ones.";
 }
 
 }  // namespace rlvr

@@ -68,15 +68,13 @@ double sum_squares(const Tensor& a) {
   const int64_t n = a.numel();
   if (n == 0) return 0.0;
   const int blocks = int(std::min<int64_t>(kSumBlocks, blocks_for(n, kSumThreads)));
-  double* partial = nullptr;
-  RLVR_CUDA_CHECK(cudaMalloc(&partial, sizeof(double) * size_t(blocks)));
-  sum_squares_kernel<<<blocks, kSumThreads>>>(partial, a.data<float>(), n);
+  // One buffer of partial sums per host thread, allocated once: the gradient norm calls this for
+  // every parameter of every optimizer step.
+  thread_local Tensor partial = Tensor::empty({kSumBlocks * 2}, DType::F32, Device::CUDA);  // kSumBlocks doubles
+  sum_squares_kernel<<<blocks, kSumThreads>>>(static_cast<double*>(partial.raw()), a.data<float>(), n);
+  check_launch();
   std::vector<double> host(static_cast<size_t>(blocks));
-  const cudaError_t launch = cudaGetLastError();
-  const cudaError_t copy = cudaMemcpy(host.data(), partial, sizeof(double) * size_t(blocks), cudaMemcpyDeviceToHost);
-  cudaFree(partial);
-  RLVR_CUDA_CHECK(launch);
-  RLVR_CUDA_CHECK(copy);
+  RLVR_CUDA_CHECK(cudaMemcpy(host.data(), partial.raw(), sizeof(double) * size_t(blocks), cudaMemcpyDeviceToHost));
   double s = 0;
   for (double p : host) s += p;
   return s;
