@@ -103,11 +103,15 @@ ExpertParallelMoe::ExpertParallelMoe(Communicator& comm, const model::ModelConfi
   first_ = comm.rank() * local_;
 }
 
+size_t ExpertParallelMoe::local_index(const model::MoeWeights& w, int i) const {
+  return size_t(int(w.experts.size()) == local_ ? i : first_ + i);
+}
+
 void ExpertParallelMoe::forward(Tensor& y, const Tensor& h, const model::MoeWeights& w, model::Precision p,
                                 EpMoeCache& c, std::vector<int64_t>* load) {
   const int64_t T = h.dim(0), C = h.dim(1), E = cfg_.num_experts, K = cfg_.num_experts_per_tok;
-  RLVR_CHECK(int(w.experts.size()) == local_, "dist", "rank ", comm_.rank(), " holds ", w.experts.size(),
-             " experts, expert parallelism gives it ", local_);
+  RLVR_CHECK(int(w.experts.size()) == local_ || int(w.experts.size()) == E, "dist", "rank ", comm_.rank(), " holds ",
+             w.experts.size(), " experts, expert parallelism gives it ", local_, " (or all ", E, ")");
   check_shape("ExpertParallelMoe::forward", h, "h", {T, int64_t(cfg_.hidden_size)});
   c.precision = p;
   c.h = h;
@@ -165,7 +169,7 @@ void ExpertParallelMoe::forward(Tensor& y, const Tensor& h, const model::MoeWeig
     const int64_t r0 = c.expert_begin[size_t(i)], r1 = c.expert_begin[size_t(i) + 1];
     if (r1 == r0) continue;
     Tensor out;
-    expert_mlp_forward(out, xe.slice_rows(r0, r1), w.experts[size_t(i)], p, c.experts[size_t(i)]);
+    expert_mlp_forward(out, xe.slice_rows(r0, r1), w.experts[local_index(w, i)], p, c.experts[size_t(i)]);
     std::memcpy(ye.slice_rows(r0, r1).raw(), out.raw(), out.nbytes());
   }
   // Combine: outputs go back source-major, in the wire dtype, and are summed with the gates.
@@ -193,7 +197,7 @@ void ExpertParallelMoe::backward(Tensor& dh, const Tensor& dy, model::MoeWeights
     const int64_t r0 = c.expert_begin[size_t(i)], r1 = c.expert_begin[size_t(i) + 1];
     if (r1 == r0) continue;
     Tensor dx;
-    expert_mlp_backward(dx, dye.slice_rows(r0, r1), w.experts[size_t(i)], c.experts[size_t(i)]);
+    expert_mlp_backward(dx, dye.slice_rows(r0, r1), w.experts[local_index(w, i)], c.experts[size_t(i)]);
     std::memcpy(dxe.slice_rows(r0, r1).raw(), dx.raw(), dx.nbytes());
   }
   // The dispatch's backward: input gradients back to the tokens' ranks.

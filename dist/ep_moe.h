@@ -41,8 +41,9 @@ class ExpertParallelMoe {
   int local_experts() const { return local_; }
 
   // h [T, C], this rank's tokens (T may differ between ranks) -> y [T, C] (allocated).
-  // w.router [E, C] and w.expert_bias as the model has them; w.experts holds this rank's
-  // local_experts() experts only, expert first_expert() + i at index i. load (optional) gets
+  // w.router [E, C] and w.expert_bias as the model has them; w.experts holds either this rank's
+  // local_experts() experts only (expert first_expert() + i at index i) or all E (only the local
+  // ones are read, and only theirs get gradients). load (optional) gets
   // this rank's tokens per expert [E].
   void forward(Tensor& y, const Tensor& h, const model::MoeWeights& w, model::Precision p, EpMoeCache& cache,
                std::vector<int64_t>* load = nullptr);
@@ -50,6 +51,8 @@ class ExpertParallelMoe {
   void backward(Tensor& dh, const Tensor& dy, model::MoeWeights& w, EpMoeCache& cache);
 
  private:
+  size_t local_index(const model::MoeWeights& w, int i) const;  // of local expert i in w.experts
+
   Communicator& comm_;
   model::ModelConfig cfg_;
   int world_ = 1, first_ = 0, local_ = 0;

@@ -42,10 +42,24 @@ void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, Precision p, M
   }
 }
 
+// The shared experts (when the model has them) added to the routed experts' output y.
+void add_shared_experts(Tensor& y, const Tensor& h, const MoeWeights& w, Precision p, MoeCache* cache) {
+  if (!w.has_shared) return;
+  Tensor ys;
+  mlp_forward(ys, h, w.shared, p, cache ? &cache->shared : nullptr, {}, {});
+  add_inplace(y, ys);
+}
+
 void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelConfig& cfg, Precision p,
-                 MoeCache* cache, std::vector<int64_t>* load) {
+                 MoeCache* cache, std::vector<int64_t>* load, int layer, RoutedExperts* routed) {
   MoeCache local;
   MoeCache& c = cache ? *cache : local;
+  c.routed = routed;
+  if (routed) {
+    routed->forward(layer, y, h, w, p, load);
+    add_shared_experts(y, h, w, p, cache);
+    return;
+  }
   const int64_t T = h.dim(0), C = h.dim(1), E = cfg.num_experts, K = cfg.num_experts_per_tok;
   const Device dev = h.device();
   c.h = h;
@@ -75,11 +89,7 @@ void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelCon
   }
   y = empty_f32({T, C}, dev);
   unpermute_combine(y, c.combined_out, c.gates, c.perm);
-  if (w.has_shared) {
-    Tensor ys;
-    mlp_forward(ys, h, w.shared, p, cache ? &c.shared : nullptr, {}, {});
-    add_inplace(y, ys);
-  }
+  add_shared_experts(y, h, w, p, cache);
   if (load) {
     Tensor counts = Tensor::empty({E}, DType::I32, dev);
     expert_load(counts, c.expert_ids);
@@ -156,7 +166,7 @@ void Transformer::to(Device device) {
 }
 
 Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precision, ForwardCache* cache,
-                            RouterStats* stats) {
+                            RouterStats* stats, RoutedExperts* routed) {
   const ModelConfig& c = cfg_;
   const Device dev = device();
   detail::check_tokens(host_or_device_batch, c.vocab_size);  // before the copy: a CPU batch is read in place
@@ -212,7 +222,8 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
     rmsnorm_forward(lc.h2, lc.rstd2, lc.x_mid, L.post_attn_norm.value, c.rms_norm_eps);
     Tensor y;
     if (L.is_moe)
-      moe_forward(y, lc.h2, L.moe, c, precision, cache ? &lc.moe : nullptr, stats ? &stats->load[size_t(l)] : nullptr);
+      moe_forward(y, lc.h2, L.moe, c, precision, cache ? &lc.moe : nullptr, stats ? &stats->load[size_t(l)] : nullptr, l,
+                  routed);
     else
       mlp_forward(y, lc.h2, L.mlp, precision, cache ? &lc.mlp : nullptr, {}, {});
     x = lc.x_mid.clone();

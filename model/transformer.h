@@ -9,6 +9,7 @@
 #include "kernels/ops_moe.h"
 #include "model/config.h"
 #include "model/linear.h"
+#include "model/routed_experts.h"
 #include "model/weights.h"
 
 namespace rlvr::model {
@@ -40,6 +41,7 @@ struct MoeCache {
   std::vector<Tensor> expert_out;    // per expert [rows_e, C]
   Tensor combined_out;               // [R, C] expert outputs in permuted order
   MlpCache shared;
+  RoutedExperts* routed = nullptr;   // who ran the routed experts (null: this layer, above)
 };
 
 struct LayerCache {
@@ -80,9 +82,10 @@ class Transformer {
   ModelWeights& weights() { return w_; }
   std::vector<ParamRef> params() { return list_params(cfg_, w_); }
 
-  // logits [T, V] (F32, on device()). cache/stats may be null.
+  // logits [T, V] (F32, on device()). cache/stats may be null. routed, when set, runs every
+  // MoE layer's routed experts (expert parallelism); backward then goes through it too.
   Tensor forward(const Batch& batch, Precision precision, ForwardCache* cache = nullptr,
-                 RouterStats* stats = nullptr);
+                 RouterStats* stats = nullptr, RoutedExperts* routed = nullptr);
   // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V] (on
   // device()), using the cache of the forward over the same batch and precision.
   void backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache);

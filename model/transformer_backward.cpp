@@ -35,8 +35,20 @@ void mlp_backward(Tensor& dx, const Tensor& dy, MlpWeights& w, MlpCache& c) {
   add_inplace(dx, dx_up);
 }
 
-// dy [T, C] -> dh [T, C] (overwritten) through the MoE block.
-void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c, const ModelConfig& cfg) {
+void add_shared_experts_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c) {
+  if (!w.has_shared) return;
+  Tensor dhs;
+  mlp_backward(dhs, dy, w.shared, c.shared);
+  add_inplace(dh, dhs);
+}
+
+// dy [T, C] -> dh [T, C] (overwritten) through the MoE block of layer `layer`.
+void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c, const ModelConfig& cfg, int layer) {
+  if (c.routed) {
+    c.routed->backward(layer, dh, dy, w);
+    add_shared_experts_backward(dh, dy, w, c);
+    return;
+  }
   const int64_t T = dy.dim(0), C = dy.dim(1), E = cfg.num_experts, K = cfg.num_experts_per_tok;
   const int64_t R = c.perm.n_rows();
   const Device dev = dy.device();
@@ -57,11 +69,7 @@ void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c, cons
   topk_route_backward(dlogits, dgates, c.expert_ids, c.scores, routing_config(cfg));
   gemm(grad_of(w.router), dlogits, true, c.h, false, /*accumulate=*/true);
   gemm(dh, dlogits, false, w.router.value, false, /*accumulate=*/true);
-  if (w.has_shared) {
-    Tensor dhs;
-    mlp_backward(dhs, dy, w.shared, c.shared);
-    add_inplace(dh, dhs);
-  }
+  add_shared_experts_backward(dh, dy, w, c);
 }
 
 // Backward of Qwen3's per-head RMSNorm: dy [T, H*D] -> dx [T, H*D].
@@ -103,7 +111,7 @@ void Transformer::backward(const Tensor& dlogits, const Batch& host_or_device_ba
     LayerCache& lc = cache.layers[size_t(l)];
     // MLP / MoE block: x_out = x_mid + f(norm(x_mid)).
     Tensor dh2;
-    if (L.is_moe) moe_backward(dh2, dx, L.moe, lc.moe, c);
+    if (L.is_moe) moe_backward(dh2, dx, L.moe, lc.moe, c, l);
     else mlp_backward(dh2, dx, L.mlp, lc.mlp);
     Tensor dx_mid = empty_f32({T, C}, dev);
     rmsnorm_backward(dx_mid, grad_of(L.post_attn_norm), dh2, lc.x_mid, L.post_attn_norm.value, lc.rstd2);

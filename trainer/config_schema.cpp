@@ -27,6 +27,7 @@ const std::vector<KeySpec>& config_schema() {
       {"run.seed", FIELD(run.seed), "0", at_least(0), "", "seed of data order, sampling and dropout-free init"},
       {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "where training runs; auto: CUDA when a GPU is present (one process), else the CPU"},
       {"run.steps", FIELD(run.steps), "100", at_least(1), "", "GRPO steps, one rollout batch each"},
+      {"run.expert_parallel", FIELD(run.expert_parallel), "false", any, "", "data-parallel runs: each rank trains 1/ranks of every MoE layer's routed experts for all ranks' tokens (all-to-all dispatch, FP8 in precision fp8, BF16 combine); rollout keeps every expert"},
       {"run.run_dir", FIELD(run.run_dir), "\"\"", any, "", "run directory; empty: runs/NAME (`--run-dir` overrides)"},
       // [model]
       {"model.path", FIELD(model.path), "\"\"", any, "", "Hugging Face-style directory (config.json, *.safetensors); empty: use [model.init]"},

@@ -56,10 +56,35 @@ void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, 
   mb.index = idx;
   mb.batch = model::Batch::pack(toks);
   model::RouterStats stats;
-  mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr, opt.router_load ? &stats : nullptr);
+  mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr, opt.router_load ? &stats : nullptr,
+                        opt.routed_experts);
   if (opt.router_load) model::accumulate_load(*opt.router_load, stats);
   mb.lp = model::token_logprobs(mb.logits, mb.batch);
   mb.logp_host = mb.lp.logp.to(Device::CPU);
+}
+
+// Micro-batches every rank runs in a pass of which this rank has `mine`: under expert
+// parallelism the most any rank has (agreed before the pass's first forward), else its own.
+size_t lockstep_micro_batches(const LearnerOptions& opt, size_t mine) {
+  if (!opt.routed_experts || !parallel(opt.comm)) return mine;
+  int64_t n = int64_t(mine);
+  opt.comm->all_reduce(std::span<int64_t>(&n, 1), dist::ReduceOp::Max);
+  return size_t(n);
+}
+
+// A rank's share in another rank's micro-batch under expert parallelism: a forward of one
+// token (and, with_backward, a backward of a zero gradient), which adds nothing to any gradient.
+void idle_micro_batch(model::Transformer& m, const LearnerOptions& opt, bool with_backward) {
+  const model::Batch batch = model::Batch::pack({{0}});
+  model::ForwardCache cache;
+  const Tensor logits = m.forward(batch, opt.precision, with_backward ? &cache : nullptr, nullptr, opt.routed_experts);
+  if (with_backward) m.backward(Tensor::zeros(logits.shape(), DType::F32, logits.device()), batch, cache);
+}
+
+// After this rank's `mine` micro-batches of a pass in which every rank runs `all`.
+void run_idle_micro_batches(model::Transformer& m, const LearnerOptions& opt, size_t mine, size_t all,
+                            bool with_backward) {
+  for (size_t k = mine; k < all; ++k) idle_micro_batch(m, opt, with_backward);
 }
 
 // First packed position predicting sequence k's completion: offset + prompt_len - 1.
@@ -97,7 +122,9 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
   std::vector<size_t> order(batch.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   m.zero_grad();
-  for (const auto& idx : pack_micro_batches(batch, order, opt.micro_batch_tokens)) {
+  const auto micro = pack_micro_batches(batch, order, opt.micro_batch_tokens);
+  const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+  for (const auto& idx : micro) {
     MicroBatch mb;
     run_forward(m, batch, idx, opt, /*keep_cache=*/true, mb);
     std::vector<float> w(size_t(mb.batch.n_tokens()), 0.0f);
@@ -115,6 +142,7 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
     m.backward(dlogits, mb.batch, mb.cache);
     r.loss += loss * share;
   }
+  run_idle_micro_batches(m, opt, micro.size(), all_micro, /*with_backward=*/true);
   r.loss = sum_over_ranks(opt.comm, r.loss);
   r.grad_norm = optimizer.step(lr);
   return r;
@@ -128,7 +156,9 @@ std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   LearnerOptions no_load = opt;
   no_load.router_load = nullptr;
-  for (const auto& idx : pack_micro_batches(seqs, order, opt.micro_batch_tokens)) {
+  const auto micro = pack_micro_batches(seqs, order, opt.micro_batch_tokens);
+  const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+  for (const auto& idx : micro) {
     MicroBatch mb;
     run_forward(m, seqs, idx, no_load, /*keep_cache=*/false, mb);
     for (size_t k = 0; k < idx.size(); ++k) {
@@ -136,6 +166,7 @@ std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const
       if (entropy_sum) (*entropy_sum)[idx[k]] = completion_entropy(mb, seqs, k);
     }
   }
+  run_idle_micro_batches(m, no_load, micro.size(), all_micro, /*with_backward=*/false);
   return out;
 }
 
@@ -188,14 +219,20 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
     }
   }
   std::vector<std::vector<float>> ref_lp;
-  if (upd.grpo.kl_coef > 0) ref_lp = completion_logprobs(*ref, seqs, opt);
+  if (upd.grpo.kl_coef > 0) {
+    LearnerOptions ref_opt = opt;  // the reference holds all its experts and runs them itself
+    ref_opt.routed_experts = nullptr;
+    ref_lp = completion_logprobs(*ref, seqs, ref_opt);
+  }
 
   for (int64_t epoch = 0; epoch < upd.epochs; ++epoch) {
     for (size_t mi = 0; mi < n_mini; ++mi) {
       const double normalizer = normalizers[mi];
       m.zero_grad();
       double loss = 0;
-      for (const auto& idx : pack_micro_batches(seqs, mini[mi], opt.micro_batch_tokens)) {
+      const auto micro = pack_micro_batches(seqs, mini[mi], opt.micro_batch_tokens);
+      const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+      for (const auto& idx : micro) {
         MicroBatch mb;
         run_forward(m, seqs, idx, opt, /*keep_cache=*/true, mb);
         std::vector<std::vector<float>> logp(idx.size());
@@ -224,6 +261,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
           std::copy(dlogp[k].begin(), dlogp[k].end(), dp + first_prediction(mb, seqs, k));
         m.backward(model::token_logprobs_backward(d.to(mb.logits.device()), mb.logits, mb.lp), mb.batch, mb.cache);
       }
+      run_idle_micro_batches(m, opt, micro.size(), all_micro, /*with_backward=*/true);
       r.grad_norm += optimizer.step(lr_at(r.optimizer_steps));
       r.loss += sum_over_ranks(opt.comm, loss);
       ++r.optimizer_steps;

@@ -33,6 +33,10 @@ struct LearnerOptions {
   // global batch, in rank order; loss normalizers, mini-batch cuts and reported statistics
   // are global, so every rank takes the step one process would take on the whole batch.
   dist::Communicator* comm = nullptr;
+  // Expert parallelism (dist::ExpertParallelExperts over comm): every MoE layer exchanges
+  // tokens among all ranks, so in each pass every rank runs as many micro-batches as the
+  // busiest one (the others run one-token micro-batches with zero gradient).
+  model::RoutedExperts* routed_experts = nullptr;
 };
 
 struct SftStepResult {

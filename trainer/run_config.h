@@ -23,6 +23,7 @@ struct RunSection {
   int64_t seed = 0;
   std::string device;   // auto | cpu | cuda
   int64_t steps = 0;    // GRPO steps (one rollout batch each)
+  bool expert_parallel = false;  // split routed experts over the data-parallel ranks in training
   std::string run_dir;  // empty: runs/<name>
 };
 

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "dist/communicator.h"
+#include "dist/ep_experts.h"
 #include "kernels/gemm.h"
 #include "model/expert_balance.h"
 #include "trainer/checkpoint.h"
@@ -116,9 +117,19 @@ class Run {
         rl_order_(int64_t(data_.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle) {
     check_divisible(cfg.rollout.prompts_per_step, "rollout.prompts_per_step");
     if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, "sft.batch_size");
-    device_ = train_device(cfg, dp() != nullptr);
+    device_ = train_device(cfg, dp() != nullptr || cfg.run.expert_parallel);
     policy_.to(device_);
     learner_.comm = dp();
+    if (cfg.run.expert_parallel) {
+      RLVR_CHECK(policy_.config().num_experts > 0 && policy_.config().num_experts % comm_->size() == 0, "config",
+                 cfg.where("run.expert_parallel"), ": run.expert_parallel = true over ", comm_->size(),
+                 " rank(s) needs a MoE model ",
+                 "whose num_experts is a multiple of ", comm_->size(), " (it has ", policy_.config().num_experts, ")");
+      RLVR_CHECK(device_ == Device::CPU, "config", cfg.where("run.expert_parallel"),
+                 ": run.expert_parallel = true runs on CPU ranks in this version (set run.device = \"cpu\")");
+      experts_ = std::make_unique<dist::ExpertParallelExperts>(*comm_, policy_.config());
+      learner_.routed_experts = experts_.get();
+    }
     learner_.precision = cfg.precision.train_precision();
     learner_.micro_batch_tokens = cfg.algorithm.micro_batch_tokens;
     if (cfg.model.init.expert_bias_update_rate > 0) learner_.router_load = &router_load_;
@@ -175,7 +186,8 @@ class Run {
             model::count_active_params(policy_.config(), policy_.weights()), " active), train ",
             cfg_.precision.train, ", rollout ", cfg_.rollout.precision, ", on ", device_name(device_),
             resumed_ ? cat(", resumed at step ", state_.global_step()) : std::string(),
-            dp() ? cat(", data parallel over ", dp()->size(), " ranks (", dp()->backend(), ")") : std::string()));
+            dp() ? cat(", data parallel over ", dp()->size(), " ranks (", dp()->backend(), ")") : std::string(),
+            experts_ ? cat(", experts split ", experts_->local_experts(), " per rank") : std::string()));
     if (const std::string hint = blas_kernel_hint(); device_ == Device::CPU && !hint.empty()) say("note: " + hint);
   }
 
@@ -277,6 +289,7 @@ class Run {
     if (cfg_.algorithm.grpo.kl_coef > 0 && !ref_) save_reference();
     const GrpoUpdateOptions upd{cfg_.algorithm.grpo_config(), cfg_.algorithm.ppo_epochs, cfg_.algorithm.mini_batches};
     const int64_t total_opt_steps = cfg_.run.steps * upd.epochs * upd.mini_batches;
+    if (experts_) experts_->take_dispatch_bytes();  // the SFT phase's are not a GRPO step's
     while (state_.rl_step < cfg_.run.steps && !stopping()) {
       const auto t_step = Clock::now();
       std::vector<const Example*> all_prompts;
@@ -358,9 +371,11 @@ class Run {
 
   void log_rl_step(int step, Clock::time_point t_step, double learn_s, const RolloutBatch& rb, const Advantages& adv,
                    const GrpoUpdateResult& up, const std::vector<double>& learner_sum, float lr) {
+    const int64_t ep_bytes = experts_ ? sum_over_ranks(dp(), int64_t(experts_->take_dispatch_bytes())) : 0;
     if (!writer()) return;
     StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
     nlohmann::json m = rl_metrics(step, elapsed(), rb, adv, up, lr, timing);
+    if (experts_) m["ep_dispatch_bytes"] = ep_bytes;
     m["status_counts"] = status_counts(rb, service_);
     metrics_.write(m);
     if (cfg_.logging.log_rollouts)
@@ -476,6 +491,7 @@ class Run {
   rewards::RewardService service_;
   std::unique_ptr<AdamW> optimizer_;
   DataOrder sft_order_, rl_order_;
+  std::unique_ptr<dist::ExpertParallelExperts> experts_;  // run.expert_parallel
   LearnerOptions learner_;
   model::RouterStats router_load_;
   TrainState state_;

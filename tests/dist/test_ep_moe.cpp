@@ -1,7 +1,9 @@
-// Expert-parallel MoE at world size 1 against the single-rank layer (test_dist_mpi runs the
-// same checks at 2 and 4 ranks), and its configuration errors.
+// Expert-parallel MoE at world size 1 against the single-rank layer and a whole model trained
+// expert-parallel against one process (test_dist_mpi runs the same checks at 2 and 4 ranks),
+// and its configuration errors.
 #include <gtest/gtest.h>
 
+#include "tests/dist/ep_model_checks.h"
 #include "tests/dist/ep_moe_checks.h"
 
 namespace rlvr::dist {
@@ -13,6 +15,12 @@ TEST(ExpertParallelMoe, WorldOneEqualsSingleRankLayer) {
     testing::check_ep_moe(*comm, scoring, model::Precision::FP32, testing::kFp32Tolerance);
     testing::check_ep_moe(*comm, scoring, model::Precision::FP8, testing::kFp8Tolerance);
   }
+}
+
+TEST(ExpertParallelExperts, WholeModelAtWorldOneEqualsDataParallel) {
+  auto comm = make_single_communicator();
+  testing::check_ep_model(*comm, model::Precision::FP32, testing::kEpModelFp32);
+  testing::check_ep_model(*comm, model::Precision::FP8, testing::kEpModelFp8);
 }
 
 TEST(ExpertParallelMoe, RejectsExpertCountsTheWorldDoesNotDivide) {

@@ -1,6 +1,8 @@
-// Expert-parallel MoE across MPI ranks (uneven tokens per rank) against the single-rank layer.
+// Expert-parallel MoE across MPI ranks (uneven tokens per rank) against the single-rank layer,
+// and a whole model trained expert-parallel against one process.
 #include <gtest/gtest.h>
 
+#include "tests/dist/ep_model_checks.h"
 #include "tests/dist/ep_moe_checks.h"
 #include "tests/dist_mpi/mpi_world.h"
 
@@ -13,6 +15,12 @@ TEST(ExpertParallelMoeMpi, ForwardAndBackwardEqualSingleRankLayer) {
     testing::check_ep_moe(comm, scoring, model::Precision::FP32, testing::kFp32Tolerance);
     testing::check_ep_moe(comm, scoring, model::Precision::FP8, testing::kFp8Tolerance);
   }
+}
+
+TEST(ExpertParallelExpertsMpi, WholeModelEqualsDataParallel) {
+  Communicator& comm = testing::mpi_world();
+  testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32);
+  testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8);
 }
 
 }  // namespace

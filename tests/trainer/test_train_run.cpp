@@ -242,7 +242,9 @@ TEST_F(TrainRun, OnCudaTracksTheCpu) {
   ASSERT_EQ(got[0]["phase"], "sft");
   EXPECT_NEAR(got[0]["loss"].get<double>(), want[0]["loss"].get<double>(), 1e-4 * want[0]["loss"].get<double>());
   for (const auto& m : got)
-    if (m.contains("loss")) EXPECT_TRUE(std::isfinite(m["loss"].get<double>())) << m.dump();
+    if (m.contains("loss")) {
+      EXPECT_TRUE(std::isfinite(m["loss"].get<double>())) << m.dump();
+    }
   EXPECT_TRUE(fs::exists(dir_ / "cuda" / "rollouts.jsonl"));
   EXPECT_TRUE(latest_checkpoint((dir_ / "cuda").string()).has_value());
 }

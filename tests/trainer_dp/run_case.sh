@@ -6,6 +6,7 @@
 #   run_case.sh scratch RLVR LAUNCH OUT PREC COMPARE REF [tolerances...]
 # case: OUT starts as a copy of run FROM's checkpoint step_STEP (and its logs), is resumed by
 # LAUNCH (an mpirun line, or "none" for one process) and compared with run REF by COMPARE.
+# PREC is fp32 or fp8, with "+ep" for expert parallelism (run.expert_parallel = true).
 set -eu
 cfg=tests/trainer_dp/dp_tiny.toml
 mode=$1; shift
@@ -23,6 +24,8 @@ if [ "$mode" = scratch ]; then
 fi
 rlvr=$1 launch=$2 out=$3 prec=$4 from=$5 step=$6 compare=$7 ref=$8
 shift 8
+ep=""
+case $prec in *+ep) prec=${prec%+ep} ep="--set run.expert_parallel=true" ;; esac
 rm -rf "$out"
 mkdir -p "$out/checkpoints"
 cp -r "$from/checkpoints/step_$step" "$out/checkpoints/"
@@ -30,5 +33,5 @@ cp "$from/metrics.jsonl" "$out/"
 [ -f "$from/rollouts.jsonl" ] && cp "$from/rollouts.jsonl" "$out/"
 [ -d "$from/reference" ] && cp -r "$from/reference" "$out/"
 [ "$launch" = none ] && launch=""
-$launch "$rlvr" train $cfg --run-dir "$out" --resume --set precision.train=$prec --set rollout.precision=$prec
+$launch "$rlvr" train $cfg --run-dir "$out" --resume --set precision.train=$prec --set rollout.precision=$prec $ep
 exec "$compare" "$ref" "$out" "$@"
