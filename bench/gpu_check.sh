@@ -2,7 +2,7 @@
 # The one command a GPU session runs, from the repository root of a clean checkout: build with
 # -DRLVR_CUDA=ON (or, where this machine cannot build, use the binaries bench/gpu_bundle.sh packed
 # into build-gpu-bundle/ and the device tool carried), run the CPU-vs-CUDA tests (kernels, the whole
-# model, a training run), compute-sanitizer memcheck over the kernel tests when installed, the GPU
+# model, a training run, NCCL at world size 1), compute-sanitizer memcheck over the kernel tests when installed, the GPU
 # benchmark, `rlvr generate` and `rlvr train` end to end on CUDA, and print a short table last.
 # Full logs go to $OUT (the device tool's output folder) or build-gpu/.
 # Usage: bench/gpu_check.sh    env RLVR_GPU_BUILD=auto (default: build, else bundle) | build | bundle,
@@ -28,7 +28,8 @@ tests="" bench="" bin=""
 if [[ $mode != bundle ]]; then
   start=$SECONDS
   if cmake -S . -B build-gpu -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > "$logs/configure.log" 2>&1 &&
-     cmake --build build-gpu --target test_kernels test_model test_trainer rlvr bench_gpu_gemm bench_gpu_train -j"$(nproc)" \
+     cmake --build build-gpu --target test_kernels test_model test_trainer test_dist rlvr bench_gpu_gemm bench_gpu_train \
+       bench_dist -j"$(nproc)" \
        > "$logs/build.log" 2>&1; then
     tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm bin=build-gpu/tests
     row build "built here in $((SECONDS - start)) s (build-gpu/)"
@@ -59,7 +60,7 @@ row "gpu tests" "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped
 grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/gpu_tests.log" | sort -u | head -20 | while read -r line; do echo "$line"; done
 
 # ---- the whole model and a short training run, CUDA against the CPU ---------------------------
-for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*"; do
+for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*" "test_dist:NcclWorldOne.*:HostStaged.*"; do
   exe=${t%%:*} filter=${t#*:}
   [[ -x $bin/$exe ]] || { row "$exe" "not built"; status=1; continue; }
   timeout 600 "$bin/$exe" --gtest_filter="$filter" > "$logs/$exe.log" 2>&1 || status=1
@@ -84,6 +85,14 @@ if [[ -x $train_bench ]]; then
   else
     row "torch peer" "torch or transformers missing"
   fi
+fi
+
+# ---- NCCL at world size 1: all-to-all dispatch and all-reduce on device buffers ----------------
+dist_bench=$(dirname "$bench")/bench_dist
+if [[ -x $dist_bench ]]; then
+  timeout 300 "$dist_bench" --backend=nccl --benchmark_filter='AllToAll|AllReduce' > "$logs/bench_dist_nccl.log" 2>&1 ||
+    { status=1; row "bench_dist nccl" "FAILED (bench_dist_nccl.log)"; }
+  grep -E '^(communicator|BM_)' "$logs/bench_dist_nccl.log"
 fi
 
 # ---- end to end: rlvr generate and rlvr train on CUDA ----------------------------------------

@@ -62,7 +62,13 @@ inline void check_ep_moe(Communicator& comm, const std::string& scoring, model::
       std::printf("[ep_moe] %s: expert gate grad %.2e\n", e.c_str(), compare(got.gate.grad, want.gate.grad, 1).rel);
   }
   Tensor router = w.router.grad.clone();
-  comm.all_reduce(router.raw(), size_t(router.numel()), CommDType::F32, ReduceOp::Sum);
+  if (comm.device_buffers()) {  // NCCL reduces device memory
+    Tensor d = router.to(Device::CUDA);
+    comm.all_reduce(d.raw(), size_t(d.numel()), CommDType::F32, ReduceOp::Sum);
+    router = d.to(Device::CPU);
+  } else {
+    comm.all_reduce(router.raw(), size_t(router.numel()), CommDType::F32, ReduceOp::Sum);
+  }
   expect_close(router, ref.w.router.grad, tol.router_grad, tag + " router grad");
   if (me == 0)
     std::printf("[ep_moe] %s: y %.2e dh %.2e router %.2e, dispatch %zu bytes\n", tag.c_str(),

@@ -1,0 +1,50 @@
+// NCCL at world size 1 through the code paths the trainer uses: every collective against the
+// serial result, the expert-parallel layer and a whole expert-parallel model, with host buffers
+// staged through the GPU (HostStagedCommunicator). Skips without NCCL or a GPU; the stager
+// itself is checked over the single-process backend everywhere.
+#include <gtest/gtest.h>
+
+#include "tests/dist/collective_checks.h"
+#include "tests/dist/ep_model_checks.h"
+#include "tests/dist/ep_moe_checks.h"
+#include "tests/dist/host_staged_communicator.h"
+
+namespace rlvr::dist {
+namespace {
+
+TEST(HostStaged, OverSingleProcessEveryCollectiveMatchesSerial) {
+  auto single = make_single_communicator();
+  testing::HostStagedCommunicator comm(*single);
+  testing::check_every_collective(comm);
+}
+
+std::unique_ptr<Communicator> nccl_world_one() {
+  CommOptions opt;
+  opt.backend = Backend::Nccl;
+  opt.cuda_device = 0;
+  return make_communicator(opt, LaunchEnv{});
+}
+
+TEST(NcclWorldOne, EveryCollectiveMatchesSerial) {
+  if (!nccl_available() || !cuda_available()) GTEST_SKIP() << "needs NCCL and a CUDA device";
+  auto nccl = nccl_world_one();
+  EXPECT_EQ(nccl->backend(), "nccl");
+  EXPECT_TRUE(nccl->device_buffers());
+  testing::HostStagedCommunicator comm(*nccl);
+  testing::check_every_collective(comm);
+}
+
+TEST(NcclWorldOne, ExpertParallelLayerAndModel) {
+  if (!nccl_available() || !cuda_available()) GTEST_SKIP() << "needs NCCL and a CUDA device";
+  auto nccl = nccl_world_one();
+  // The layer straight on NCCL (it stages its exchanges through the device itself) ...
+  testing::check_ep_moe(*nccl, "softmax", model::Precision::FP32, testing::kFp32Tolerance);
+  // ... and through the stager, as the model check reduces host gradients.
+  testing::HostStagedCommunicator comm(*nccl);
+  testing::check_ep_moe(comm, "sigmoid", model::Precision::FP8, testing::kFp8Tolerance);
+  testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32);
+  testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8);
+}
+
+}  // namespace
+}  // namespace rlvr::dist
