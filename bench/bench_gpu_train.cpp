@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/block_cache.h"
 #include "kernels/tensor.h"
 #include "model/atomic_file.h"
 #include "model/safetensors.h"
@@ -205,6 +206,9 @@ int main(int argc, char** argv) {
   decode_rows(p, rows);
   std::printf("| what | ms (median) | rate | vs floor |\n| --- | --- | --- | --- |\n");
   for (const Row& r : rows) std::printf("| %s | %.3f | %.1f %s | %.3f |\n", r.what.c_str(), r.ms, r.rate, r.unit, r.floor_ratio);
+  const BlockCacheStats m = cuda_memory_stats();
+  std::printf("device memory: peak %.2f GiB held by tensors; %zu cudaMalloc calls, %zu allocations from the cache\n",
+              double(m.peak_bytes_in_use) / double(1 << 30), m.backend_allocs, m.hits);
 #endif
   return 0;
 }

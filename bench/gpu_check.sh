@@ -29,7 +29,7 @@ if [[ $mode != bundle ]]; then
   start=$SECONDS
   if cmake -S . -B build-gpu -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > "$logs/configure.log" 2>&1 &&
      cmake --build build-gpu --target test_kernels test_model test_trainer test_dist rlvr bench_gpu_gemm bench_gpu_train \
-       bench_dist -j"$(nproc)" \
+       bench_dist dp_compare_metrics -j"$(nproc)" \
        > "$logs/build.log" 2>&1; then
     tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm bin=build-gpu/tests
     row build "built here in $((SECONDS - start)) s (build-gpu/)"
@@ -60,7 +60,7 @@ row "gpu tests" "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped
 grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/gpu_tests.log" | sort -u | head -20 | while read -r line; do echo "$line"; done
 
 # ---- the whole model and a short training run, CUDA against the CPU ---------------------------
-for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*" "test_dist:NcclWorldOne.*:HostStaged.*"; do
+for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*" "test_dist:NcclWorldOne.*:HostStaged.*:ShardedAdamW.*"; do
   exe=${t%%:*} filter=${t#*:}
   [[ -x $bin/$exe ]] || { row "$exe" "not built"; status=1; continue; }
   timeout 600 "$bin/$exe" --gtest_filter="$filter" > "$logs/$exe.log" 2>&1 || status=1
@@ -115,11 +115,32 @@ if [[ -x $rlvr ]]; then
   fi
 fi
 
+# ---- data parallel on the GPU: 2 MPI ranks sharing this GPU (NCCL wants one GPU per rank) ----
+compare=$bin/dp_compare_metrics
+[[ -x $compare ]] || compare=$(dirname "$bin")/tests/dp_compare_metrics
+if [[ -x $rlvr ]] && command -v mpirun > /dev/null; then
+  dp_set=(--set run.device=cuda --set precision.train=fp32 --set rollout.precision=fp32 --set logging.log_rollouts=false)
+  timeout 300 "$rlvr" train tests/trainer_dp/dp_tiny.toml --run-dir "$logs/dp1_cuda" "${dp_set[@]}" > "$logs/dp1_cuda.log" 2>&1 &&
+  RLVR_COMM_BACKEND=mpi timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 "$rlvr" train tests/trainer_dp/dp_tiny.toml \
+    --run-dir "$logs/dp2_cuda" "${dp_set[@]}" > "$logs/dp2_cuda.log" 2>&1
+  if [[ $? == 0 && -x $compare ]]; then
+    # SFT from scratch over 2 ranks: the bounds of trainer_dp_np2_from_scratch_fp32.
+    if "$compare" "$logs/dp1_cuda" "$logs/dp2_cuda" --rel 3e-2 --abs 1e-9 --tight-steps 0 --rel-after 10 \
+         --abs-after 0.15 > "$logs/dp_cuda_compare.log" 2>&1; then
+      row "rlvr train 2 ranks on cuda" "matches 1 rank: $(tail -1 "$logs/dp_cuda_compare.log")"
+    else
+      row "rlvr train 2 ranks on cuda" "DIFFERS from 1 rank (dp_cuda_compare.log)"; status=1
+    fi
+  else
+    row "rlvr train 2 ranks on cuda" "FAILED (dp1_cuda.log, dp2_cuda.log) or no dp_compare_metrics"; status=1
+  fi
+fi
+
 # ---- compute-sanitizer memcheck over the same tests -----------------------------------------
 if [[ ${RLVR_GPU_MEMCHECK:-1} == 0 ]]; then
   row memcheck "skipped (RLVR_GPU_MEMCHECK=0)"
 elif command -v compute-sanitizer > /dev/null; then
-  if timeout 900 compute-sanitizer --tool memcheck --error-exitcode 3 "$tests" --gtest_filter="$gpu_tests" \
+  if RLVR_CUDA_CACHE=0 timeout 900 compute-sanitizer --tool memcheck --error-exitcode 3 "$tests" --gtest_filter="$gpu_tests" \
        > "$logs/memcheck.log" 2>&1; then
     row memcheck clean
   else

@@ -2,6 +2,8 @@
 // exchange, and the factory that picks a backend from the launch environment.
 #include "dist/communicator.h"
 
+#include <cstdlib>
+
 #include "common/error.h"
 #include "kernels/tensor.h"
 
@@ -75,7 +77,10 @@ Backend parse_backend(const std::string& name) {
 }
 
 std::unique_ptr<Communicator> make_communicator(const CommOptions& opts) {
-  return make_communicator(opts, discover_launch_env());
+  CommOptions o = opts;
+  if (const char* b = std::getenv("RLVR_COMM_BACKEND"); o.backend == Backend::Auto && b && *b)
+    o.backend = parse_backend(b);
+  return make_communicator(o, discover_launch_env());
 }
 
 std::unique_ptr<Communicator> make_communicator(const CommOptions& opts, const LaunchEnv& env) {

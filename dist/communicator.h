@@ -108,7 +108,8 @@ struct CommOptions {
   double collective_timeout_s = 600;
 };
 
-// The communicator for this process from the launcher's environment (launch_env.h).
+// The communicator for this process from the launcher's environment (launch_env.h). With
+// opts.backend Auto, the environment variable RLVR_COMM_BACKEND (single|mpi|nccl) may name one.
 std::unique_ptr<Communicator> make_communicator(const CommOptions& opts = {});
 std::unique_ptr<Communicator> make_communicator(const CommOptions& opts, const LaunchEnv& env);
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dist/expert_mlp.h"
+#include "dist/host_staged.h"
 #include "kernels/fp_codec.h"
 #include "kernels/gemm.h"
 #include "kernels/ops_moe.h"
@@ -25,8 +26,9 @@ CommDType comm_dtype(DType t) {
 
 // all_to_all of whole rows: rows [n, width] (CPU, any wire dtype), send_rows[p] of them to rank
 // p in order -> [sum recv_rows, width], source-major. Staged through the device for NCCL.
-Tensor exchange_rows(Communicator& comm, const Tensor& rows, const std::vector<size_t>& send_rows,
+Tensor exchange_rows(Communicator& inner, const Tensor& rows, const std::vector<size_t>& send_rows,
                      const std::vector<size_t>& recv_rows) {
+  HostStagedCommunicator comm(inner);
   const int64_t width = rows.dim(1);
   size_t total = 0;
   for (size_t r : recv_rows) total += r;
@@ -34,12 +36,6 @@ Tensor exchange_rows(Communicator& comm, const Tensor& rows, const std::vector<s
   for (size_t r : send_rows) sc.push_back(r * size_t(width));
   for (size_t r : recv_rows) rc.push_back(r * size_t(width));
   Tensor out = Tensor::empty({int64_t(total), width}, rows.dtype());
-  if (comm.device_buffers()) {
-    const Tensor d_in = rows.to(Device::CUDA);
-    Tensor d_out = Tensor::empty(out.shape(), rows.dtype(), Device::CUDA);
-    comm.all_to_all(d_in.raw(), sc, d_out.raw(), rc, comm_dtype(rows.dtype()));
-    return d_out.to(Device::CPU);
-  }
   comm.all_to_all(rows.raw(), sc, out.raw(), rc, comm_dtype(rows.dtype()));
   return out;
 }

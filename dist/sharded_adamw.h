@@ -6,6 +6,9 @@
 //   3. the rank's slice of the FP32 master weights updated with BF16 moments (kernels/ops_adamw.h);
 //   4. the new master slices all-gathered and written back into every parameter (FP32), whose
 //      version is bumped so that FP8/BF16 copies are rebuilt.
+// The flat buffers, masters and moments are host memory; parameters and gradients may live on
+// the GPU (copied in and out each step, as ZeRO-Offload keeps the optimizer on the host), and
+// any backend carries the collectives (host buffers staged for NCCL: dist/host_staged.h).
 //
 //   std::vector<ShardedParam> ps;
 //   for (auto& p : model.params()) if (p.trainable) ps.push_back({p.name, p.value, p.grad, p.version});
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "dist/communicator.h"
+#include "dist/host_staged.h"
 #include "dist/optimizer_checkpoint.h"
 #include "dist/shard_layout.h"
 #include "kernels/ops_adamw.h"
@@ -27,7 +31,7 @@ namespace rlvr::dist {
 
 struct ShardedParam {
   std::string name;
-  Tensor* value = nullptr;       // F32 master copy used by the model (updated by step)
+  Tensor* value = nullptr;       // F32 copy used by the model, CPU or CUDA (updated by step)
   Tensor* grad = nullptr;        // F32, same numel; undefined counts as zeros
   uint64_t* version = nullptr;   // bumped after each update when non-null (Linear weights)
   bool decay = true;             // false: no weight decay (norms, biases)
@@ -67,7 +71,8 @@ class ShardedAdamW {
 
  private:
   void gather_into_params();
-  Communicator& comm_;
+  Tensor flat_piece(size_t i) const;  // parameter i's range of flat_
+  mutable HostStagedCommunicator comm_;  // save() is const and collective
   std::vector<ShardedParam> params_;
   AdamWParams hp_;
   ZeroOptions opts_;

@@ -72,6 +72,8 @@ void check_ndim(const char* op, const Tensor& t, const char* name, int want);
 
 // Device memory hooks, provided by kernels/cuda/ when the CUDA backend is built.
 bool cuda_available();
+// Makes device (local_rank mod the visible devices) current for this process: one GPU per rank.
+void select_cuda_device(int local_rank);
 void* cuda_malloc(size_t bytes);
 void cuda_free(void* p);
 void cuda_copy(void* dst, const void* src, size_t bytes, Device dst_dev, Device src_dev);

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "dist/communicator.h"
 #include "dist/ep_experts.h"
+#include "dist/host_staged.h"
 #include "kernels/gemm.h"
 #include "model/expert_balance.h"
 #include "trainer/checkpoint.h"
@@ -91,22 +92,22 @@ std::string format_duration(double s) {
                    : cat(t / 60, "m", std::setw(2), std::setfill('0'), t % 60, "s");
 }
 
-// run.device: auto is CUDA when a GPU is there and the run is one process (data-parallel
-// training keeps its ZeRO-1 buffers on the host in this version, so it runs on CPU ranks).
-Device train_device(const RunConfig& cfg, bool data_parallel) {
+// run.device: auto is CUDA when a GPU is there, unless the run uses expert parallelism (whose
+// exchanges run on CPU tensors in this version).
+Device train_device(const RunConfig& cfg) {
   if (cfg.run.device == "cpu") return Device::CPU;
-  if (cfg.run.device == "auto") return cuda_available() && !data_parallel ? Device::CUDA : Device::CPU;
+  if (cfg.run.device == "auto") return cuda_available() && !cfg.run.expert_parallel ? Device::CUDA : Device::CPU;
   RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
              "no CUDA device is present (or this build has no CUDA backend)");
-  RLVR_CHECK(!data_parallel, "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
-             "data-parallel training runs on CPU ranks in this version (its ZeRO-1 buffers are on the host)");
+  RLVR_CHECK(!cfg.run.expert_parallel, "config", cfg.where("run.device"), ": run.device = \"cuda\" with ",
+             "run.expert_parallel = true: expert parallelism runs on CPU ranks in this version");
   return Device::CUDA;
 }
 
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
-      : comm_(dist::make_communicator()), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)),
+      : comm_(dist::make_communicator()), host_comm_(*comm_), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)),
         tokenizer_(make_tokenizer(cfg)), data_(load_datasets(cfg, *tokenizer_)), policy_(make_policy(cfg, *tokenizer_)),
         service_(verifier_specs(cfg),
                  rewards::RewardServiceConfig{
@@ -117,7 +118,9 @@ class Run {
         rl_order_(int64_t(data_.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle) {
     check_divisible(cfg.rollout.prompts_per_step, "rollout.prompts_per_step");
     if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, "sft.batch_size");
-    device_ = train_device(cfg, dp() != nullptr || cfg.run.expert_parallel);
+    device_ = train_device(cfg);
+    // One GPU per rank on a node (NCCL has already picked LOCAL_RANK's; MPI ranks pick it here).
+    if (device_ == Device::CUDA && dp()) select_cuda_device(dist::discover_launch_env().local_rank);
     policy_.to(device_);
     learner_.comm = dp();
     if (cfg.run.expert_parallel) {
@@ -125,9 +128,7 @@ class Run {
                  cfg.where("run.expert_parallel"), ": run.expert_parallel = true over ", comm_->size(),
                  " rank(s) needs a MoE model ",
                  "whose num_experts is a multiple of ", comm_->size(), " (it has ", policy_.config().num_experts, ")");
-      RLVR_CHECK(device_ == Device::CPU, "config", cfg.where("run.expert_parallel"),
-                 ": run.expert_parallel = true runs on CPU ranks in this version (set run.device = \"cpu\")");
-      experts_ = std::make_unique<dist::ExpertParallelExperts>(*comm_, policy_.config());
+      experts_ = std::make_unique<dist::ExpertParallelExperts>(host_comm_, policy_.config());
       learner_.routed_experts = experts_.get();
     }
     learner_.precision = cfg.precision.train_precision();
@@ -466,7 +467,9 @@ class Run {
   }
 
   // ---- data parallel ----
-  dist::Communicator* dp() const { return parallel(comm_.get()) ? comm_.get() : nullptr; }
+  // The communicator every data-parallel helper uses: host buffers, whatever the backend.
+  dist::Communicator* dp() { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
+  const dist::Communicator* dp() const { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
   bool writer() const { return !dp() || dp()->rank() == 0; }
   void check_divisible(int64_t n, const char* key) const {
     const int world = comm_->size();
@@ -480,6 +483,7 @@ class Run {
   }
 
   std::unique_ptr<dist::Communicator> comm_;  // first: MPI starts before anything else
+  dist::HostStagedCommunicator host_comm_;    // comm_ with host buffers (staged for NCCL)
   RunConfig cfg_;
   Device device_ = Device::CPU;
   TrainOptions opt_;

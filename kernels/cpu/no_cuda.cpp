@@ -1,10 +1,13 @@
 // Device-memory hooks for a build without the CUDA backend: every CUDA request is a clear error.
 #ifndef RLVR_HAVE_CUDA
+#include "kernels/block_cache.h"
 #include "kernels/tensor.h"
 
 namespace rlvr {
 
 bool cuda_available() { return false; }
+BlockCacheStats cuda_memory_stats() { return {}; }
+void select_cuda_device(int) { RLVR_FAIL("kernels", "CUDA device requested", "this build has no CUDA backend"); }
 void* cuda_malloc(size_t) { RLVR_FAIL("kernels", "CUDA tensor requested", "this build has no CUDA backend"); }
 void cuda_free(void*) {}
 void cuda_copy(void*, const void*, size_t, Device, Device) {

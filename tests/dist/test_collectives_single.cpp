@@ -1,6 +1,8 @@
 // The single-process backend against the serial results, and argument errors every backend shares.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "tests/dist/collective_checks.h"
 
 namespace rlvr::dist {
@@ -60,6 +62,22 @@ TEST(MakeCommunicator, PicksABackendFromTheLaunchEnvironment) {
     nccl_opt.backend = Backend::Nccl;
     EXPECT_THROW(make_communicator(nccl_opt, single), Error);
   }
+}
+
+TEST(MakeCommunicator, EnvironmentNamesTheBackend) {
+  ::setenv("RLVR_COMM_BACKEND", "single", 1);
+  EXPECT_EQ(make_communicator()->backend(), "single");
+  ::setenv("RLVR_COMM_BACKEND", "gloo", 1);
+  try {
+    make_communicator();
+    ADD_FAILURE() << "accepted RLVR_COMM_BACKEND=gloo";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'gloo' (expected auto, single, mpi or nccl)"), std::string::npos) << e.what();
+  }
+  CommOptions explicit_single;
+  explicit_single.backend = Backend::Single;  // an explicit choice wins over the environment
+  EXPECT_EQ(make_communicator(explicit_single)->backend(), "single");
+  ::unsetenv("RLVR_COMM_BACKEND");
 }
 
 }  // namespace

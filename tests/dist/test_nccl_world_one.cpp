@@ -1,20 +1,20 @@
 // NCCL at world size 1 through the code paths the trainer uses: every collective against the
 // serial result, the expert-parallel layer and a whole expert-parallel model, with host buffers
-// staged through the GPU (HostStagedCommunicator). Skips without NCCL or a GPU; the stager
+// staged through the GPU (dist/host_staged.h). Skips without NCCL or a GPU; the stager
 // itself is checked over the single-process backend everywhere.
 #include <gtest/gtest.h>
 
+#include "dist/host_staged.h"
 #include "tests/dist/collective_checks.h"
 #include "tests/dist/ep_model_checks.h"
 #include "tests/dist/ep_moe_checks.h"
-#include "tests/dist/host_staged_communicator.h"
 
 namespace rlvr::dist {
 namespace {
 
 TEST(HostStaged, OverSingleProcessEveryCollectiveMatchesSerial) {
   auto single = make_single_communicator();
-  testing::HostStagedCommunicator comm(*single);
+  HostStagedCommunicator comm(*single, Device::CPU);  // forced copies through host scratch
   testing::check_every_collective(comm);
 }
 
@@ -30,7 +30,7 @@ TEST(NcclWorldOne, EveryCollectiveMatchesSerial) {
   auto nccl = nccl_world_one();
   EXPECT_EQ(nccl->backend(), "nccl");
   EXPECT_TRUE(nccl->device_buffers());
-  testing::HostStagedCommunicator comm(*nccl);
+  HostStagedCommunicator comm(*nccl);
   testing::check_every_collective(comm);
 }
 
@@ -40,7 +40,7 @@ TEST(NcclWorldOne, ExpertParallelLayerAndModel) {
   // The layer straight on NCCL (it stages its exchanges through the device itself) ...
   testing::check_ep_moe(*nccl, "softmax", model::Precision::FP32, testing::kFp32Tolerance);
   // ... and through the stager, as the model check reduces host gradients.
-  testing::HostStagedCommunicator comm(*nccl);
+  HostStagedCommunicator comm(*nccl);
   testing::check_ep_moe(comm, "sigmoid", model::Precision::FP8, testing::kFp8Tolerance);
   testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32);
   testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8);

@@ -44,6 +44,33 @@ TEST(ShardedAdamW, WorldOneEqualsPlainAdamWBitForBit) {
   }
 }
 
+// Parameters and gradients on the GPU (data-parallel GPU ranks): the same steps, bit for bit,
+// over the single backend and, when built, over NCCL at world size 1.
+TEST(ShardedAdamW, ParametersOnTheGpuStepLikeHostOnes) {
+  if (!cuda_available()) GTEST_SKIP() << "needs a CUDA device";
+  std::vector<std::unique_ptr<Communicator>> comms;
+  comms.push_back(make_single_communicator());
+  if (nccl_available()) comms.push_back(make_communicator({.backend = Backend::Nccl, .cuda_device = 0}, LaunchEnv{}));
+  for (auto& comm : comms) {
+    SCOPED_TRACE(comm->backend());
+    ToyModel host(3), gpu(3);
+    for (Tensor& t : gpu.values) t = t.to(Device::CUDA);
+    const AdamWParams hp{.lr = 1e-2f, .weight_decay = 0.1f};
+    ShardedAdamW on_host(*comm, host.refs(), hp, {.max_grad_norm = 0.5f});
+    ShardedAdamW on_gpu(*comm, gpu.refs(), hp, {.max_grad_norm = 0.5f});
+    for (int step = 1; step <= 3; ++step) {
+      host.fill_grads(0, step);
+      gpu.fill_grads(0, step);
+      for (Tensor& g : gpu.grads) g = g.to(Device::CUDA);
+      EXPECT_EQ(on_gpu.step().grad_norm, on_host.step().grad_norm);
+    }
+    for (size_t i = 0; i < host.values.size(); ++i) {
+      EXPECT_EQ(gpu.values[i].device(), Device::CUDA);
+      EXPECT_EQ(gpu.values[i].to(Device::CPU).to_floats(), host.values[i].to_floats()) << "parameter " << i;
+    }
+  }
+}
+
 TEST(OptimizerCheckpoint, FourShardsLoadAtAnyWorldSize) {
   const std::string dir = temp_dir("reshard");
   const int64_t total = 1001;
