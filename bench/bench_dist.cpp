@@ -82,7 +82,12 @@ int main(int argc, char** argv) {
   rlvr::dist::CommOptions opts;
   for (int i = 1; i < argc; ++i)
     if (std::string a = argv[i]; a.rfind("--backend=", 0) == 0) opts.backend = rlvr::dist::parse_backend(a.substr(10));
-  g_comm = rlvr::dist::make_communicator(opts);
+  try {
+    g_comm = rlvr::dist::make_communicator(opts);
+  } catch (const rlvr::Error& e) {
+    std::fprintf(stderr, "bench_dist: %s\n", e.what());
+    return 1;
+  }
   if (g_comm->rank() == 0) std::printf("communicator: %s, %d rank(s)\n", g_comm->backend().c_str(), g_comm->size());
   if (g_comm->rank() == 0) {
     benchmark::RunSpecifiedBenchmarks();
