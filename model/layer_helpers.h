@@ -16,13 +16,4 @@ void check_tokens(const Batch& batch, int vocab_size);
 
 inline Tensor empty_f32(Shape s, Device d) { return Tensor::empty(std::move(s), DType::F32, d); }
 
-inline RoutingConfig routing_config(const ModelConfig& cfg) {
-  RoutingConfig r;
-  r.top_k = cfg.num_experts_per_tok;
-  r.scoring = cfg.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
-  r.normalize = cfg.norm_topk_prob;
-  r.scaling = cfg.routed_scaling_factor;
-  return r;
-}
-
 }  // namespace rlvr::model::detail

@@ -6,13 +6,13 @@
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
+#include "model/mlp.h"
 
 namespace rlvr::model {
 
 namespace {
 
 using detail::empty_f32;
-using detail::routing_config;
 
 // Per-head RMSNorm (Qwen3's q_norm / k_norm): x [T, H*D] viewed as [T*H, D].
 Tensor head_rmsnorm(const Tensor& x, const Param& w, int head_dim, float eps, Tensor& rstd) {
@@ -21,25 +21,6 @@ Tensor head_rmsnorm(const Tensor& x, const Param& w, int head_dim, float eps, Te
   rstd = empty_f32({rows.dim(0)}, x.device());
   rmsnorm_forward(out, rstd, rows, w.value, eps);
   return out.reshape(x.shape());
-}
-
-void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, Precision p, MlpCache* cache,
-                 LinearOptions in_opts, LinearOptions down_opts) {
-  MlpCache local;
-  MlpCache& c = cache ? *cache : local;
-  c.g = Tensor();
-  c.u = Tensor();
-  linear_forward(c.g, x, w.gate, p, cache ? &c.gate : nullptr, in_opts);
-  linear_forward(c.u, x, w.up, p, cache ? &c.up : nullptr, in_opts);
-  Tensor a = empty_f32(c.g.shape(), x.device());
-  swiglu_forward(a, c.g, c.u);
-  // The down projection's input (SwiGLU's output) is not cached: backward recomputes it from g, u.
-  linear_forward(y, a, w.down, p, nullptr, down_opts);
-  if (cache) {
-    c.down.precision = p;
-    c.down.pow2_grad = down_opts.pow2_grad;
-    c.down_opts = down_opts;
-  }
 }
 
 // The shared experts (when the model has them) added to the routed experts' output y.
@@ -241,6 +222,15 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   Tensor logits = empty_f32({T, int64_t(c.vocab_size)}, dev);
   gemm(logits, h, false, c.tie_word_embeddings ? w_.embed.value : w_.lm_head.value, true);
   return logits;
+}
+
+RoutingConfig routing_config(const ModelConfig& cfg) {
+  RoutingConfig r;
+  r.top_k = cfg.num_experts_per_tok;
+  r.scoring = cfg.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
+  r.normalize = cfg.norm_topk_prob;
+  r.scaling = cfg.routed_scaling_factor;
+  return r;
 }
 
 std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batch& batch, Precision precision) {

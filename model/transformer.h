@@ -103,6 +103,9 @@ class Transformer {
   ModelWeights w_;
 };
 
+// The router's top-k settings (k, scoring function, normalization, scaling) from the config.
+RoutingConfig routing_config(const ModelConfig& cfg);
+
 // log p(token_t | tokens_<t) for t = 1..len-1 of each sequence, in one packed vector per sequence.
 std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batch& batch, Precision precision);
 

@@ -4,6 +4,7 @@
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
+#include "model/mlp.h"
 #include "model/transformer.h"
 
 namespace rlvr::model {
@@ -11,28 +12,10 @@ namespace rlvr::model {
 namespace {
 
 using detail::empty_f32;
-using detail::routing_config;
 
 Tensor& grad_of(Param& p) {
   if (!p.grad.defined()) p.grad = Tensor::zeros(p.value.shape(), DType::F32, p.value.device());
   return p.grad;
-}
-
-// dy [N, C] -> dx [N, C] (overwritten) through down(swiglu(gate x, up x)).
-void mlp_backward(Tensor& dx, const Tensor& dy, MlpWeights& w, MlpCache& c) {
-  const Precision p = c.down.precision;
-  const Device dev = dy.device();
-  Tensor a = empty_f32(c.g.shape(), dev);
-  swiglu_forward(a, c.g, c.u);  // recompute SwiGLU's output
-  c.down = make_linear_cache(a, p, c.down_opts);
-  Tensor da;
-  linear_backward(&da, dy, w.down, c.down);
-  Tensor dg = empty_f32(c.g.shape(), dev), du = empty_f32(c.u.shape(), dev);
-  swiglu_backward(dg, du, da, c.g, c.u);
-  Tensor dx_up;
-  linear_backward(&dx, dg, w.gate, c.gate);
-  linear_backward(&dx_up, du, w.up, c.up);
-  add_inplace(dx, dx_up);
 }
 
 void add_shared_experts_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, MoeCache& c) {

@@ -17,7 +17,6 @@ namespace rlvr::model {
 namespace {
 
 using detail::empty_f32;
-using detail::routing_config;
 
 // One pass's GEMMs: the batch ones (prefill) or the decode kernels.
 struct Gemms {

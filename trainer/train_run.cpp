@@ -92,15 +92,12 @@ std::string format_duration(double s) {
                    : cat(t / 60, "m", std::setw(2), std::setfill('0'), t % 60, "s");
 }
 
-// run.device: auto is CUDA when a GPU is there, unless the run uses expert parallelism (whose
-// exchanges run on CPU tensors in this version).
+// run.device: auto is CUDA when a GPU is there.
 Device train_device(const RunConfig& cfg) {
   if (cfg.run.device == "cpu") return Device::CPU;
-  if (cfg.run.device == "auto") return cuda_available() && !cfg.run.expert_parallel ? Device::CUDA : Device::CPU;
+  if (cfg.run.device == "auto") return cuda_available() ? Device::CUDA : Device::CPU;
   RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
              "no CUDA device is present (or this build has no CUDA backend)");
-  RLVR_CHECK(!cfg.run.expert_parallel, "config", cfg.where("run.device"), ": run.device = \"cuda\" with ",
-             "run.expert_parallel = true: expert parallelism runs on CPU ranks in this version");
   return Device::CUDA;
 }
 
@@ -128,7 +125,8 @@ class Run {
                  cfg.where("run.expert_parallel"), ": run.expert_parallel = true over ", comm_->size(),
                  " rank(s) needs a MoE model ",
                  "whose num_experts is a multiple of ", comm_->size(), " (it has ", policy_.config().num_experts, ")");
-      experts_ = std::make_unique<dist::ExpertParallelExperts>(host_comm_, policy_.config());
+      // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
+      experts_ = std::make_unique<dist::ExpertParallelExperts>(*comm_, policy_.config());
       learner_.routed_experts = experts_.get();
     }
     learner_.precision = cfg.precision.train_precision();

@@ -43,18 +43,22 @@ constexpr EpModelTolerance kEpModelFp32{1e-6, 1e-5};
 // dense layer's projections. A misrouted token or a lost gradient costs O(1).
 constexpr EpModelTolerance kEpModelFp8{2e-3, 1.2e-1};
 
-// Gradients of model `m` summed over the ranks (what the data-parallel reduction hands AdamW).
+// Gradients of model `m` summed over the ranks (what the data-parallel reduction hands AdamW), on
+// the host. comm takes host buffers.
 inline std::vector<Tensor> summed_grads(Communicator& comm, model::Transformer& m) {
   std::vector<Tensor> out;
   for (const model::ParamRef& p : m.params()) {
-    Tensor g = p.grad->clone();
+    Tensor g = p.grad->to(Device::CPU).clone();
     comm.all_reduce(g.raw(), size_t(g.numel()), CommDType::F32, ReduceOp::Sum);
     out.push_back(g);
   }
   return out;
 }
 
-inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolerance tol) {
+// comm takes host buffers (the reductions here); the experts exchange over experts_comm when
+// given (e.g. NCCL itself, with device tensors), else over comm. The models run on `device`.
+inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolerance tol, Device device = Device::CPU,
+                           Communicator* experts_comm = nullptr) {
   model::ModelConfig cfg = model::testing::small_moe();
   cfg.num_experts = 8;  // two per rank at 4 ranks
   const auto seqs = ep_model_sequences();
@@ -65,11 +69,12 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
   const size_t s0 = seqs.size() * size_t(me) / size_t(W), s1 = seqs.size() * size_t(me + 1) / size_t(W);
   const model::Batch batch = model::Batch::pack({seqs.begin() + long(s0), seqs.begin() + long(s1)});
   const int64_t t0 = all.seq_offsets[s0], t1 = all.seq_offsets[s1];
-  const Tensor dlogits = dlogits_all.slice_rows(t0, t1).clone();
+  const Tensor dlogits = dlogits_all.slice_rows(t0, t1).clone().to(device);
 
   // Reference: data parallelism, every rank running all experts on its own tokens.
   model::Transformer dp(cfg);
   model::init_weights(cfg, dp.weights(), 5, 0.05f);
+  dp.to(device);
   model::ForwardCache dp_cache;
   const Tensor logits_dp = dp.forward(batch, p, &dp_cache);
   dp.backward(dlogits, batch, dp_cache);
@@ -77,15 +82,16 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
 
   model::Transformer ep_model(cfg);
   model::init_weights(cfg, ep_model.weights(), 5, 0.05f);
-  ExpertParallelExperts experts(comm, cfg);
+  ep_model.to(device);
+  ExpertParallelExperts experts(experts_comm ? *experts_comm : comm, cfg);
   model::ForwardCache cache;
   const Tensor logits = ep_model.forward(batch, p, &cache, nullptr, &experts);
   ep_model.backward(dlogits, batch, cache);
   const std::vector<Tensor> got = summed_grads(comm, ep_model);
 
   const std::string tag = std::string(model::precision_name(p)) + " rank " + std::to_string(me) + " of " +
-                          std::to_string(W);
-  const Diff dl = compare(logits, logits_dp, 1e30);
+                          std::to_string(W) + " on " + std::string(device_name(device));
+  const Diff dl = compare(logits.to(Device::CPU), logits_dp.to(Device::CPU), 1e30);
   EXPECT_LE(dl.rel, tol.logits) << tag << " logits";
   const auto names = ep_model.params();
   double worst = 0;
@@ -100,14 +106,16 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
     // And the one-process model over the whole batch (no ranks at all).
     model::Transformer one(cfg);
     model::init_weights(cfg, one.weights(), 5, 0.05f);
+    one.to(device);
     model::ForwardCache one_cache;
-    const Tensor logits_one = one.forward(all, p, &one_cache);
-    one.backward(dlogits_all, all, one_cache);
-    EXPECT_LE(compare(logits, logits_one.slice_rows(t0, t1).clone(), 1e30).rel, tol.logits) << tag;
+    const Tensor logits_one = one.forward(all, p, &one_cache).to(Device::CPU);
+    one.backward(dlogits_all.to(device), all, one_cache);
+    EXPECT_LE(compare(logits.to(Device::CPU), logits_one.slice_rows(t0, t1).clone(), 1e30).rel, tol.logits) << tag;
     auto one_params = one.params();
     for (size_t i = 0; i < got.size(); ++i) {
       if (!names[i].trainable) continue;
-      EXPECT_LE(compare(got[i], *one_params[i].grad, 1e30).rel, tol.grad) << tag << " vs one process: " << names[i].name;
+      EXPECT_LE(compare(got[i], one_params[i].grad->to(Device::CPU), 1e30).rel, tol.grad)
+          << tag << " vs one process: " << names[i].name;
     }
   }
   if (me == 0)

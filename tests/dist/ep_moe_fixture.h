@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "dist/expert_mlp.h"
+#include "model/mlp.h"
 #include "kernels/gemm.h"
 #include "kernels/ops_moe.h"
 #include "model/transformer.h"
@@ -72,15 +72,6 @@ struct Reference {
   model::MoeWeights w;    // every expert, with grads
 };
 
-inline RoutingConfig routing(const model::ModelConfig& c) {
-  RoutingConfig r;
-  r.top_k = c.num_experts_per_tok;
-  r.scoring = c.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
-  r.normalize = c.norm_topk_prob;
-  r.scaling = c.routed_scaling_factor;
-  return r;
-}
-
 inline Reference reference_moe(const model::ModelConfig& c, const Tensor& h, const Tensor& dy, model::Precision p) {
   Reference ref;
   ref.w = moe_weights(c, 0, c.num_experts);
@@ -89,7 +80,8 @@ inline Reference reference_moe(const model::ModelConfig& c, const Tensor& h, con
   gemm(logits, h, false, ref.w.router.value, true);
   Tensor ids = Tensor::empty({T, K}, DType::I32), gates = Tensor::empty({T, K}, DType::F32),
          scores = Tensor::empty({T, E}, DType::F32);
-  topk_route(ids, gates, scores, logits, c.scoring_func == "sigmoid" ? ref.w.expert_bias.value : Tensor(), routing(c));
+  topk_route(ids, gates, scores, logits, c.scoring_func == "sigmoid" ? ref.w.expert_bias.value : Tensor(),
+             model::routing_config(c));
   const Permutation perm = make_permutation(ids, int(E));
   const int64_t R = perm.n_rows();
   Tensor xp = Tensor::empty({R, C}, DType::F32), out = Tensor::zeros({R, C}, DType::F32);
@@ -99,7 +91,9 @@ inline Reference reference_moe(const model::ModelConfig& c, const Tensor& h, con
     const int64_t r0 = perm.offsets[size_t(e)], r1 = perm.offsets[size_t(e) + 1];
     if (r1 == r0) continue;
     Tensor ye;
-    expert_mlp_forward(ye, xp.slice_rows(r0, r1), ref.w.experts[size_t(e)], p, caches[size_t(e)]);
+    // The recipe's options for routed experts (model/transformer.cpp's MoE layer).
+    model::mlp_forward(ye, xp.slice_rows(r0, r1), ref.w.experts[size_t(e)], p, &caches[size_t(e)], {true, false},
+                       {false, true});
     std::memcpy(out.slice_rows(r0, r1).raw(), ye.raw(), ye.nbytes());
   }
   ref.y = Tensor::empty({T, C}, DType::F32);
@@ -112,13 +106,13 @@ inline Reference reference_moe(const model::ModelConfig& c, const Tensor& h, con
     const int64_t r0 = perm.offsets[size_t(e)], r1 = perm.offsets[size_t(e) + 1];
     if (r1 == r0) continue;
     Tensor dx;
-    expert_mlp_backward(dx, dout.slice_rows(r0, r1), ref.w.experts[size_t(e)], caches[size_t(e)]);
+    model::mlp_backward(dx, dout.slice_rows(r0, r1), ref.w.experts[size_t(e)], caches[size_t(e)]);
     std::memcpy(dxp.slice_rows(r0, r1).raw(), dx.raw(), dx.nbytes());
   }
   ref.dh = Tensor::zeros({T, C}, DType::F32);
   permute_rows_backward(ref.dh, dxp, perm);
   Tensor dlogits = Tensor::empty({T, E}, DType::F32);
-  topk_route_backward(dlogits, dgates, ids, scores, routing(c));
+  topk_route_backward(dlogits, dgates, ids, scores, model::routing_config(c));
   ref.w.router.grad = Tensor::zeros(ref.w.router.value.shape(), DType::F32);
   gemm(ref.w.router.grad, dlogits, true, h, false, true);
   gemm(ref.dh, dlogits, false, ref.w.router.value, false, true);

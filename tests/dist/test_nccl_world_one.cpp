@@ -1,6 +1,6 @@
 // NCCL at world size 1 through the code paths the trainer uses: every collective against the
-// serial result, the expert-parallel layer and a whole expert-parallel model, with host buffers
-// staged through the GPU (dist/host_staged.h). Skips without NCCL or a GPU; the stager
+// serial result, the expert-parallel layer and a whole expert-parallel model (on CPU tensors with
+// host buffers staged through the GPU by dist/host_staged.h, and on the GPU itself). Skips without NCCL or a GPU; the stager
 // itself is checked over the single-process backend everywhere.
 #include <gtest/gtest.h>
 
@@ -44,6 +44,17 @@ TEST(NcclWorldOne, ExpertParallelLayerAndModel) {
   testing::check_ep_moe(comm, "sigmoid", model::Precision::FP8, testing::kFp8Tolerance);
   testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32);
   testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8);
+}
+
+TEST(NcclWorldOne, ExpertParallelModelOnTheGpu) {
+  if (!nccl_available() || !cuda_available()) GTEST_SKIP() << "needs NCCL and a CUDA device";
+  auto nccl = nccl_world_one();
+  HostStagedCommunicator comm(*nccl);
+  // Device tensors exchanged by NCCL directly, and through host memory.
+  for (Communicator* experts : {static_cast<Communicator*>(nccl.get()), static_cast<Communicator*>(&comm)}) {
+    testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32, Device::CUDA, experts);
+    testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8, Device::CUDA, experts);
+  }
 }
 
 }  // namespace
