@@ -23,6 +23,10 @@ __device__ inline float group_scale(float amax, bool pow2) {
 // |x| as ordered bits: an integer max over these is the CPU's amax (NaN sorts above infinity).
 __device__ inline unsigned abs_bits(float x) { return __float_as_uint(x) & 0x7fffffffu; }
 
+// An input element as FP32: float itself, or BF16 bits (exact: the bits move up 16 places).
+__device__ inline float load_f32(const float* x, int64_t i) { return x[i]; }
+__device__ inline float load_f32(const unsigned short* x, int64_t i) { return __uint_as_float(unsigned(x[i]) << 16); }
+
 __device__ inline unsigned char to_e4m3(float v) {
   return static_cast<unsigned char>(__nv_cvt_float_to_fp8(v, __NV_SATFINITE, __NV_E4M3));
 }

@@ -15,7 +15,8 @@ __device__ unsigned warp_max_bits(unsigned v) { return __reduce_max_sync(0xfffff
 
 // One warp per 1x128 tile: grid (ceil(R/warps_per_block), ceil(C/128)); rows on x, whose limit
 // is 2^31-1 (y stops at 65535, which a long token batch would exceed).
-__global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const float* x, int64_t R, int64_t C,
+template <typename T>
+__global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const T* x, int64_t R, int64_t C,
                                       bool pow2) {
   const int lane = threadIdx.x % 32;
   const int64_t r = int64_t(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
@@ -26,7 +27,7 @@ __global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const f
   unsigned amax = 0;
   for (int i = 0; i < 4; ++i) {
     const int64_t c = c0 + lane + 32 * i;
-    v[i] = c < C ? x[r * C + c] : 0.0f;
+    v[i] = c < C ? load_f32(x, r * C + c) : 0.0f;
     amax = max(amax, abs_bits(v[i]));
   }
   const float s = group_scale(__uint_as_float(warp_max_bits(amax)), pow2);
@@ -40,7 +41,8 @@ __global__ void quantize_1x128_kernel(unsigned char* out, float* scales, const f
 // One block of 256 threads per 128x128 block: grid (ceil(C/128), ceil(R/128)). Each warp takes
 // whole rows of the block. NOTE: the amax follows the CPU exactly: the max over rows of each
 // row's bit-max, where a row holding a NaN is left out (std::max keeps the running value).
-__global__ void quantize_128x128_kernel(unsigned char* out, float* scales, const float* x, int64_t R, int64_t C,
+template <typename T>
+__global__ void quantize_128x128_kernel(unsigned char* out, float* scales, const T* x, int64_t R, int64_t C,
                                         int64_t ld, bool pow2) {
   constexpr int kWarps = 8;
   __shared__ unsigned warp_amax[kWarps];
@@ -54,7 +56,7 @@ __global__ void quantize_128x128_kernel(unsigned char* out, float* scales, const
     unsigned row = 0;
     for (int i = 0; i < 4; ++i) {
       const int64_t c = c0 + lane + 32 * i;
-      if (c < C) row = max(row, abs_bits(x[r * C + c]));
+      if (c < C) row = max(row, abs_bits(load_f32(x, r * C + c)));
     }
     row = warp_max_bits(row);
     if (row <= 0x7f800000u) amax = max(amax, row);  // not NaN
@@ -71,7 +73,7 @@ __global__ void quantize_128x128_kernel(unsigned char* out, float* scales, const
   const float s = block_scale;
   for (int i = threadIdx.x; i < kTile * kTile; i += blockDim.x) {
     const int64_t r = r0 + i / kTile, c = c0 + i % kTile;
-    if (r < R && c < C) out[r * C + c] = to_e4m3(__fdiv_rn(x[r * C + c], s));
+    if (r < R && c < C) out[r * C + c] = to_e4m3(__fdiv_rn(load_f32(x, r * C + c), s));
   }
 }
 
@@ -80,28 +82,12 @@ __global__ void fill_kernel(float* p, int64_t n, float v) {
   if (i < n) p[i] = v;
 }
 
-}  // namespace
-
-QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts) {
-  RLVR_CHECK(x.dtype() == DType::F32 && x.ndim() == 2, "kernels", "cuda quantize_fp8: x is ", x.describe(),
-             ", expected a 2-D f32 tensor");
-  QuantizedTensor q;
-  q.layout = layout;
-  q.rows = x.dim(0);
-  q.cols = x.dim(1);
+// The launches for input elements T (float, or unsigned short holding BF16 bits).
+template <typename T>
+void quantize_into(QuantizedTensor& q, const T* in, QuantOptions opts) {
   const int64_t R = q.rows, C = q.cols, Cb = ceil_div(C, kTile), Rb = ceil_div(R, kTile);
-  q.data = Tensor::empty({R, C}, DType::E4M3, Device::CUDA);
   auto* out = static_cast<unsigned char*>(q.data.raw());
-  const auto* in = static_cast<const float*>(x.raw());
-  if (R == 0 || C == 0) {
-    const Shape scales = layout == QuantLayout::Block128x128 ? Shape{Rb, block_scale_ld(C)}
-                         : layout == QuantLayout::Tile128x1  ? Shape{Rb, C}
-                                                             : Shape{Cb, R};
-    if (layout == QuantLayout::Tile128x1) q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
-    q.scales = Tensor::empty(scales, DType::F32, Device::CUDA);
-    return q;
-  }
-  switch (layout) {
+  switch (q.layout) {
     case QuantLayout::Tile1x128: {
       q.scales = Tensor::empty({Cb, R}, DType::F32, Device::CUDA);
       constexpr int kWarps = 8;
@@ -125,6 +111,29 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
       break;
   }
   RLVR_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace
+
+QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts) {
+  RLVR_CHECK((x.dtype() == DType::F32 || x.dtype() == DType::BF16) && x.ndim() == 2, "kernels",
+             "cuda quantize_fp8: x is ", x.describe(), ", expected a 2-D f32 or bf16 tensor");
+  QuantizedTensor q;
+  q.layout = layout;
+  q.rows = x.dim(0);
+  q.cols = x.dim(1);
+  const int64_t R = q.rows, C = q.cols, Cb = ceil_div(C, kTile), Rb = ceil_div(R, kTile);
+  q.data = Tensor::empty({R, C}, DType::E4M3, Device::CUDA);
+  if (R == 0 || C == 0) {
+    const Shape scales = layout == QuantLayout::Block128x128 ? Shape{Rb, block_scale_ld(C)}
+                         : layout == QuantLayout::Tile128x1  ? Shape{Rb, C}
+                                                             : Shape{Cb, R};
+    if (layout == QuantLayout::Tile128x1) q.data = Tensor::empty({C, R}, DType::E4M3, Device::CUDA);
+    q.scales = Tensor::empty(scales, DType::F32, Device::CUDA);
+    return q;
+  }
+  if (x.dtype() == DType::BF16) quantize_into(q, static_cast<const unsigned short*>(x.raw()), opts);
+  else quantize_into(q, static_cast<const float*>(x.raw()), opts);
   return q;
 }
 

@@ -6,11 +6,13 @@
 
 namespace rlvr::cuda {
 
-// x: F32 [R, C] on the device; every layout of kernels/quantize.h.
+// x: F32 or BF16 [R, C] on the device; every layout of kernels/quantize.h.
 QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts);
 // Fills q.data (X^T [C,R]) and q.scales ([Rb][C]) from x [q.rows, q.cols] in one pass
 // (kernels/cuda/quantize_transpose_cuda.cu).
+// x: F32, or BF16 bits.
 void quantize_128x1_transpose(QuantizedTensor& q, const float* x, bool pow2);
+void quantize_128x1_transpose(QuantizedTensor& q, const unsigned short* x, bool pow2);
 // The stored matrix [stored_rows, stored_k] in F32, or the logical one [rows, cols] when
 // `logical` (which transposes a 128x1 quantization back).
 Tensor dequantize_fp8(const QuantizedTensor& q, bool logical);

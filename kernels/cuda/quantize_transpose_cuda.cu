@@ -11,7 +11,8 @@ constexpr int kCols = 32;     // channels per block: one warp-wide row of X per 
 constexpr int kThreads = 256;
 
 // One block per (128 tokens, 32 channels): grid (ceil(C/32), ceil(R/128)).
-__global__ void quantize_128x1_transpose_kernel(unsigned char* out, float* scales, const float* x, int64_t R,
+template <typename T>
+__global__ void quantize_128x1_transpose_kernel(unsigned char* out, float* scales, const T* x, int64_t R,
                                                 int64_t C, bool pow2) {
   // NOTE: +1 column of padding: the transposed reads walk a column, 32 different banks.
   __shared__ float tile[kTile][kCols + 1];
@@ -24,7 +25,7 @@ __global__ void quantize_128x1_transpose_kernel(unsigned char* out, float* scale
   // Load 128 x 32 floats, coalesced along channels; missing elements read as 0 (no effect on amax).
   for (int rr = warp; rr < kTile; rr += kThreads / 32) {
     const int64_t r = r0 + rr;
-    tile[rr][lane] = (r < R && c < C) ? x[r * C + c] : 0.0f;
+    tile[rr][lane] = (r < R && c < C) ? load_f32(x, r * C + c) : 0.0f;
   }
   __syncthreads();
 
@@ -63,9 +64,8 @@ __global__ void quantize_128x1_transpose_kernel(unsigned char* out, float* scale
   }
 }
 
-}  // namespace
-
-void quantize_128x1_transpose(QuantizedTensor& q, const float* x, bool pow2) {
+template <typename T>
+void launch(QuantizedTensor& q, const T* x, bool pow2) {
   const int64_t R = q.rows, C = q.cols;
   if (R == 0 || C == 0) return;
   const dim3 grid(unsigned(ceil_div(C, kCols)), unsigned(ceil_div(R, kTile)));
@@ -73,5 +73,10 @@ void quantize_128x1_transpose(QuantizedTensor& q, const float* x, bool pow2) {
                                                       static_cast<float*>(q.scales.raw()), x, R, C, pow2);
   check_launch();
 }
+
+}  // namespace
+
+void quantize_128x1_transpose(QuantizedTensor& q, const float* x, bool pow2) { launch(q, x, pow2); }
+void quantize_128x1_transpose(QuantizedTensor& q, const unsigned short* x, bool pow2) { launch(q, x, pow2); }
 
 }  // namespace rlvr::cuda

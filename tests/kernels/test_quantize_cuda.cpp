@@ -1,5 +1,5 @@
-// CUDA quantization (every layout, the fused 128x1 quantize + transpose included) against the
-// CPU one, byte for byte, on random inputs of odd shapes.
+// CUDA quantization (every layout, the fused 128x1 quantize + transpose included, F32 and BF16
+// inputs) against the CPU one, byte for byte, on random inputs of odd shapes.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -22,12 +22,15 @@ TEST(QuantizeCuda, MatchesCpuBitForBit) {
     std::normal_distribution<float> nd;
     std::vector<float> v(size_t(c.R * c.C));
     for (size_t i = 0; i < v.size(); ++i) v[i] = std::ldexp(nd(rng), int(i / 128 % 7) - 3);
-    const Tensor x = Tensor::from_floats({c.R, c.C}, v);
-    const QuantizedTensor cpu = quantize_fp8(x, c.layout, {c.pow2});
-    const QuantizedTensor gpu = quantize_fp8(x.to(Device::CUDA), c.layout, {c.pow2});
-    const Tensor gd = gpu.data.to(Device::CPU), gs = gpu.scales.to(Device::CPU);
-    ASSERT_EQ(gs.shape(), cpu.scales.shape());
-    ASSERT_EQ(std::memcmp(gd.raw(), cpu.data.raw(), cpu.data.nbytes()), 0) << c.R << "x" << c.C;
-    ASSERT_EQ(std::memcmp(gs.raw(), cpu.scales.raw(), cpu.scales.nbytes()), 0) << c.R << "x" << c.C;
+    for (DType in : {DType::F32, DType::BF16}) {  // BF16 activations are quantized without widening first
+      const Tensor x = Tensor::from_floats({c.R, c.C}, v).to(in);
+      const QuantizedTensor cpu = quantize_fp8(x, c.layout, {c.pow2});
+      const QuantizedTensor gpu = quantize_fp8(x.to(Device::CUDA), c.layout, {c.pow2});
+      const Tensor gd = gpu.data.to(Device::CPU), gs = gpu.scales.to(Device::CPU);
+      SCOPED_TRACE(::testing::Message() << c.R << "x" << c.C << " " << dtype_name(in));
+      ASSERT_EQ(gs.shape(), cpu.scales.shape());
+      ASSERT_EQ(std::memcmp(gd.raw(), cpu.data.raw(), cpu.data.nbytes()), 0);
+      ASSERT_EQ(std::memcmp(gs.raw(), cpu.scales.raw(), cpu.scales.nbytes()), 0);
+    }
   }
 }
