@@ -104,8 +104,9 @@ Device train_device(const RunConfig& cfg) {
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
-      : comm_(dist::make_communicator()), host_comm_(*comm_), cfg_(cfg), opt_(opt), run_dir_(resolve_run_dir(cfg, opt)),
-        tokenizer_(make_tokenizer(cfg)), data_(load_datasets(cfg, *tokenizer_)), policy_(make_policy(cfg, *tokenizer_)),
+      : comm_(dist::make_communicator()), host_comm_(*comm_), cfg_(cfg), opt_(opt),
+        run_dir_(resolve_run_dir(cfg, opt)), tokenizer_(make_tokenizer(cfg)), data_(load_datasets(cfg, *tokenizer_)),
+        policy_(make_policy(cfg, *tokenizer_)),
         service_(verifier_specs(cfg),
                  rewards::RewardServiceConfig{
                      int(cfg.rewards.workers > 0 ? cfg.rewards.workers
@@ -121,10 +122,10 @@ class Run {
     policy_.to(device_);
     learner_.comm = dp();
     if (cfg.run.expert_parallel) {
-      RLVR_CHECK(policy_.config().num_experts > 0 && policy_.config().num_experts % comm_->size() == 0, "config",
-                 cfg.where("run.expert_parallel"), ": run.expert_parallel = true over ", comm_->size(),
-                 " rank(s) needs a MoE model ",
-                 "whose num_experts is a multiple of ", comm_->size(), " (it has ", policy_.config().num_experts, ")");
+      const int experts = policy_.config().num_experts, world = comm_->size();
+      RLVR_CHECK(experts > 0 && experts % world == 0, "config", cfg.where("run.expert_parallel"),
+                 ": run.expert_parallel = true over ", world, " rank(s) needs a MoE model whose num_experts is a ",
+                 "multiple of ", world, " (it has ", experts, ")");
       // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
       experts_ = std::make_unique<dist::ExpertParallelExperts>(*comm_, policy_.config());
       learner_.routed_experts = experts_.get();

@@ -1,6 +1,6 @@
 // NCCL at world size 1 through the code paths the trainer uses: every collective against the
-// serial result, the expert-parallel layer and a whole expert-parallel model (on CPU tensors with
-// host buffers staged through the GPU by dist/host_staged.h, and on the GPU itself). Skips without NCCL or a GPU; the stager
+// serial result, the expert-parallel layer and a whole expert-parallel model (on CPU tensors
+// with host buffers staged through the GPU by dist/host_staged.h, and on the GPU itself). Skips without NCCL or a GPU; the stager
 // itself is checked over the single-process backend everywhere.
 #include <gtest/gtest.h>
 
