@@ -44,7 +44,8 @@ std::string node_text(const toml::node& node) {
 
 // The keys a user checks first when reading someone's run; absent ones are left out.
 constexpr const char* kDigestKeys[] = {
-    "run.name",         "run.steps",          "run.seed",           "model.path",
+    "run.name",         "run.steps",          "run.seed",           "run.device",
+    "run.expert_parallel", "model.path",
     "model.tokenizer",  "data.train",         "rollout.n",          "rollout.prompts_per_step",
     "rollout.temperature", "rollout.max_new_tokens", "rollout.precision", "algorithm.kl_coef",
     "algorithm.clip_low", "algorithm.clip_high", "optimizer.lr",      "precision.train",
