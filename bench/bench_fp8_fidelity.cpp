@@ -23,6 +23,7 @@
 
 #include "model/token_logprobs.h"
 #include "model/transformer.h"
+#include "tests/model/small_moe.h"
 #include "trainer/optimizer.h"
 
 using namespace rlvr;
@@ -97,20 +98,10 @@ class MarkovTask : public Task {
   double entropy_ = 0;
 };
 
+// The small MoE the precision tests train (tests/model/small_moe.h), over the task's vocabulary.
 ModelConfig bench_config(int vocab) {
-  ModelConfig c;
+  ModelConfig c = testing::small_moe();
   c.vocab_size = vocab;
-  c.hidden_size = 128;
-  c.intermediate_size = 256;
-  c.moe_intermediate_size = 128;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 32;
-  c.num_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.mlp_only_layers = {0};
-  c.n_shared_experts = 1;
   c.max_position_embeddings = 256;
   return c;
 }

@@ -44,9 +44,7 @@ void* BlockCache::allocate(size_t bytes) {
   }
   void* p = alloc_(size);
   if (!p && !idle_.empty()) {  // out of memory: give back what is idle and try once more
-    for (auto& [n, q] : idle_) release_(q), ++stats_.backend_frees;
-    idle_.clear();
-    stats_.bytes_cached = 0;
+    release_idle();
     p = alloc_(size);
   }
   if (!p) return nullptr;
@@ -68,11 +66,15 @@ void BlockCache::free(void* p) {
   live_.erase(it);
 }
 
-void BlockCache::empty_cache() {
-  std::lock_guard<std::mutex> lock(mu_);
+void BlockCache::release_idle() {
   for (auto& [n, p] : idle_) release_(p), ++stats_.backend_frees;
   idle_.clear();
   stats_.bytes_cached = 0;
+}
+
+void BlockCache::empty_cache() {
+  std::lock_guard<std::mutex> lock(mu_);
+  release_idle();
 }
 
 BlockCacheStats BlockCache::stats() const {

@@ -44,6 +44,7 @@ class BlockCache {
 
  private:
   void* take_cached(size_t size);  // caller holds mu_
+  void release_idle();             // caller holds mu_
 
   Alloc alloc_;
   Release release_;

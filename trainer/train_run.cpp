@@ -467,8 +467,7 @@ class Run {
 
   // ---- data parallel ----
   // The communicator every data-parallel helper uses: host buffers, whatever the backend.
-  dist::Communicator* dp() { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
-  const dist::Communicator* dp() const { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
+  dist::Communicator* dp() const { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
   bool writer() const { return !dp() || dp()->rank() == 0; }
   void check_divisible(int64_t n, const char* key) const {
     const int world = comm_->size();
@@ -482,7 +481,7 @@ class Run {
   }
 
   std::unique_ptr<dist::Communicator> comm_;  // first: MPI starts before anything else
-  dist::HostStagedCommunicator host_comm_;    // comm_ with host buffers (staged for NCCL)
+  mutable dist::HostStagedCommunicator host_comm_;  // comm_ with host buffers (staged for NCCL)
   RunConfig cfg_;
   Device device_ = Device::CPU;
   TrainOptions opt_;
