@@ -13,12 +13,12 @@ jobs=${2:-2}
 bundle=build-gpu-bundle
 
 cmake -S . -B "$build" -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$build" --target test_kernels test_model test_trainer test_dist rlvr bench_gpu_gemm bench_gpu_train bench_dist dp_compare_metrics -j"$jobs"
+cmake --build "$build" --target test_kernels test_model test_trainer test_parallel rlvr bench_gpu_gemm bench_gpu_train bench_parallel dp_compare_metrics -j"$jobs"
 
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib"
-cp "$build/tests/test_kernels" "$build/tests/test_model" "$build/tests/test_trainer" "$build/tests/test_dist" \
-   "$build/cli/rlvr" "$build/bench/bench_gpu_gemm" "$build/bench/bench_gpu_train" "$build/bench/bench_dist" \
+cp "$build/tests/test_kernels" "$build/tests/test_model" "$build/tests/test_trainer" "$build/tests/test_parallel" \
+   "$build/cli/rlvr" "$build/bench/bench_gpu_gemm" "$build/bench/bench_gpu_train" "$build/bench/bench_parallel" \
    "$build/tests/dp_compare_metrics" "$bundle/bin/"
 strip "$bundle/bin/"*
 

@@ -28,8 +28,8 @@ tests="" bench="" bin=""
 if [[ $mode != bundle ]]; then
   start=$SECONDS
   if cmake -S . -B build-gpu -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > "$logs/configure.log" 2>&1 &&
-     cmake --build build-gpu --target test_kernels test_model test_trainer test_dist rlvr bench_gpu_gemm bench_gpu_train \
-       bench_dist -j"$(nproc)" > "$logs/build.log" 2>&1; then
+     cmake --build build-gpu --target test_kernels test_model test_trainer test_parallel rlvr bench_gpu_gemm bench_gpu_train \
+       bench_parallel -j"$(nproc)" > "$logs/build.log" 2>&1; then
     # Only configured when MPI is installed: optional.
     cmake --build build-gpu --target dp_compare_metrics >> "$logs/build.log" 2>&1 || true
     tests=build-gpu/tests/test_kernels bench=build-gpu/bench/bench_gpu_gemm bin=build-gpu/tests
@@ -61,7 +61,7 @@ row "gpu tests" "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped
 grep -E '^\[  FAILED  \] [A-Za-z]' "$logs/gpu_tests.log" | sort -u | head -20 | while read -r line; do echo "$line"; done
 
 # ---- the whole model and a short training run, CUDA against the CPU ---------------------------
-for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*" "test_dist:NcclWorldOne.*:HostStaged.*:ShardedAdamW.*"; do
+for t in "test_model:*ModelCuda*" "test_trainer:*TrainRun.OnCuda*:*TrainRun.Cuda*" "test_parallel:NcclWorldOne.*:HostStaged.*:ShardedAdamW.*"; do
   exe=${t%%:*} filter=${t#*:}
   [[ -x $bin/$exe ]] || { row "$exe" "not built"; status=1; continue; }
   timeout 600 "$bin/$exe" --gtest_filter="$filter" > "$logs/$exe.log" 2>&1 || status=1
@@ -89,11 +89,11 @@ if [[ -x $train_bench ]]; then
 fi
 
 # ---- NCCL at world size 1: all-to-all dispatch and all-reduce on device buffers ----------------
-dist_bench=$(dirname "$bench")/bench_dist
+dist_bench=$(dirname "$bench")/bench_parallel
 if [[ -x $dist_bench ]]; then
-  timeout 300 "$dist_bench" --backend=nccl --benchmark_filter='AllToAll|AllReduce' > "$logs/bench_dist_nccl.log" 2>&1 ||
-    { status=1; row "bench_dist nccl" "FAILED (bench_dist_nccl.log)"; }
-  grep -E '^(communicator|BM_)' "$logs/bench_dist_nccl.log"
+  timeout 300 "$dist_bench" --backend=nccl --benchmark_filter='AllToAll|AllReduce' > "$logs/bench_parallel_nccl.log" 2>&1 ||
+    { status=1; row "bench_parallel nccl" "FAILED (bench_parallel_nccl.log)"; }
+  grep -E '^(communicator|BM_)' "$logs/bench_parallel_nccl.log"
 fi
 
 # ---- end to end: rlvr generate and rlvr train on CUDA ----------------------------------------

@@ -1,5 +1,5 @@
 // The SwiGLU MLP, down(silu(gate x) * up x), forward and backward: the dense layers, the shared
-// experts and every routed expert (here and in dist/ep_moe.cpp) run through these two.
+// experts and every routed expert (here and in parallel/ep_moe.cpp) run through these two.
 // SwiGLU's output is not cached: backward recomputes it from the cached gate and up outputs.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Who runs a MoE layer's routed experts in a training forward/backward. By default the
 // Transformer runs all of them itself; an implementation of this interface (expert
-// parallelism, dist/ep_layer.h) takes over the router, the dispatch, the experts and the
+// parallelism, parallel/ep_layer.h) takes over the router, the dispatch, the experts and the
 // gated combine, while the shared experts stay with the Transformer.
 #pragma once
 

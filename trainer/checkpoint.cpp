@@ -81,10 +81,10 @@ namespace {
 
 // Data-parallel agreement: every rank learns whether any rank failed (a collective, so a rank
 // that failed to write does not leave the others waiting).
-bool all_ok(dist::Communicator* comm, bool ok) {
+bool all_ok(parallel::Communicator* comm, bool ok) {
   if (!comm) return ok;
   int32_t failed = ok ? 0 : 1;
-  comm->all_reduce(std::span<int32_t>(&failed, 1), dist::ReduceOp::Max);
+  comm->all_reduce(std::span<int32_t>(&failed, 1), parallel::ReduceOp::Max);
   return failed == 0;
 }
 
@@ -94,7 +94,7 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
                             const TrainState& state, int64_t keep, const std::string& tokenizer_json) {
   // Sharded: rank 0 writes the model, config and state; every rank its optimizer slice, into
   // one temporary directory (named without a pid so that all ranks agree) renamed by rank 0.
-  dist::Communicator* comm = optimizer.comm();
+  parallel::Communicator* comm = optimizer.comm();
   const bool writer = !comm || comm->rank() == 0;
   const fs::path dir = fs::path(run_dir) / "checkpoints";
   const fs::path final_dir = dir / cat(kPrefix, state.global_step());

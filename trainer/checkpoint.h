@@ -33,7 +33,7 @@ struct TrainState {
 // Writes checkpoints/step_<global step>/ and removes the oldest beyond `keep` (0: keep all).
 // Throws rlvr::Error (disk full, permission, ...) after removing its temporary directory.
 // With a sharded (data-parallel) optimizer it is collective: rank 0 writes the weights and
-// state.json, each rank its slice under optimizer/ (dist/optimizer_checkpoint.h), and every
+// state.json, each rank its slice under optimizer/ (parallel/optimizer_checkpoint.h), and every
 // rank throws when any failed.
 // tokenizer_json: written as char_tokenizer.json when not empty.
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,

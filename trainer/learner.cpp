@@ -66,9 +66,9 @@ void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, 
 // Micro-batches every rank runs in a pass of which this rank has `mine`: under expert
 // parallelism the most any rank has (agreed before the pass's first forward), else its own.
 size_t lockstep_micro_batches(const LearnerOptions& opt, size_t mine) {
-  if (!opt.routed_experts || !parallel(opt.comm)) return mine;
+  if (!opt.routed_experts || !multi_rank(opt.comm)) return mine;
   int64_t n = int64_t(mine);
-  opt.comm->all_reduce(std::span<int64_t>(&n, 1), dist::ReduceOp::Max);
+  opt.comm->all_reduce(std::span<int64_t>(&n, 1), parallel::ReduceOp::Max);
   return size_t(n);
 }
 
@@ -178,7 +178,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   // Data parallel: this rank's samples are [first, first + n) of n_all, in rank order.
   const std::vector<int64_t> per_rank = gather_over_ranks(opt.comm, int64_t(n));
   const int64_t first =
-      parallel(opt.comm) ? std::accumulate(per_rank.begin(), per_rank.begin() + opt.comm->rank(), int64_t(0)) : 0;
+      multi_rank(opt.comm) ? std::accumulate(per_rank.begin(), per_rank.begin() + opt.comm->rank(), int64_t(0)) : 0;
   const int64_t n_all = std::accumulate(per_rank.begin(), per_rank.end(), int64_t(0));
   if (n_all == 0) return r;
   RLVR_CHECK(upd.epochs >= 1 && upd.mini_batches >= 1, "trainer", "epochs and mini_batches must be at least 1");
@@ -284,7 +284,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
       r.mismatch_max = std::max(r.mismatch_max, diff);
     }
   }
-  if (parallel(opt.comm)) {
+  if (multi_rank(opt.comm)) {
     std::vector<double> sums{ent, double(tokens), mis, r.stats.loss, double(r.stats.tokens),
                              double(r.stats.clipped_tokens), r.stats.ratio_sum, r.stats.kl_sum,
                              r.stats.mismatch_abs_sum, r.stats.tis_weight_sum};

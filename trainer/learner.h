@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 #include "model/transformer.h"
 #include "trainer/grpo.h"
 #include "trainer/optimizer.h"
@@ -32,8 +32,8 @@ struct LearnerOptions {
   // Data parallel (more than one rank): the sequences passed are this rank's block of the
   // global batch, in rank order; loss normalizers, mini-batch cuts and reported statistics
   // are global, so every rank takes the step one process would take on the whole batch.
-  dist::Communicator* comm = nullptr;
-  // Expert parallelism (dist::ExpertParallelExperts over comm): every MoE layer exchanges
+  parallel::Communicator* comm = nullptr;
+  // Expert parallelism (parallel::ExpertParallelExperts over comm): every MoE layer exchanges
   // tokens among all ranks, so in each pass every rank runs as many micro-batches as the
   // busiest one (the others run one-token micro-batches with zero gradient).
   model::RoutedExperts* routed_experts = nullptr;

@@ -25,17 +25,17 @@ bool decays(const model::ParamRef& p) { return p.value->ndim() != 1; }
 
 }  // namespace
 
-AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, dist::Communicator* comm) : cfg_(cfg) {
+AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm) : cfg_(cfg) {
   for (model::ParamRef& p : params)
     if (p.trainable) params_.push_back(p);
   if (comm && comm->size() > 1) {
     rank_ = comm->rank();
     comm_ = comm;
-    std::vector<dist::ShardedParam> sp;
+    std::vector<parallel::ShardedParam> sp;
     for (model::ParamRef& p : params_) sp.push_back({p.name, p.value, p.grad, p.version, decays(p)});
     // Not averaged: the learner divides by global token/sample counts, so the sum is the mean.
-    sharded_ = std::make_unique<dist::ShardedAdamW>(*comm, std::move(sp), adamw_params(cfg_, cfg_.lr, 1),
-                                                    dist::ZeroOptions{.average_grads = false,
+    sharded_ = std::make_unique<parallel::ShardedAdamW>(*comm, std::move(sp), adamw_params(cfg_, cfg_.lr, 1),
+                                                    parallel::ZeroOptions{.average_grads = false,
                                                                       .max_grad_norm = cfg_.grad_clip});
     return;
   }
@@ -45,8 +45,8 @@ AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, dist::Com
   }
 }
 
-dist::ParamManifest AdamW::manifest() const {
-  dist::ParamManifest m;
+parallel::ParamManifest AdamW::manifest() const {
+  parallel::ParamManifest m;
   for (const model::ParamRef& p : params_) m.emplace_back(p.name, p.value->numel());
   return m;
 }

@@ -1,6 +1,6 @@
 // AdamW over every trainable parameter of a model: FP32 master weights and gradients, BF16
 // first and second moments (DESIGN.md), global gradient-norm clipping. Given a communicator of
-// more than one rank it runs as ZeRO-1 (dist::ShardedAdamW): gradients summed across ranks,
+// more than one rank it runs as ZeRO-1 (parallel::ShardedAdamW): gradients summed across ranks,
 // each rank updating its slice of the state; the learner's loss normalizers are global, so the
 // sum is the gradient of the global batch.
 #pragma once
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "dist/communicator.h"
-#include "dist/sharded_adamw.h"
+#include "parallel/communicator.h"
+#include "parallel/sharded_adamw.h"
 #include "kernels/ops_adamw.h"
 #include "model/weights.h"
 
@@ -27,7 +27,7 @@ struct OptimizerConfig {
 class AdamW {
  public:
   // comm: null or a single rank keeps the whole state here (the format of optimizer.safetensors).
-  AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, dist::Communicator* comm = nullptr);
+  AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm = nullptr);
   // Clips, updates every parameter with learning rate lr, bumps the Linear weight versions so
   // the low-precision copies are rebuilt, and returns the gradient norm before clipping.
   double step(float lr);
@@ -35,9 +35,9 @@ class AdamW {
   void set_steps_taken(int64_t s) { step_ = s; }
   // Moments by parameter name, for checkpoints (empty when sharded).
   std::vector<std::pair<std::string, Tensor*>> state();
-  dist::ShardedAdamW* sharded() const { return sharded_.get(); }
-  dist::Communicator* comm() const { return comm_; }  // null unless sharded
-  dist::ParamManifest manifest() const;  // trainable parameters in flat order
+  parallel::ShardedAdamW* sharded() const { return sharded_.get(); }
+  parallel::Communicator* comm() const { return comm_; }  // null unless sharded
+  parallel::ParamManifest manifest() const;  // trainable parameters in flat order
 
   // Checkpoint files (optimizer_state.cpp). Unsharded: ckpt_dir/optimizer.safetensors; sharded:
   // this rank's file in ckpt_dir/optimizer/ (not collective: the caller synchronizes).
@@ -47,12 +47,12 @@ class AdamW {
 
  private:
   std::vector<model::ParamRef> params_;
-  std::unique_ptr<dist::ShardedAdamW> sharded_;
+  std::unique_ptr<parallel::ShardedAdamW> sharded_;
   std::vector<Tensor> m_, v_;  // BF16, one pair per parameter
   OptimizerConfig cfg_;
   int64_t step_ = 0;
   int rank_ = 0;
-  dist::Communicator* comm_ = nullptr;  // set when sharded
+  parallel::Communicator* comm_ = nullptr;  // set when sharded
 };
 
 double global_grad_norm(const std::vector<model::ParamRef>& params);

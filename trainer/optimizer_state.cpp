@@ -1,11 +1,11 @@
 // AdamW's checkpoint files in both layouts: optimizer.safetensors (one process: moments by
-// parameter name) and optimizer/ (ZeRO-1: one file per rank, dist/optimizer_checkpoint.h).
+// parameter name) and optimizer/ (ZeRO-1: one file per rank, parallel/optimizer_checkpoint.h).
 // Either loads at any world size: the moments are cut into or gathered from per-parameter
 // pieces of the flat layout.
 #include <cstring>
 
 #include "common/error.h"
-#include "dist/optimizer_checkpoint.h"
+#include "parallel/optimizer_checkpoint.h"
 #include "model/safetensors.h"
 #include "trainer/optimizer.h"
 
@@ -33,7 +33,7 @@ void AdamW::write_state(const fs::path& ckpt_dir) {
     save_safetensors((ckpt_dir / kSingleFile).string(), moments);
     return;
   }
-  dist::OptimizerShard s;
+  parallel::OptimizerShard s;
   s.layout = sharded_->layout();
   s.rank = rank_;
   s.step = step_;
@@ -41,7 +41,7 @@ void AdamW::write_state(const fs::path& ckpt_dir) {
   s.master = sharded_->master();
   s.exp_avg = sharded_->exp_avg();
   s.exp_avg_sq = sharded_->exp_avg_sq();
-  dist::save_optimizer_shard((ckpt_dir / kShardDir).string(), s);
+  parallel::save_optimizer_shard((ckpt_dir / kShardDir).string(), s);
 }
 
 void AdamW::read_state(const fs::path& ckpt_dir) {
@@ -51,7 +51,7 @@ void AdamW::read_state(const fs::path& ckpt_dir) {
              kShardDir, "/ is there");
   std::vector<int64_t> numels;
   for (const model::ParamRef& p : params_) numels.push_back(p.value->numel());
-  const std::vector<int64_t> offsets = dist::flat_offsets(numels);
+  const std::vector<int64_t> offsets = parallel::flat_offsets(numels);
 
   if (sharded_ && have_shards) {
     sharded_->load(shard_dir.string());
@@ -60,9 +60,9 @@ void AdamW::read_state(const fs::path& ckpt_dir) {
   if (sharded_) {
     // A one-process checkpoint resumed by several ranks: each cuts its slice out of the file.
     auto file = SafetensorsFile::open(single.string());
-    const dist::ShardLayout& layout = sharded_->layout();
+    const parallel::ShardLayout& layout = sharded_->layout();
     Tensor m = sharded_->exp_avg(), v = sharded_->exp_avg_sq(), master = sharded_->master();
-    for (const dist::ShardPiece& piece : dist::pieces_of_rank(layout, offsets, rank_)) {
+    for (const parallel::ShardPiece& piece : parallel::pieces_of_rank(layout, offsets, rank_)) {
       const model::ParamRef& p = params_[piece.param];
       // The masters follow the weights the caller just loaded.
       std::memcpy(master.data<float>() + piece.shard_offset, p.value->data<float>() + piece.param_offset,
@@ -78,8 +78,8 @@ void AdamW::read_state(const fs::path& ckpt_dir) {
   }
   if (have_shards) {
     // A ZeRO-1 checkpoint resumed by one process: its whole state is the world-1 "slice".
-    const dist::ShardLayout whole = dist::make_shard_layout(offsets.back(), 1);
-    const dist::OptimizerShard s = dist::load_optimizer_shard(shard_dir.string(), whole, 0, manifest());
+    const parallel::ShardLayout whole = parallel::make_shard_layout(offsets.back(), 1);
+    const parallel::OptimizerShard s = parallel::load_optimizer_shard(shard_dir.string(), whole, 0, manifest());
     for (size_t i = 0; i < params_.size(); ++i) {
       Tensor m = m_[i].to(Device::CPU), v = v_[i].to(Device::CPU);  // the same storage on the CPU
       copy_bf16(m, 0, s.exp_avg, offsets[i], numels[i]);

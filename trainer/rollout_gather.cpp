@@ -31,10 +31,10 @@ nlohmann::json encode(const RolloutBatch& b, const std::vector<std::vector<doubl
 
 }  // namespace
 
-RolloutBatch gather_rollouts(dist::Communicator* comm, const RolloutBatch& local,
+RolloutBatch gather_rollouts(parallel::Communicator* comm, const RolloutBatch& local,
                              const std::vector<const Example*>& all_prompts,
                              std::vector<std::vector<double>>& columns) {
-  if (!parallel(comm)) return local;
+  if (!multi_rank(comm)) return local;
   const std::vector<uint8_t> mine = nlohmann::json::to_cbor(encode(local, columns));
   const auto parts = gather_strings(comm, std::string(mine.begin(), mine.end()));
   RolloutBatch out;

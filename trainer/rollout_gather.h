@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "dist/communicator.h"
+#include "parallel/communicator.h"
 #include "trainer/rollout_batch.h"
 
 namespace rlvr::trainer {
@@ -13,7 +13,7 @@ namespace rlvr::trainer {
 // local: this rank's block of the batch, whose prompts are all_prompts[first, first + local
 // groups) with first from the ranks before it. columns[k] has one value per local sample and
 // becomes the concatenation over ranks. Token and time statistics are summed and maxed.
-RolloutBatch gather_rollouts(dist::Communicator* comm, const RolloutBatch& local,
+RolloutBatch gather_rollouts(parallel::Communicator* comm, const RolloutBatch& local,
                              const std::vector<const Example*>& all_prompts,
                              std::vector<std::vector<double>>& columns);
 

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "common/error.h"
-#include "dist/communicator.h"
-#include "dist/ep_experts.h"
-#include "dist/host_staged.h"
+#include "parallel/communicator.h"
+#include "parallel/ep_experts.h"
+#include "parallel/host_staged.h"
 #include "kernels/gemm.h"
 #include "model/expert_balance.h"
 #include "trainer/checkpoint.h"
@@ -104,7 +104,7 @@ Device train_device(const RunConfig& cfg) {
 class Run {
  public:
   Run(const RunConfig& cfg, const TrainOptions& opt)
-      : comm_(dist::make_communicator()), host_comm_(*comm_), cfg_(cfg), opt_(opt),
+      : comm_(parallel::make_communicator()), host_comm_(*comm_), cfg_(cfg), opt_(opt),
         run_dir_(resolve_run_dir(cfg, opt)), tokenizer_(make_tokenizer(cfg)), data_(load_datasets(cfg, *tokenizer_)),
         policy_(make_policy(cfg, *tokenizer_)),
         service_(verifier_specs(cfg),
@@ -118,7 +118,7 @@ class Run {
     if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, "sft.batch_size");
     device_ = train_device(cfg);
     // One GPU per rank on a node (NCCL has already picked LOCAL_RANK's; MPI ranks pick it here).
-    if (device_ == Device::CUDA && dp()) select_cuda_device(dist::discover_launch_env().local_rank);
+    if (device_ == Device::CUDA && dp()) select_cuda_device(parallel::discover_launch_env().local_rank);
     policy_.to(device_);
     learner_.comm = dp();
     if (cfg.run.expert_parallel) {
@@ -127,7 +127,7 @@ class Run {
                  ": run.expert_parallel = true over ", world, " rank(s) needs a MoE model whose num_experts is a ",
                  "multiple of ", world, " (it has ", experts, ")");
       // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
-      experts_ = std::make_unique<dist::ExpertParallelExperts>(*comm_, policy_.config());
+      experts_ = std::make_unique<parallel::ExpertParallelExperts>(*comm_, policy_.config());
       learner_.routed_experts = experts_.get();
     }
     learner_.precision = cfg.precision.train_precision();
@@ -467,7 +467,7 @@ class Run {
 
   // ---- data parallel ----
   // The communicator every data-parallel helper uses: host buffers, whatever the backend.
-  dist::Communicator* dp() const { return parallel(comm_.get()) ? &host_comm_ : nullptr; }
+  parallel::Communicator* dp() const { return multi_rank(comm_.get()) ? &host_comm_ : nullptr; }
   bool writer() const { return !dp() || dp()->rank() == 0; }
   void check_divisible(int64_t n, const char* key) const {
     const int world = comm_->size();
@@ -480,8 +480,8 @@ class Run {
     return {all.begin() + s.begin, all.begin() + s.end};
   }
 
-  std::unique_ptr<dist::Communicator> comm_;  // first: MPI starts before anything else
-  mutable dist::HostStagedCommunicator host_comm_;  // comm_ with host buffers (staged for NCCL)
+  std::unique_ptr<parallel::Communicator> comm_;  // first: MPI starts before anything else
+  mutable parallel::HostStagedCommunicator host_comm_;  // comm_ with host buffers (staged for NCCL)
   RunConfig cfg_;
   Device device_ = Device::CPU;
   TrainOptions opt_;
@@ -493,7 +493,7 @@ class Run {
   rewards::RewardService service_;
   std::unique_ptr<AdamW> optimizer_;
   DataOrder sft_order_, rl_order_;
-  std::unique_ptr<dist::ExpertParallelExperts> experts_;  // run.expert_parallel
+  std::unique_ptr<parallel::ExpertParallelExperts> experts_;  // run.expert_parallel
   LearnerOptions learner_;
   model::RouterStats router_load_;
   TrainState state_;

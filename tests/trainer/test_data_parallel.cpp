@@ -28,9 +28,9 @@ TEST(DataParallel, RankSharesAreContiguousAndCoverTheBatch) {
 }
 
 TEST(DataParallel, OneRankHelpersAreTheIdentity) {
-  auto single = dist::make_single_communicator();
-  for (dist::Communicator* comm : {static_cast<dist::Communicator*>(nullptr), single.get()}) {
-    EXPECT_FALSE(parallel(comm));
+  auto single = parallel::make_single_communicator();
+  for (parallel::Communicator* comm : {static_cast<parallel::Communicator*>(nullptr), single.get()}) {
+    EXPECT_FALSE(multi_rank(comm));
     EXPECT_EQ(rank_share(7, comm).size(), 7);
     EXPECT_EQ(sum_over_ranks(comm, 0.1), 0.1);
     EXPECT_EQ(sum_over_ranks(comm, int64_t(5)), 5);

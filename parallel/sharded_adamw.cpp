@@ -1,0 +1,128 @@
+// ZeRO-1 AdamW: reduce-scatter, sharded update, all-gather (see the header).
+#include "parallel/sharded_adamw.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace rlvr::parallel {
+
+
+ShardedAdamW::ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params, AdamWParams hp, ZeroOptions opts)
+    : comm_(comm), params_(std::move(params)), hp_(hp), opts_(opts) {
+  std::vector<int64_t> numels;
+  for (const ShardedParam& p : params_) {
+    RLVR_CHECK(p.value && p.value->defined() && p.value->dtype() == DType::F32, "parallel", "ShardedAdamW: parameter ",
+               p.name, " must be a defined F32 tensor");
+    numels.push_back(p.value->numel());
+  }
+  offsets_ = flat_offsets(numels);
+  layout_ = make_shard_layout(offsets_.back(), comm_.size(), opts_.align);
+  pieces_ = pieces_of_rank(layout_, offsets_, comm_.rank());
+  // Start from rank 0's weights everywhere. The flat buffers live as long as the optimizer;
+  // their padding stays zero.
+  flat_ = Tensor::zeros({layout_.padded()}, DType::F32);
+  grad_shard_ = Tensor::zeros({layout_.shard}, DType::F32);
+  for (size_t i = 0; i < params_.size(); ++i) flat_piece(i).copy_(params_[i].value->reshape({numels[i]}));
+  comm_.broadcast(flat_.raw(), size_t(layout_.padded()), CommDType::F32, 0);
+  const float* f = flat_.data<float>();
+  master_ = Tensor::zeros({layout_.shard}, DType::F32);
+  std::memcpy(master_.data<float>(), f + layout_.begin(comm_.rank()), size_t(layout_.real_count(comm_.rank())) * 4);
+  m_ = Tensor::zeros({layout_.shard}, DType::BF16);
+  v_ = Tensor::zeros({layout_.shard}, DType::BF16);
+  gather_into_params();
+}
+
+ParamManifest ShardedAdamW::manifest() const {
+  ParamManifest m;
+  for (const ShardedParam& p : params_) m.emplace_back(p.name, p.value->numel());
+  return m;
+}
+
+Tensor ShardedAdamW::master() const { return master_.slice_rows(0, layout_.real_count(comm_.rank())); }
+Tensor ShardedAdamW::exp_avg() const { return m_.slice_rows(0, layout_.real_count(comm_.rank())); }
+Tensor ShardedAdamW::exp_avg_sq() const { return v_.slice_rows(0, layout_.real_count(comm_.rank())); }
+
+StepStats ShardedAdamW::step() {
+  // 1. Flatten the gradients (from wherever the parameters live) and reduce-scatter them.
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor* g = params_[i].grad;
+    if (!g || !g->defined()) {
+      flat_piece(i).zero_();
+      continue;
+    }
+    RLVR_CHECK(g->dtype() == DType::F32 && g->numel() == params_[i].value->numel(), "parallel",
+               "ShardedAdamW: gradient of ", params_[i].name, " is ", g->describe(), ", want f32 like ",
+               params_[i].value->describe());
+    flat_piece(i).copy_(g->reshape({g->numel()}));
+  }
+  comm_.reduce_scatter(flat_.raw(), grad_shard_.raw(), size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
+  float* g = grad_shard_.data<float>();
+  const int64_t n = layout_.real_count(comm_.rank());
+  const float inv = opts_.average_grads ? 1.0f / float(comm_.size()) : 1.0f;
+  double local_sq = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    g[i] *= inv;
+    local_sq += double(g[i]) * double(g[i]);
+  }
+  // 2. Global norm and clipping.
+  StepStats stats;
+  float sq = float(local_sq);
+  comm_.all_reduce(&sq, 1, CommDType::F32, ReduceOp::Sum);
+  stats.grad_norm = std::sqrt(sq);
+  if (opts_.max_grad_norm > 0 && stats.grad_norm > opts_.max_grad_norm) {
+    stats.clip_scale = opts_.max_grad_norm / (stats.grad_norm + 1e-6f);
+    for (int64_t i = 0; i < n; ++i) g[i] *= stats.clip_scale;
+  }
+  // 3. Update this rank's slice, piece by piece (weight decay differs per parameter).
+  for (const ShardPiece& p : pieces_) {
+    const int64_t a = p.shard_offset, b = a + p.count;
+    Tensor w = master_.slice_rows(a, b), m = m_.slice_rows(a, b), v = v_.slice_rows(a, b);
+    AdamWParams hp = hp_;
+    if (!params_[p.param].decay) hp.weight_decay = 0;
+    adamw_step(w, grad_shard_.slice_rows(a, b), m, v, hp);
+  }
+  ++hp_.step;
+  // 4. Everyone gets the new weights.
+  gather_into_params();
+  return stats;
+}
+
+void ShardedAdamW::gather_into_params() {
+  comm_.all_gather(master_.raw(), flat_.raw(), size_t(layout_.shard), CommDType::F32);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    params_[i].value->copy_(flat_piece(i).reshape(params_[i].value->shape()));
+    if (params_[i].version) ++*params_[i].version;
+  }
+}
+
+Tensor ShardedAdamW::flat_piece(size_t i) const { return flat_.slice_rows(offsets_[i], offsets_[i + 1]); }
+
+void ShardedAdamW::save(const std::string& dir) const {
+  OptimizerShard s;
+  s.layout = layout_;
+  s.rank = comm_.rank();
+  s.step = hp_.step - 1;
+  s.params = manifest();
+  s.master = master();
+  s.exp_avg = exp_avg();
+  s.exp_avg_sq = exp_avg_sq();
+  save_optimizer_shard(dir, s);
+  comm_.barrier();
+}
+
+void ShardedAdamW::load(const std::string& dir) {
+  const OptimizerShard s = load_optimizer_shard(dir, layout_, comm_.rank(), manifest());
+  const int64_t n = layout_.real_count(comm_.rank());
+  master_.zero_();
+  m_.zero_();
+  v_.zero_();
+  std::memcpy(master_.data<float>(), s.master.data<float>(), size_t(n) * 4);
+  std::memcpy(m_.data<bf16>(), s.exp_avg.data<bf16>(), size_t(n) * 2);
+  std::memcpy(v_.data<bf16>(), s.exp_avg_sq.data<bf16>(), size_t(n) * 2);
+  hp_.step = s.step + 1;
+  gather_into_params();
+}
+
+}  // namespace rlvr::parallel
