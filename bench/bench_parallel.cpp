@@ -28,7 +28,7 @@ rlvr::Tensor comm_buffer(size_t n, uint8_t fill) {
 }
 
 // Tokens x top-k rows of hidden size C in E4M3, spread evenly over the ranks (plus the
-// 1x128-tile scales, as ExpertParallelMoe sends them).
+// 1x128-tile scales, as ExpertParallelExperts sends them).
 void BM_AllToAllFp8Dispatch(benchmark::State& state) {
   auto& comm = *g_comm;
   const size_t rows = size_t(state.range(0)), C = size_t(state.range(1)), W = size_t(comm.size());

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "model/kv_cache.h"
+#include "model/token_logprobs.h"
 #include "model/transformer.h"
 #include "rollout/generation.h"
 

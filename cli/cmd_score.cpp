@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/device_option.h"
+#include "model/token_logprobs.h"
 #include "model/transformer.h"
 
 namespace rlvr::cli {

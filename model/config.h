@@ -40,6 +40,9 @@ struct ModelConfig {
   float expert_bias_update_rate = 0.0f;  // aux-loss-free balancing; 0 disables
 
   bool is_moe_layer(int layer) const;
+  // The selection bias (e_score_correction_bias) is a parameter of the model: with sigmoid
+  // scoring (DeepSeek-V3 checkpoints carry it) or when aux-loss-free balancing updates it.
+  bool uses_expert_bias() const { return scoring_func == "sigmoid" || expert_bias_update_rate > 0; }
   int q_dim() const { return num_attention_heads * head_dim; }
   int kv_dim() const { return num_key_value_heads * head_dim; }
   void validate() const;  // throws rlvr::Error naming the field

@@ -1,9 +1,8 @@
-// Private to model/: small helpers shared by the forward and backward passes.
+// Private to model/: small helpers shared by the blocks' forward and backward passes.
 #pragma once
 
-#include "kernels/ops_moe.h"
 #include "kernels/tensor.h"
-#include "model/config.h"
+#include "model/weights.h"
 
 namespace rlvr::model {
 struct Batch;
@@ -15,5 +14,11 @@ namespace rlvr::model::detail {
 void check_tokens(const Batch& batch, int vocab_size);
 
 inline Tensor empty_f32(Shape s, Device d) { return Tensor::empty(std::move(s), DType::F32, d); }
+
+// The parameter's gradient, allocated as zeros on first use.
+inline Tensor& grad_of(Param& p) {
+  if (!p.grad.defined()) p.grad = Tensor::zeros(p.value.shape(), DType::F32, p.value.device());
+  return p.grad;
+}
 
 }  // namespace rlvr::model::detail

@@ -2,6 +2,7 @@
 #include "model/linear.h"
 
 #include "kernels/gemm.h"
+#include "kernels/gemm_decode.h"
 
 namespace rlvr::model {
 
@@ -104,6 +105,27 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
       break;
     }
   }
+}
+
+void Gemms::linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCache* cache, LinearOptions opts) const {
+  if (!decode) {
+    linear_forward(y, x, w, precision, cache, opts);
+    return;
+  }
+  RLVR_CHECK(cache == nullptr, "model", "linear: the decode GEMMs keep nothing for backward");
+  if (!y.defined()) y = Tensor::empty({x.dim(0), w.out_features()}, DType::F32, x.device());
+  switch (precision) {
+    case Precision::FP32: gemm_f32_decode(y, x, w.weight); break;
+    case Precision::BF16: gemm_bf16_decode(y, x, w.bf16()); break;
+    case Precision::FP8: gemm_fp8_decode(y, x, w.fp8(), opts.pow2_input); break;
+  }
+}
+
+void Gemms::fp32(Tensor& y, const Tensor& x, const Tensor& w) const {
+  if (decode)
+    gemm_f32_decode(y, x, w);
+  else
+    gemm(y, x, false, w, true);
 }
 
 }  // namespace rlvr::model

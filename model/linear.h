@@ -55,4 +55,20 @@ void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision
 // dy [T, out] -> dx [T, in] (overwritten; may be undefined to skip), w.grad += dW.
 void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const LinearCache& cache);
 
+// Which GEMMs a forward runs: the batch GEMMs of a precision (training, scoring, prefill), or
+// with `decode` the decode kernels that read the weights at their stored width (CPU decode
+// steps: a row's result does not depend on the other rows). Every block takes one.
+struct Gemms {
+  Precision precision = Precision::FP32;
+  bool decode = false;
+  Gemms(Precision p, bool decode_kernels = false) : precision(p), decode(decode_kernels) {}
+
+  // y [T, out] (allocated when undefined) = x·W^T by the recipe; cache (batch GEMMs only) keeps
+  // what linear_backward needs.
+  void linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCache* cache = nullptr,
+              LinearOptions opts = {}) const;
+  // y [T, N] = x·W^T in FP32, for the weights the recipe keeps out of FP8 (router, output head).
+  void fp32(Tensor& y, const Tensor& x, const Tensor& w) const;
+};
+
 }  // namespace rlvr::model

@@ -8,19 +8,23 @@ namespace rlvr::model {
 
 using detail::empty_f32;
 
-void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, Precision p, MlpCache* cache,
+size_t MlpCache::cached_bytes() const {
+  return (g.defined() ? g.nbytes() : 0) + (u.defined() ? u.nbytes() : 0) + gate.cached_bytes() + up.cached_bytes();
+}
+
+void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, const Gemms& gemms, MlpCache* cache,
                  LinearOptions in_opts, LinearOptions down_opts) {
   MlpCache local;
   MlpCache& c = cache ? *cache : local;
   c.g = Tensor();
   c.u = Tensor();
-  linear_forward(c.g, x, w.gate, p, cache ? &c.gate : nullptr, in_opts);
-  linear_forward(c.u, x, w.up, p, cache ? &c.up : nullptr, in_opts);
+  gemms.linear(c.g, x, w.gate, cache ? &c.gate : nullptr, in_opts);
+  gemms.linear(c.u, x, w.up, cache ? &c.up : nullptr, in_opts);
   Tensor a = empty_f32(c.g.shape(), x.device());
   swiglu_forward(a, c.g, c.u);
-  linear_forward(y, a, w.down, p, nullptr, down_opts);
+  gemms.linear(y, a, w.down, nullptr, down_opts);
   if (cache) {
-    c.down.precision = p;
+    c.down.precision = gemms.precision;
     c.down.pow2_grad = down_opts.pow2_grad;
     c.down_opts = down_opts;
   }

@@ -32,6 +32,14 @@ TokenLogprobs token_logprobs(const Tensor& logits, const Batch& batch) {
   return lp;
 }
 
+std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batch& batch, Precision precision) {
+  const Tensor logp = token_logprobs(model.forward(batch, precision), batch).logp.to(Device::CPU);
+  std::vector<std::vector<float>> out;
+  const float* lp = logp.data<float>();
+  for (size_t s = 0; s < batch.n_sequences(); ++s) out.emplace_back(lp + batch.seq_offsets[s], lp + batch.seq_offsets[s + 1] - 1);
+  return out;
+}
+
 Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp) {
   Tensor dlogits = Tensor::empty(logits.shape(), DType::F32, logits.device());
   log_softmax_gather_backward(dlogits, dlogp, logits, lp.lse, lp.targets);

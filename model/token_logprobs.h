@@ -19,6 +19,9 @@ TokenLogprobs token_logprobs(const Tensor& logits, const Batch& batch);
 // dlogits [T, V] from dlogp [T] (zero where nothing is predicted).
 Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp);
 
+// log p(token_t | tokens_<t) for t = 1..len-1 of each sequence, in one host vector per sequence.
+std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batch& batch, Precision precision);
+
 // Mean next-token cross-entropy over the positions where weight > 0 (weights [T], e.g. 1 on
 // completion tokens and 0 on the prompt); fills dlogits when asked.
 double cross_entropy(const Tensor& logits, const Batch& batch, const std::vector<float>& weights, Tensor* dlogits);

@@ -6,56 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/ops_moe.h"
+#include "model/batch.h"
 #include "model/config.h"
-#include "model/linear.h"
-#include "model/routed_experts.h"
+#include "model/decoder_layer.h"
 #include "model/weights.h"
 
 namespace rlvr::model {
-
-class KvCache;                      // model/kv_cache.h
-enum class CachedPass : uint8_t;    // model/kv_cache.h
-
-// Several sequences packed along the token dimension; attention never crosses a boundary.
-struct Batch {
-  Tensor tokens;                     // i32 [T]
-  Tensor positions;                  // i32 [T], restarting at 0 for each sequence
-  std::vector<int64_t> seq_offsets;  // [S+1]
-  int64_t n_tokens() const { return tokens.numel(); }
-  static Batch pack(const std::vector<std::vector<int32_t>>& sequences);  // on the CPU
-  Batch to(Device device) const;  // tokens and positions copied (shared when already there)
-};
-
-struct MlpCache {
-  LinearCache gate, up, down;  // down: filled in backward from the recomputed SwiGLU output
-  LinearOptions down_opts;
-  Tensor g, u;  // SwiGLU inputs [N, F]; its output is recomputed in backward
-};
-
-struct MoeCache {
-  Tensor h;                          // block input [T, C] (router input, FP32)
-  Tensor expert_ids, gates, scores;  // routing
-  Permutation perm;
-  std::vector<MlpCache> experts;     // per expert, over its rows
-  std::vector<Tensor> expert_out;    // per expert [rows_e, C]
-  Tensor combined_out;               // [R, C] expert outputs in permuted order
-  MlpCache shared;
-  RoutedExperts* routed = nullptr;   // who ran the routed experts (null: this layer, above)
-};
-
-struct LayerCache {
-  Tensor x_in;                      // residual stream entering the layer [T, C]
-  Tensor h1, rstd1;                 // input_layernorm output / rstd
-  LinearCache q_proj, k_proj, v_proj, o_proj;
-  Tensor q_raw, k_raw;              // projections before q/k norm [T*H, D]
-  Tensor q_rstd, k_rstd;
-  Tensor q, k, v, attn_out, lse;    // after norm + RoPE; attention output [T, Hq*D]; lse per segment
-  Tensor x_mid;                     // residual after attention
-  Tensor h2, rstd2;                 // post_attention_layernorm
-  MlpCache mlp;
-  MoeCache moe;
-};
 
 struct ForwardCache {
   std::vector<LayerCache> layers;
@@ -83,7 +39,8 @@ class Transformer {
   std::vector<ParamRef> params() { return list_params(cfg_, w_); }
 
   // logits [T, V] (F32, on device()). cache/stats may be null. routed, when set, runs every
-  // MoE layer's routed experts (expert parallelism); backward then goes through it too.
+  // MoE layer's routed experts (expert parallelism); backward then goes through it too. Null:
+  // this process runs them all (local_experts()).
   Tensor forward(const Batch& batch, Precision precision, ForwardCache* cache = nullptr,
                  RouterStats* stats = nullptr, RoutedExperts* routed = nullptr);
   // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V] (on
@@ -102,11 +59,5 @@ class Transformer {
   ModelConfig cfg_;
   ModelWeights w_;
 };
-
-// The router's top-k settings (k, scoring function, normalization, scaling) from the config.
-RoutingConfig routing_config(const ModelConfig& cfg);
-
-// log p(token_t | tokens_<t) for t = 1..len-1 of each sequence, in one packed vector per sequence.
-std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batch& batch, Precision precision);
 
 }  // namespace rlvr::model

@@ -86,7 +86,7 @@ std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
       continue;
     }
     out.push_back(ref(p + ".mlp.gate.weight", L.moe.router));
-    if (cfg.scoring_func == "sigmoid" || cfg.expert_bias_update_rate > 0)
+    if (cfg.uses_expert_bias())
       out.push_back(ref(p + ".mlp.gate.e_score_correction_bias", L.moe.expert_bias, false));
     for (size_t e = 0; e < L.moe.experts.size(); ++e)
       add_mlp(out, p + ".mlp.experts." + std::to_string(e), L.moe.experts[e]);

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/token_logprobs.h"
 #include "model/transformer.h"
 
 using namespace rlvr;

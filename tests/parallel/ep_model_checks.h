@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parallel/ep_experts.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 #include "tests/parallel/ep_moe_fixture.h"
 #include "tests/model/small_moe.h"

@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "parallel/ep_moe.h"
+#include "parallel/ep_experts.h"
 #include "tests/parallel/ep_moe_fixture.h"
 
 namespace rlvr::parallel::testing {
@@ -32,13 +32,14 @@ inline void check_ep_moe(Communicator& comm, const std::string& scoring, model::
   const Tensor h = normal({Tg, C}, 7, 1.0f), dy = normal({Tg, C}, 8, 1.0f);
   const Reference ref = reference_moe(cfg, h, dy, p);
 
-  ExpertParallelMoe ep(comm, cfg);
+  ExpertParallelExperts ep(comm, cfg);
   model::MoeWeights w = moe_weights(cfg, ep.first_expert(), ep.local_experts());
-  EpMoeCache cache;
+  model::MoeCache cache;
   Tensor y, dh;
   std::vector<int64_t> load;
-  ep.forward(y, rows_of_rank(h, me), w, p, cache, &load);
-  ep.backward(dh, rows_of_rank(dy, me), w, cache);
+  model::moe_forward(y, rows_of_rank(h, me), w, cfg, p, ep, &cache, &load);
+  const size_t dispatch_bytes = ep.take_dispatch_bytes();
+  model::moe_backward(dh, rows_of_rank(dy, me), w, cfg, cache);
   int64_t routed = 0;
   for (int64_t n : load) routed += n;
   EXPECT_EQ(routed, tokens_of_rank(me) * cfg.num_experts_per_tok);
@@ -73,7 +74,7 @@ inline void check_ep_moe(Communicator& comm, const std::string& scoring, model::
   if (me == 0)
     std::printf("[ep_moe] %s: y %.2e dh %.2e router %.2e, dispatch %zu bytes\n", tag.c_str(),
                 compare(y, rows_of_rank(ref.y, me), 1).rel, compare(dh, rows_of_rank(ref.dh, me), 1).rel,
-                compare(router, ref.w.router.grad, 1).rel, cache.dispatch_bytes);
+                compare(router, ref.w.router.grad, 1).rel, dispatch_bytes);
 }
 
 // FP32: every exchange is FP32 and each expert sees the same rows in the same order, so the

@@ -1,20 +1,14 @@
-// The expert-parallel MoE tests' data and their single-rank reference: one MoE layer over all
-// ranks' tokens with every expert, computed as model/transformer.cpp computes it (route, permute,
-// each expert's SwiGLU MLP over its rows, weighted combine; backward in reverse), from
-// kernels/ops_moe.h. Rank r's tokens are rows [token_begin(r), token_begin(r+1)) of the global
-// batch, a different number on each rank.
+// The expert-parallel MoE tests' data and their single-rank reference: the MoE block
+// (model/moe.h) over all ranks' tokens with every expert run locally. Rank r's tokens are rows
+// [token_begin(r), token_begin(r+1)) of the global batch, a different number on each rank.
 #pragma once
 
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "model/mlp.h"
-#include "kernels/gemm.h"
-#include "kernels/ops_moe.h"
-#include "model/transformer.h"
+#include "model/moe.h"
 
 namespace rlvr::parallel::testing {
 
@@ -75,47 +69,9 @@ struct Reference {
 inline Reference reference_moe(const model::ModelConfig& c, const Tensor& h, const Tensor& dy, model::Precision p) {
   Reference ref;
   ref.w = moe_weights(c, 0, c.num_experts);
-  const int64_t T = h.dim(0), C = h.dim(1), E = c.num_experts, K = c.num_experts_per_tok;
-  Tensor logits = Tensor::empty({T, E}, DType::F32);
-  gemm(logits, h, false, ref.w.router.value, true);
-  Tensor ids = Tensor::empty({T, K}, DType::I32), gates = Tensor::empty({T, K}, DType::F32),
-         scores = Tensor::empty({T, E}, DType::F32);
-  topk_route(ids, gates, scores, logits, c.scoring_func == "sigmoid" ? ref.w.expert_bias.value : Tensor(),
-             model::routing_config(c));
-  const Permutation perm = make_permutation(ids, int(E));
-  const int64_t R = perm.n_rows();
-  Tensor xp = Tensor::empty({R, C}, DType::F32), out = Tensor::zeros({R, C}, DType::F32);
-  permute_rows(xp, h, perm);
-  std::vector<model::MlpCache> caches(static_cast<size_t>(E));
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t r0 = perm.offsets[size_t(e)], r1 = perm.offsets[size_t(e) + 1];
-    if (r1 == r0) continue;
-    Tensor ye;
-    // The recipe's options for routed experts (model/transformer.cpp's MoE layer).
-    model::mlp_forward(ye, xp.slice_rows(r0, r1), ref.w.experts[size_t(e)], p, &caches[size_t(e)], {true, false},
-                       {false, true});
-    std::memcpy(out.slice_rows(r0, r1).raw(), ye.raw(), ye.nbytes());
-  }
-  ref.y = Tensor::empty({T, C}, DType::F32);
-  unpermute_combine(ref.y, out, gates, perm);
-  // Backward.
-  Tensor dout = Tensor::empty({R, C}, DType::F32), dgates = Tensor::empty({T, K}, DType::F32);
-  unpermute_combine_backward(dout, dgates, dy, out, gates, perm);
-  Tensor dxp = Tensor::zeros({R, C}, DType::F32);
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t r0 = perm.offsets[size_t(e)], r1 = perm.offsets[size_t(e) + 1];
-    if (r1 == r0) continue;
-    Tensor dx;
-    model::mlp_backward(dx, dout.slice_rows(r0, r1), ref.w.experts[size_t(e)], caches[size_t(e)]);
-    std::memcpy(dxp.slice_rows(r0, r1).raw(), dx.raw(), dx.nbytes());
-  }
-  ref.dh = Tensor::zeros({T, C}, DType::F32);
-  permute_rows_backward(ref.dh, dxp, perm);
-  Tensor dlogits = Tensor::empty({T, E}, DType::F32);
-  topk_route_backward(dlogits, dgates, ids, scores, model::routing_config(c));
-  ref.w.router.grad = Tensor::zeros(ref.w.router.value.shape(), DType::F32);
-  gemm(ref.w.router.grad, dlogits, true, h, false, true);
-  gemm(ref.dh, dlogits, false, ref.w.router.value, false, true);
+  model::MoeCache cache;
+  model::moe_forward(ref.y, h, ref.w, c, p, model::local_experts(), &cache);
+  model::moe_backward(ref.dh, dy, ref.w, c, cache);
   return ref;
 }
 

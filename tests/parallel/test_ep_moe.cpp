@@ -27,14 +27,14 @@ TEST(ExpertParallelMoe, RejectsExpertCountsTheWorldDoesNotDivide) {
   auto comm = make_single_communicator();
   model::ModelConfig cfg = testing::ep_config("softmax");
   cfg.num_experts = 0;
-  EXPECT_THROW(ExpertParallelMoe(*comm, cfg), Error);
+  EXPECT_THROW(ExpertParallelExperts(*comm, cfg), Error);
   cfg = testing::ep_config("softmax");
-  ExpertParallelMoe ep(*comm, cfg);
+  ExpertParallelExperts ep(*comm, cfg);
   model::MoeWeights w = testing::moe_weights(cfg, 0, 3);  // 3 of the 8 experts
-  EpMoeCache cache;
+  model::MoeCache cache;
   Tensor y;
   try {
-    ep.forward(y, testing::normal({4, cfg.hidden_size}, 1, 1), w, model::Precision::FP32, cache);
+    model::moe_forward(y, testing::normal({4, cfg.hidden_size}, 1, 1), w, cfg, model::Precision::FP32, ep, &cache);
     ADD_FAILURE() << "accepted 3 experts";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("rank 0 holds 3 experts, expert parallelism gives it 8"), std::string::npos)

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "model/token_logprobs.h"
 #include "rollout/generation.h"
 
 using namespace rlvr;
