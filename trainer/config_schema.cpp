@@ -1,6 +1,6 @@
-// The schema table of the run config (see config_schema.h) and the README reference table
-// generated from it. To add a key: one line here, the field in run_config.h, the README table
-// regenerated (the test RunConfigReference says how).
+// The schema table of the run config (see config_schema.h) and the reference table of
+// docs/config.md generated from it. To add a key: one line here, the field in run_config.h, the
+// docs table regenerated (the test RunConfig.ConfigDocReferenceTableMatchesTheSchema says how).
 #include "trainer/config_schema.h"
 
 #include <cmath>

@@ -1,6 +1,6 @@
 // The one table of every run-config key: path, the field it fills, default, allowed range or
-// choices and a one-line doc. Parsing, --set, the resolved-config writer and the README
-// reference table are all driven by it, so they cannot disagree.
+// choices and a one-line doc. Parsing, --set, the resolved-config writer and the reference
+// table of docs/config.md are all driven by it, so they cannot disagree.
 #pragma once
 
 #include <limits>
@@ -45,7 +45,7 @@ inline constexpr std::string_view kVerifiersPath = "rewards.verifiers";
 // "a float", "an integer", "a list of strings", ...
 std::string type_name(const FieldRef& field);
 
-// The README reference table (markdown), generated from the schema.
+// The reference table of docs/config.md (markdown), generated from the schema.
 std::string config_reference_markdown();
 
 }  // namespace rlvr::trainer

@@ -1,5 +1,5 @@
 // The lines a run writes: metrics.jsonl (one per SFT step, GRPO step and evaluation) and
-// rollouts.jsonl (one per sample). README "Reading the logs" documents every field.
+// rollouts.jsonl (one per sample). docs/logs.md documents every field.
 #pragma once
 
 #include <string>

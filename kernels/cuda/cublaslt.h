@@ -16,7 +16,7 @@ void gemm_cublaslt(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bo
 // Y[M,N] (F32 or BF16) (+)= A[M,K]·B[N,K]^T over the stored FP8 operands, scaled per tile:
 // VEC128_32F for 1x128 / 128x1 tiles, BLK128x128_32F for 128x128 blocks (kernels/quantize.h
 // already stores both exactly as cuBLASLt reads them). Throws, naming the operand, for the
-// constraints cuBLASLt has on Hopper (measured on an H100; README "CUDA backend"): a tile-scaled
+// constraints cuBLASLt has on Hopper (measured on an H100; docs/gpu.md): a tile-scaled
 // operand needs a row count that is a multiple of 4, K a multiple of 16, 16-byte aligned
 // pointers, and 128x128 x 128x128 is not a pairing it offers.
 void gemm_fp8_cublaslt(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate);

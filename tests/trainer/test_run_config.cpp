@@ -284,14 +284,14 @@ TEST(RunConfig, ShippedConfigsAreValid) {
   EXPECT_EQ(error, "");
 }
 
-// The README's reference table is the schema's: regenerate it with `rlvr validate --reference`.
-TEST(RunConfig, ReadmeReferenceTableMatchesTheSchema) {
-  const std::string readme = read_text(std::string(RLVR_SOURCE_DIR) + "/README.md");
+// The reference table of docs/config.md is the schema's: regenerate it with `rlvr validate --reference`.
+TEST(RunConfig, ConfigDocReferenceTableMatchesTheSchema) {
+  const std::string doc = read_text(std::string(RLVR_SOURCE_DIR) + "/docs/config.md");
   const std::string begin = "<!-- config-reference:begin -->\n", end = "<!-- config-reference:end -->";
-  const size_t b = readme.find(begin), e = readme.find(end);
-  ASSERT_NE(b, std::string::npos) << "README.md lacks the " << begin;
-  ASSERT_NE(e, std::string::npos) << "README.md lacks the " << end;
-  EXPECT_EQ(readme.substr(b + begin.size(), e - b - begin.size()), config_reference_markdown())
+  const size_t b = doc.find(begin), e = doc.find(end);
+  ASSERT_NE(b, std::string::npos) << "docs/config.md lacks the " << begin;
+  ASSERT_NE(e, std::string::npos) << "docs/config.md lacks the " << end;
+  EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()), config_reference_markdown())
       << "regenerate the table between the markers with `rlvr validate --reference`";
 }
 
