@@ -45,30 +45,39 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   const rollout::Detokenizer detok = [&](std::span<const int32_t> ids) { return tokenizer.decode(ids); };
 
   auto t0 = std::chrono::steady_clock::now();
-  b.samples = rollout::generate(policy, tokens, gp, detok, &b.gen);
+  std::vector<rollout::Completion> completions = rollout::generate(policy, tokens, gp, detok, &b.gen);
   b.rollout_seconds = since(t0);
-  RLVR_CHECK(b.samples.size() == prompts.size() * size_t(request.group_size), "trainer", "the engine returned ",
-             b.samples.size(), " samples for ", prompts.size(), " prompts x ", request.group_size);
+  RLVR_CHECK(completions.size() == prompts.size() * size_t(request.group_size), "trainer", "the engine returned ",
+             completions.size(), " samples for ", prompts.size(), " prompts x ", request.group_size);
 
-  std::vector<rewards::Sample> batch(b.samples.size());
-  for (size_t i = 0; i < b.samples.size(); ++i) {
-    const Example& ex = b.prompt_of(i);
-    batch[i].prompt = ex.prompt;
-    batch[i].completion = b.samples[i].text;
-    batch[i].row = ex.row;
+  std::vector<rewards::Sample> to_score(completions.size());
+  b.samples.resize(completions.size());
+  for (size_t i = 0; i < completions.size(); ++i) {
+    SampleRecord& r = b.samples[i];
+    r.prompt = prompts[i / size_t(request.group_size)];
+    r.completion = std::move(completions[i]);
+    r.policy_version = request.policy_version;
+    to_score[i] = {r.prompt->prompt, r.completion.text, r.prompt->row};
   }
   t0 = std::chrono::steady_clock::now();
-  b.scores = service.score(batch);
+  std::vector<rewards::ScoredSample> scores = service.score(to_score);
   b.reward_seconds = since(t0);
+  for (size_t i = 0; i < scores.size(); ++i) b.samples[i].score = std::move(scores[i]);
   return b;
 }
 
+double SampleRecord::rollout_logprob() const {
+  double sum = 0;
+  for (float l : completion.logprobs) sum += l;
+  return sum;
+}
+
 double accuracy(const RolloutBatch& b) {
-  if (b.scores.empty()) return 0;
+  if (b.samples.empty()) return 0;
   int64_t correct = 0;
-  for (const auto& s : b.scores)
-    if (!s.verdicts.empty() && s.verdicts.front().status == rewards::status::kCorrect) ++correct;
-  return double(correct) / double(b.scores.size());
+  for (const SampleRecord& s : b.samples)
+    if (!s.score.verdicts.empty() && s.score.verdicts.front().status == rewards::status::kCorrect) ++correct;
+  return double(correct) / double(b.samples.size());
 }
 
 }  // namespace rlvr::trainer

@@ -1,7 +1,9 @@
 // One rollout batch of the run: G completions per prompt from the rollout engine, scored by the
-// reward service. Shared by the GRPO step and evaluation.
+// reward service, one record per sample that the GRPO step fills in (advantage, learner
+// log-probs) and the logs read. Shared by the GRPO step and evaluation.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -14,14 +16,27 @@
 
 namespace rlvr::trainer {
 
+// One sample, from generation to the logs.
+struct SampleRecord {
+  const Example* prompt = nullptr;
+  rollout::Completion completion;  // tokens, their sampling log-probs, text, finish reason
+  rewards::ScoredSample score;     // the weighted reward and every verifier's verdict
+  float advantage = 0;
+  bool kept = true;                // false when its group was dropped (all rewards equal)
+  double learner_logprob = std::nan("");  // sum over the completion before the update; NaN: not trained
+  int64_t policy_version = 0;      // GRPO updates applied to the weights that generated it
+  std::vector<uint16_t> routes;    // reserved: the rollout's expert choices per token and MoE layer
+
+  bool trained() const { return !std::isnan(learner_logprob); }
+  double rollout_logprob() const;  // sum of the completion's sampling log-probs
+};
+
 struct RolloutBatch {
-  std::vector<const Example*> prompts;        // one per group
-  std::vector<rollout::Completion> samples;   // group by group: prompts.size() * G
-  std::vector<rewards::ScoredSample> scores;  // one per sample
+  std::vector<const Example*> prompts;  // one per group
+  std::vector<SampleRecord> samples;    // group by group: prompts.size() * group_size
+  int group_size = 0;
   rollout::GenerationStats gen;
   double rollout_seconds = 0, reward_seconds = 0;
-  int group_size = 0;
-  const Example& prompt_of(size_t sample) const { return *prompts[sample / size_t(group_size)]; }
 };
 
 struct RolloutRequest {
@@ -29,6 +44,7 @@ struct RolloutRequest {
   SamplingParams sampling;
   uint64_t seed = 0;
   int64_t first_prompt_index = 0;  // data parallel: index of prompts[0] in the step's whole batch
+  int64_t policy_version = 0;      // recorded in every sample
 };
 
 RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& tokenizer, rewards::RewardService& service,

@@ -1,4 +1,4 @@
-// Gathering per-rank rollout blocks (see rollout_gather.h). Samples travel as CBOR: exact for
+// Gathering per-rank rollout blocks (see rollout_gather.h). Records travel as CBOR: exact for
 // floats and doubles, and indifferent to completions that are not valid UTF-8.
 #include "trainer/rollout_gather.h"
 
@@ -11,64 +11,70 @@ namespace rlvr::trainer {
 
 namespace {
 
-nlohmann::json encode(const RolloutBatch& b, const std::vector<std::vector<double>>& columns) {
-  nlohmann::json samples = nlohmann::json::array();
-  for (size_t i = 0; i < b.samples.size(); ++i) {
-    const rollout::Completion& c = b.samples[i];
-    nlohmann::json verdicts = nlohmann::json::array();
-    for (const auto& v : b.scores[i].verdicts) verdicts.push_back({v.reward, v.status, v.detail});
-    nlohmann::json cols = nlohmann::json::array();
-    for (const auto& col : columns) cols.push_back(col.at(i));
-    samples.push_back({{"p", c.prompt_index}, {"s", c.sample_index}, {"t", c.tokens}, {"l", c.logprobs},
-                       {"x", c.text}, {"f", int(c.finish)}, {"r", b.scores[i].reward}, {"v", verdicts},
-                       {"c", cols}});
-  }
-  const auto& g = b.gen;
-  return {{"groups", b.prompts.size()}, {"samples", samples},
-          {"gen", {g.prefill_tokens, g.decode_tokens, g.decode_steps, g.prefill_seconds, g.decode_seconds}},
-          {"time", {b.rollout_seconds, b.reward_seconds}}};
+using nlohmann::json;
+
+json encode(const SampleRecord& r) {
+  const rollout::Completion& c = r.completion;
+  json verdicts = json::array();
+  for (const auto& v : r.score.verdicts) verdicts.push_back({v.reward, v.status, v.detail});
+  // The learner's NaN ("not trained") travels as null: JSON has no NaN.
+  return {{"p", c.prompt_index}, {"s", c.sample_index}, {"t", c.tokens}, {"l", c.logprobs},
+          {"x", c.text},         {"f", int(c.finish)},  {"r", r.score.reward}, {"v", verdicts},
+          {"a", r.advantage},    {"k", r.kept},         {"ll", r.trained() ? json(r.learner_logprob) : json()},
+          {"pv", r.policy_version}, {"rt", r.routes}};
+}
+
+SampleRecord decode(const json& s, const Example* prompt, int first_group) {
+  SampleRecord r;
+  r.prompt = prompt;
+  rollout::Completion& c = r.completion;
+  c.prompt_index = s.at("p").get<int>() + first_group;
+  c.sample_index = s.at("s").get<int>();
+  c.tokens = s.at("t").get<std::vector<int32_t>>();
+  c.logprobs = s.at("l").get<std::vector<float>>();
+  c.text = s.at("x").get<std::string>();
+  c.finish = rollout::FinishReason(s.at("f").get<int>());
+  r.score.reward = s.at("r").get<double>();
+  for (const auto& v : s.at("v"))
+    r.score.verdicts.push_back({v[0].get<double>(), v[1].get<std::string>(), v[2].get<std::string>()});
+  r.advantage = s.at("a").get<float>();
+  r.kept = s.at("k").get<bool>();
+  if (!s.at("ll").is_null()) r.learner_logprob = s.at("ll").get<double>();
+  r.policy_version = s.at("pv").get<int64_t>();
+  r.routes = s.at("rt").get<std::vector<uint16_t>>();
+  return r;
 }
 
 }  // namespace
 
 RolloutBatch gather_rollouts(parallel::Communicator* comm, const RolloutBatch& local,
-                             const std::vector<const Example*>& all_prompts,
-                             std::vector<std::vector<double>>& columns) {
+                             const std::vector<const Example*>& all_prompts) {
   if (!multi_rank(comm)) return local;
-  const std::vector<uint8_t> mine = nlohmann::json::to_cbor(encode(local, columns));
+  json samples = json::array();
+  for (const SampleRecord& r : local.samples) samples.push_back(encode(r));
+  const auto& g = local.gen;
+  const json mine_json = {{"groups", local.prompts.size()}, {"samples", samples},
+                          {"gen", {g.prefill_tokens, g.decode_tokens, g.decode_steps, g.prefill_seconds, g.decode_seconds}},
+                          {"time", {local.rollout_seconds, local.reward_seconds}}};
+  const std::vector<uint8_t> mine = json::to_cbor(mine_json);
   const auto parts = gather_strings(comm, std::string(mine.begin(), mine.end()));
   RolloutBatch out;
   out.prompts = all_prompts;
   out.group_size = local.group_size;
-  for (auto& col : columns) col.clear();
   size_t first_group = 0;
   for (const std::string& part : parts) {
-    const nlohmann::json j = nlohmann::json::from_cbor(part);
+    const json j = json::from_cbor(part);
     for (const auto& s : j.at("samples")) {
-      rollout::Completion c;
-      c.prompt_index = s.at("p").get<int>() + int(first_group);
-      c.sample_index = s.at("s").get<int>();
-      c.tokens = s.at("t").get<std::vector<int32_t>>();
-      c.logprobs = s.at("l").get<std::vector<float>>();
-      c.text = s.at("x").get<std::string>();
-      c.finish = rollout::FinishReason(s.at("f").get<int>());
-      out.samples.push_back(std::move(c));
-      rewards::ScoredSample sc;
-      sc.reward = s.at("r").get<double>();
-      for (const auto& v : s.at("v"))
-        sc.verdicts.push_back({v[0].get<double>(), v[1].get<std::string>(), v[2].get<std::string>()});
-      out.scores.push_back(std::move(sc));
-      const auto& cols = s.at("c");
-      RLVR_CHECK(cols.size() == columns.size(), "trainer", "gathered rollouts: ", cols.size(), " columns, want ",
-                 columns.size());
-      for (size_t k = 0; k < columns.size(); ++k) columns[k].push_back(cols[k].get<double>());
+      const size_t group = s.at("p").get<size_t>() + first_group;
+      RLVR_CHECK(group < all_prompts.size(), "trainer", "gathered rollouts: group ", group, " of ", all_prompts.size());
+      out.samples.push_back(decode(s, all_prompts[group], int(first_group)));
     }
-    const auto& g = j.at("gen");
-    out.gen.prefill_tokens += g[0].get<int64_t>();
-    out.gen.decode_tokens += g[1].get<int64_t>();
-    out.gen.decode_steps = std::max(out.gen.decode_steps, g[2].get<int64_t>());
-    out.gen.prefill_seconds = std::max(out.gen.prefill_seconds, g[3].get<double>());
-    out.gen.decode_seconds = std::max(out.gen.decode_seconds, g[4].get<double>());
+    const auto& gen = j.at("gen");
+    out.gen.prefill_tokens += gen[0].get<int64_t>();
+    out.gen.decode_tokens += gen[1].get<int64_t>();
+    out.gen.decode_steps = std::max(out.gen.decode_steps, gen[2].get<int64_t>());
+    out.gen.prefill_seconds = std::max(out.gen.prefill_seconds, gen[3].get<double>());
+    out.gen.decode_seconds = std::max(out.gen.decode_seconds, gen[4].get<double>());
     out.rollout_seconds = std::max(out.rollout_seconds, j.at("time")[0].get<double>());
     out.reward_seconds = std::max(out.reward_seconds, j.at("time")[1].get<double>());
     first_group += j.at("groups").get<size_t>();

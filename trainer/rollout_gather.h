@@ -1,5 +1,5 @@
 // Data parallel: the step's whole rollout batch on every rank, assembled from each rank's block
-// (completions, scores and per-sample columns such as advantages), so that metrics and
+// of sample records (completions, verdicts, advantages, learner log-probs), so that metrics and
 // rollouts.jsonl are computed from exactly what one process would have held.
 #pragma once
 
@@ -11,10 +11,8 @@
 namespace rlvr::trainer {
 
 // local: this rank's block of the batch, whose prompts are all_prompts[first, first + local
-// groups) with first from the ranks before it. columns[k] has one value per local sample and
-// becomes the concatenation over ranks. Token and time statistics are summed and maxed.
+// groups) with first from the ranks before it. Token and time statistics are summed and maxed.
 RolloutBatch gather_rollouts(parallel::Communicator* comm, const RolloutBatch& local,
-                             const std::vector<const Example*>& all_prompts,
-                             std::vector<std::vector<double>>& columns);
+                             const std::vector<const Example*>& all_prompts);
 
 }  // namespace rlvr::trainer

@@ -3,7 +3,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "runlog/fields.h"
+
 namespace rlvr::trainer {
+
+namespace f = runlog::field;
 
 std::string fixed(double v, int digits) {
   char buf[64];
@@ -18,16 +22,16 @@ std::string sci(double v) {
 }
 
 nlohmann::json sft_metrics(int64_t step, double time_s, const SftStepResult& r, double lr, double tokens_per_s) {
-  return {{"step", step},   {"phase", "sft"}, {"time_s", time_s},           {"loss", r.loss},
-          {"lr", lr},       {"grad_norm", r.grad_norm}, {"tokens", r.tokens}, {"tokens_per_s", tokens_per_s}};
+  return {{f::kStep, step}, {f::kPhase, f::kPhaseSft}, {f::kTime, time_s},         {f::kLoss, r.loss},
+          {f::kLr, lr},     {f::kGradNorm, r.grad_norm}, {f::kTokens, r.tokens}, {f::kTokensPerS, tokens_per_s}};
 }
 
 nlohmann::json status_counts(const RolloutBatch& rb, const rewards::RewardService& service) {
   nlohmann::json counts = nlohmann::json::object();
   const auto& verifiers = service.verifiers();
-  for (const auto& s : rb.scores)
-    for (size_t v = 0; v < s.verdicts.size() && v < verifiers.size(); ++v) {
-      auto& c = counts[verifiers[v].name][s.verdicts[v].status];
+  for (const SampleRecord& s : rb.samples)
+    for (size_t v = 0; v < s.score.verdicts.size() && v < verifiers.size(); ++v) {
+      auto& c = counts[verifiers[v].name][s.score.verdicts[v].status];
       c = c.is_null() ? 1 : c.get<int64_t>() + 1;
     }
   return counts;
@@ -42,93 +46,122 @@ struct RewardSummary {
 
 RewardSummary summarize(const RolloutBatch& rb) {
   RewardSummary s;
-  const double n = double(std::max<size_t>(rb.scores.size(), 1));
-  for (const auto& sc : rb.scores) s.mean += sc.reward;
+  const double n = double(std::max<size_t>(rb.samples.size(), 1));
+  for (const SampleRecord& r : rb.samples) s.mean += r.score.reward;
   s.mean /= n;
-  for (const auto& sc : rb.scores) s.std += (sc.reward - s.mean) * (sc.reward - s.mean);
+  for (const SampleRecord& r : rb.samples) s.std += (r.score.reward - s.mean) * (r.score.reward - s.mean);
   s.std = std::sqrt(s.std / n);
-  for (const auto& c : rb.samples) s.tokens += int64_t(c.tokens.size());
+  for (const SampleRecord& r : rb.samples) s.tokens += int64_t(r.completion.tokens.size());
   s.response_len = double(s.tokens) / n;
   return s;
 }
 
+// Groups whose samples were all dropped (their rewards were all equal).
+int dropped_groups(const RolloutBatch& rb) {
+  int n = 0;
+  for (size_t g = 0; g < rb.prompts.size(); ++g) {
+    bool dropped = true;
+    for (size_t i = g * size_t(rb.group_size); i < (g + 1) * size_t(rb.group_size); ++i) dropped &= !rb.samples[i].kept;
+    n += dropped && rb.group_size > 0;
+  }
+  return n;
+}
+
 }  // namespace
 
-nlohmann::json rl_metrics(int64_t step, double time_s, const RolloutBatch& rb, const Advantages& adv,
-                          const GrpoUpdateResult& up, double lr, const StepTiming& timing) {
+RlStepMetrics rl_step_metrics(int64_t step, double time_s, const RolloutBatch& rb, const GrpoUpdateResult& up,
+                              double lr, const StepTiming& timing) {
   const RewardSummary rs = summarize(rb);
-  const double tokens = double(std::max<int64_t>(up.stats.tokens, 1));
-  return {{"step", step},
-          {"phase", "rl"},
-          {"time_s", time_s},
-          {"loss", up.loss},
-          {"lr", lr},
-          {"grad_norm", up.grad_norm},
-          {"optimizer_steps", up.optimizer_steps},
-          {"reward_mean", rs.mean},
-          {"reward_std", rs.std},
-          {"accuracy", accuracy(rb)},
-          {"kl", up.stats.kl_sum / tokens},
-          {"clip_frac", double(up.stats.clipped_tokens) / tokens},
-          {"ratio_mean", up.stats.ratio_sum / tokens},
-          {"tis_weight_mean", up.stats.tis_weight_sum / tokens},
-          {"entropy", up.entropy},
-          {"response_len_mean", rs.response_len},
-          {"tokens_per_s", double(rs.tokens) / std::max(timing.step_s, 1e-9)},
-          {"rollout_tokens_per_s", double(rs.tokens) / std::max(timing.rollout_s, 1e-9)},
-          {"mismatch_mean", up.mismatch_mean},
-          {"mismatch_max", up.mismatch_max},
-          {"groups_dropped", adv.dropped_groups},
-          {"samples_trained", up.learner_logp_sum.size()},
-          {"time_rollout_s", timing.rollout_s},
-          {"time_reward_s", timing.reward_s},
-          {"time_learner_s", timing.learner_s}};
+  RlStepMetrics m;
+  m.step = step;
+  m.time_s = time_s;
+  m.lr = lr;
+  m.update = up;
+  m.reward_mean = rs.mean;
+  m.reward_std = rs.std;
+  m.accuracy = accuracy(rb);
+  m.response_len_mean = rs.response_len;
+  m.tokens_per_s = double(rs.tokens) / std::max(timing.step_s, 1e-9);
+  m.rollout_tokens_per_s = double(rs.tokens) / std::max(timing.rollout_s, 1e-9);
+  m.groups_dropped = dropped_groups(rb);
+  for (const SampleRecord& r : rb.samples) m.samples_trained += r.trained();
+  m.timing = timing;
+  return m;
+}
+
+double RlStepMetrics::kl() const { return update.stats.kl_sum / double(std::max<int64_t>(update.stats.tokens, 1)); }
+
+nlohmann::json RlStepMetrics::to_json() const {
+  const PolicyLossStats& st = update.stats;
+  const double tokens = double(std::max<int64_t>(st.tokens, 1));
+  return {{f::kStep, step},
+          {f::kPhase, f::kPhaseRl},
+          {f::kTime, time_s},
+          {f::kLoss, update.loss},
+          {f::kLr, lr},
+          {f::kGradNorm, update.grad_norm},
+          {f::kOptimizerSteps, update.optimizer_steps},
+          {f::kRewardMean, reward_mean},
+          {f::kRewardStd, reward_std},
+          {f::kAccuracy, accuracy},
+          {f::kKl, kl()},
+          {f::kClipFrac, double(st.clipped_tokens) / tokens},
+          {f::kRatioMean, st.ratio_sum / tokens},
+          {f::kTisWeightMean, st.tis_weight_sum / tokens},
+          {f::kEntropy, update.entropy},
+          {f::kResponseLenMean, response_len_mean},
+          {f::kTokensPerS, tokens_per_s},
+          {f::kRolloutTokensPerS, rollout_tokens_per_s},
+          {f::kMismatchMean, update.mismatch_mean},
+          {f::kMismatchMax, update.mismatch_max},
+          {f::kGroupsDropped, groups_dropped},
+          {f::kSamplesTrained, samples_trained},
+          {f::kTimeRollout, timing.rollout_s},
+          {f::kTimeReward, timing.reward_s},
+          {f::kTimeLearner, timing.learner_s}};
 }
 
 nlohmann::json eval_metrics(int64_t step, double time_s, const RolloutBatch& rb) {
   const RewardSummary rs = summarize(rb);
-  return {{"step", step},
-          {"phase", "eval"},
-          {"time_s", time_s},
-          {"eval_accuracy", accuracy(rb)},
-          {"eval_reward_mean", rs.mean},
-          {"eval_samples", rb.scores.size()},
-          {"eval_response_len_mean", rs.response_len},
-          {"time_rollout_s", rb.rollout_seconds},
-          {"time_reward_s", rb.reward_seconds}};
+  return {{f::kStep, step},
+          {f::kPhase, f::kPhaseEval},
+          {f::kTime, time_s},
+          {f::kEvalAccuracy, accuracy(rb)},
+          {f::kEvalRewardMean, rs.mean},
+          {f::kEvalSamples, rb.samples.size()},
+          {f::kEvalResponseLenMean, rs.response_len},
+          {f::kTimeRollout, rb.rollout_seconds},
+          {f::kTimeReward, rb.reward_seconds}};
 }
 
-nlohmann::json rollout_record(int64_t step, const RolloutBatch& rb, size_t i, const rewards::RewardService& service,
-                              double advantage, double learner_logp_sum) {
-  const Example& ex = rb.prompt_of(i);
-  const auto& c = rb.samples[i];
+nlohmann::json rollout_record(int64_t step, const SampleRecord& s, const rewards::RewardService& service) {
+  const Example& ex = *s.prompt;
+  const rollout::Completion& c = s.completion;
   nlohmann::json verdicts = nlohmann::json::array();
   const auto& verifiers = service.verifiers();
-  for (size_t v = 0; v < rb.scores[i].verdicts.size() && v < verifiers.size(); ++v) {
-    const auto& d = rb.scores[i].verdicts[v];
-    verdicts.push_back({{"verifier", verifiers[v].name},
-                        {"weight", verifiers[v].weight},
-                        {"reward", d.reward},
-                        {"status", d.status},
-                        {"detail", d.detail}});
+  for (size_t v = 0; v < s.score.verdicts.size() && v < verifiers.size(); ++v) {
+    const auto& d = s.score.verdicts[v];
+    verdicts.push_back({{f::kVerifier, verifiers[v].name},
+                        {f::kWeight, verifiers[v].weight},
+                        {f::kReward, d.reward},
+                        {f::kStatus, d.status},
+                        {f::kDetail, d.detail}});
   }
-  double rollout_sum = 0;
-  for (float l : c.logprobs) rollout_sum += l;
-  nlohmann::json j = {{"step", step},
-                      {"prompt_id", ex.id},
-                      {"sample_index", c.sample_index},
-                      {"prompt", ex.prompt},
-                      {"completion", c.text},
-                      {"answer", ex.answer},
-                      {"verdicts", std::move(verdicts)},
-                      {"reward", rb.scores[i].reward},
-                      {"advantage", advantage},
-                      {"prompt_tokens", ex.prompt_tokens.size()},
-                      {"completion_tokens", c.tokens.size()},
-                      {"finish_reason", rollout::finish_reason_name(c.finish)},
-                      {"rollout_logprob", rollout_sum},
-                      {"learner_logprob", nullptr}};
-  if (std::isfinite(learner_logp_sum)) j["learner_logprob"] = learner_logp_sum;
+  nlohmann::json j = {{f::kStep, step},
+                      {f::kPromptId, ex.id},
+                      {f::kSampleIndex, c.sample_index},
+                      {f::kPrompt, ex.prompt},
+                      {f::kCompletion, c.text},
+                      {f::kAnswer, ex.answer},
+                      {f::kVerdicts, std::move(verdicts)},
+                      {f::kReward, s.score.reward},
+                      {f::kAdvantage, double(s.advantage)},
+                      {f::kPromptTokens, ex.prompt_tokens.size()},
+                      {f::kCompletionTokens, c.tokens.size()},
+                      {f::kFinishReason, rollout::finish_reason_name(c.finish)},
+                      {f::kRolloutLogprob, s.rollout_logprob()},
+                      {f::kLearnerLogprob, nullptr}};
+  if (std::isfinite(s.learner_logprob)) j[f::kLearnerLogprob] = s.learner_logprob;
   return j;
 }
 

@@ -1,12 +1,11 @@
 // The lines a run writes: metrics.jsonl (one per SFT step, GRPO step and evaluation) and
-// rollouts.jsonl (one per sample). docs/logs.md documents every field.
+// rollouts.jsonl (one per sample). docs/logs.md documents every field; runlog/fields.h names them.
 #pragma once
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "trainer/grpo.h"
 #include "trainer/learner.h"
 #include "trainer/rollout_batch.h"
 
@@ -16,13 +15,27 @@ struct StepTiming {
   double step_s = 0, rollout_s = 0, reward_s = 0, learner_s = 0;
 };
 
+// A GRPO step's metrics, computed once from the step's records and the update: the
+// metrics.jsonl line and the progress line are both written from it.
+struct RlStepMetrics {
+  int64_t step = 0;
+  double time_s = 0, lr = 0;
+  GrpoUpdateResult update;  // loss, grad_norm, optimizer steps, policy-loss statistics, entropy, mismatch
+  double reward_mean = 0, reward_std = 0, accuracy = 0, response_len_mean = 0;
+  double tokens_per_s = 0, rollout_tokens_per_s = 0;
+  int groups_dropped = 0;
+  size_t samples_trained = 0;
+  StepTiming timing;
+
+  double kl() const;
+  nlohmann::json to_json() const;
+};
+
+RlStepMetrics rl_step_metrics(int64_t step, double time_s, const RolloutBatch& rb, const GrpoUpdateResult& up,
+                              double lr, const StepTiming& timing);
 nlohmann::json sft_metrics(int64_t step, double time_s, const SftStepResult& r, double lr, double tokens_per_s);
-nlohmann::json rl_metrics(int64_t step, double time_s, const RolloutBatch& rb, const Advantages& adv,
-                          const GrpoUpdateResult& up, double lr, const StepTiming& timing);
 nlohmann::json eval_metrics(int64_t step, double time_s, const RolloutBatch& rb);
-// learner_logp_sum: NaN when the sample was not trained on (a dropped group): written as null.
-nlohmann::json rollout_record(int64_t step, const RolloutBatch& rb, size_t sample,
-                              const rewards::RewardService& service, double advantage, double learner_logp_sum);
+nlohmann::json rollout_record(int64_t step, const SampleRecord& sample, const rewards::RewardService& service);
 
 // Status counts of a batch: verifier name -> status -> count.
 nlohmann::json status_counts(const RolloutBatch& rb, const rewards::RewardService& service);

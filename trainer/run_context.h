@@ -1,0 +1,61 @@
+// Private to trainer/: everything a run holds between steps. Built by the constructor
+// (run_setup.cpp: communicator, device, tokenizer, data, policy, verifiers, expert parallelism,
+// learner options), then shared by the run loop (train_run.cpp) and its phases (sft_step.cpp,
+// rl_step.cpp, evaluation.cpp). Under a launcher of several ranks it is data parallel: each
+// rank rolls out, scores and trains on its block of every batch, the optimizer is ZeRO-1, and
+// rank 0 alone writes the logs.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "model/transformer.h"
+#include "parallel/communicator.h"
+#include "parallel/ep_experts.h"
+#include "parallel/host_staged.h"
+#include "rewards/reward_service.h"
+#include "trainer/checkpoint.h"
+#include "trainer/data_order.h"
+#include "trainer/dataset.h"
+#include "trainer/jsonl_log.h"
+#include "trainer/learner.h"
+#include "trainer/optimizer.h"
+#include "trainer/progress.h"
+#include "trainer/run_config.h"
+
+namespace rlvr::trainer {
+
+struct RunContext {
+  RunContext(const RunConfig& cfg, std::string run_dir, std::ostream* progress_out);
+
+  std::unique_ptr<parallel::Communicator> comm;        // first: MPI starts before anything else
+  mutable parallel::HostStagedCommunicator host_comm;  // comm with host buffers (staged for NCCL)
+  RunConfig cfg;
+  std::string run_dir;
+  Device device = Device::CPU;
+  std::unique_ptr<Tokenizer> tokenizer;
+  Datasets data;
+  model::Transformer policy;
+  std::unique_ptr<model::Transformer> reference;  // the KL penalty's frozen policy
+  rewards::RewardService service;
+  std::unique_ptr<parallel::ExpertParallelExperts> experts;  // run.expert_parallel
+  LearnerOptions learner;
+  model::RouterStats router_load;  // the current step's expert loads (aux-loss-free balancing)
+  std::unique_ptr<AdamW> optimizer;
+  DataOrder sft_order, rl_order;
+  TrainState state;
+  JsonlLog metrics, rollouts;  // rank 0 only
+  Progress progress;
+
+  // The communicator every data-parallel helper uses (host buffers, whatever the backend); null
+  // in one process.
+  parallel::Communicator* dp() const;
+  bool writer() const { return !dp() || dp()->rank() == 0; }
+  // The optimizer for the current phase (SFT's learning rate, or RL's), with fresh moments.
+  void make_optimizer();
+  // The expert-bias update of aux-loss-free balancing from router_load, summed over ranks.
+  void update_expert_bias();
+};
+
+}  // namespace rlvr::trainer

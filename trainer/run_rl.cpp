@@ -1,0 +1,103 @@
+// One GRPO step of a run (see run_phases.h): rollouts and verdicts become one record per
+// sample; the advantages, the update's learner log-probs and the logs all go through them.
+#include "common/error.h"
+#include "runlog/fields.h"
+#include "trainer/data_parallel.h"
+#include "trainer/lr_schedule.h"
+#include "trainer/rollout_gather.h"
+#include "trainer/run_phases.h"
+#include "trainer/run_records.h"
+
+namespace rlvr::trainer {
+
+namespace {
+
+// Each sample's group-relative advantage, and whether its group is kept.
+void assign_advantages(RolloutBatch& rb, const GrpoConfig& grpo) {
+  std::vector<double> rewards;
+  for (const SampleRecord& s : rb.samples) rewards.push_back(s.score.reward);
+  const Advantages adv = group_advantages(rewards, rb.group_size, grpo);
+  for (size_t i = 0; i < rb.samples.size(); ++i) {
+    rb.samples[i].advantage = adv.value[i];
+    rb.samples[i].kept = adv.kept[i];
+  }
+}
+
+// What the learner trains on: every kept sample with a completion (trained[k] is its record).
+std::vector<GrpoSample> grpo_samples(RolloutBatch& rb, bool with_rollout_logp, std::vector<SampleRecord*>& trained) {
+  std::vector<GrpoSample> out;
+  for (SampleRecord& s : rb.samples) {
+    if (!s.kept || s.completion.tokens.empty()) continue;
+    GrpoSample g;
+    g.seq.tokens = s.prompt->prompt_tokens;
+    g.seq.prompt_len = int64_t(g.seq.tokens.size());
+    g.seq.tokens.insert(g.seq.tokens.end(), s.completion.tokens.begin(), s.completion.tokens.end());
+    if (with_rollout_logp) g.rollout_logp = s.completion.logprobs;
+    g.advantage = s.advantage;
+    out.push_back(std::move(g));
+    trained.push_back(&s);
+  }
+  return out;
+}
+
+void log_rl_step(RunContext& run, const RolloutBatch& rb, const RlStepMetrics& m) {
+  const RunConfig& cfg = run.cfg;
+  const int64_t ep_bytes =
+      run.experts ? sum_over_ranks(run.dp(), int64_t(run.experts->take_dispatch_bytes())) : 0;  // collective
+  if (!run.writer()) return;
+  nlohmann::json line = m.to_json();
+  if (run.experts) line[runlog::field::kEpDispatchBytes] = ep_bytes;
+  line[runlog::field::kStatusCounts] = status_counts(rb, run.service);
+  run.metrics.write(line);
+  if (cfg.logging.log_rollouts)
+    for (const SampleRecord& s : rb.samples) run.rollouts.write(rollout_record(m.step, s, run.service));
+  if (m.step % cfg.logging.print_every == 0 || m.step == cfg.run.steps)
+    run.progress.say(cat("step ", m.step, "/", cfg.run.steps, " | reward ", fixed(m.reward_mean, 3), " | acc ",
+                         fixed(m.accuracy, 3), " | kl ", fixed(m.kl(), 4), " | tok/s ", int64_t(m.tokens_per_s),
+                         " | eta ", run_eta(run)));
+}
+
+}  // namespace
+
+void run_rl_step(RunContext& run) {
+  const auto t_step = std::chrono::steady_clock::now();
+  const RunConfig& cfg = run.cfg;
+  TrainState& st = run.state;
+  std::vector<const Example*> all_prompts;
+  for (int64_t i : run.rl_order.next(cfg.rollout.prompts_per_step)) all_prompts.push_back(&run.data.train[size_t(i)]);
+  const RankShare share = rank_share(int64_t(all_prompts.size()), run.dp());
+  const std::vector<const Example*> prompts(all_prompts.begin() + share.begin, all_prompts.begin() + share.end);
+  const int64_t step = st.rl_step + 1;
+  const RolloutRequest req{int(cfg.rollout.n), cfg.rollout.sampling, step_seed(st.seed, 3, step), share.begin,
+                           /*policy_version=*/st.rl_step};
+  RolloutBatch rb = collect_rollouts(run.policy, *run.tokenizer, run.service, cfg, prompts, req);
+
+  const GrpoUpdateOptions upd{cfg.algorithm.grpo_config(), cfg.algorithm.ppo_epochs, cfg.algorithm.mini_batches};
+  assign_advantages(rb, upd.grpo);
+  std::vector<SampleRecord*> trained;
+  // The sampler's log-probs are the rollout policy's only at temperature 1 (TIS needs them).
+  const std::vector<GrpoSample> samples = grpo_samples(rb, cfg.rollout.sampling.temperature == 1.0f, trained);
+  const auto t_learn = std::chrono::steady_clock::now();
+  run.router_load = {};
+  const int64_t opt_base = run.optimizer->steps_taken();
+  const int64_t total_opt_steps = cfg.run.steps * upd.epochs * upd.mini_batches;
+  auto lr_at = [&](int64_t k) {
+    return float(scheduled_lr(cfg.optimizer.lr, opt_base + k, total_opt_steps, cfg.schedule.warmup_steps,
+                              cfg.schedule.decay, cfg.schedule.min_lr_ratio));
+  };
+  const GrpoUpdateResult up =
+      grpo_update(run.policy, *run.optimizer, run.reference.get(), samples, upd, run.learner, lr_at);
+  run.update_expert_bias();
+  const double learn_s = seconds_since(t_learn);
+  for (size_t k = 0; k < trained.size() && k < up.learner_logp_sum.size(); ++k)
+    trained[k]->learner_logprob = up.learner_logp_sum[k];
+
+  st.rl_step = step;
+  st.rl_cursor = run.rl_order.cursor();
+  st.optimizer_steps = run.optimizer->steps_taken();
+  if (run.dp()) rb = gather_rollouts(run.dp(), rb, all_prompts);
+  const StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
+  log_rl_step(run, rb, rl_step_metrics(step, run.progress.elapsed(), rb, up, lr_at(0), timing));
+}
+
+}  // namespace rlvr::trainer

@@ -1,0 +1,102 @@
+// Building a run (see run_context.h): communicator, device, tokenizer and data, the policy,
+// the reward service, expert parallelism and the learner's options.
+#include <algorithm>
+#include <thread>
+
+#include "common/error.h"
+#include "model/expert_balance.h"
+#include "parallel/launch_env.h"
+#include "trainer/data_parallel.h"
+#include "trainer/policy_setup.h"
+#include "trainer/rollout_batch.h"
+#include "trainer/run_context.h"
+
+namespace rlvr::trainer {
+
+namespace {
+
+std::vector<rewards::VerifierSpec> verifier_specs(const RunConfig& cfg) {
+  std::vector<rewards::VerifierSpec> specs;
+  for (const auto& v : cfg.rewards.verifiers) {
+    rewards::VerifierSpec s{v.name, v.weight, v.options};
+    // [sandbox] limits are the defaults of the code verifier's own options.
+    if (v.name == "code_tests" && !s.options.contains("time_limit_s")) {
+      const SandboxSection& sb = cfg.sandbox;
+      const nlohmann::json limits = {{"wall_time_s", sb.wall_time_s},       {"cpu_time_s", sb.cpu_time_s},
+                                     {"memory_mb", sb.memory_mb},           {"max_processes", sb.max_processes},
+                                     {"max_file_mb", sb.max_file_mb},       {"max_open_files", sb.max_open_files},
+                                     {"max_output_bytes", sb.max_output_bytes}, {"work_dir_mb", sb.work_dir_mb},
+                                     {"use_namespaces", sb.use_namespaces}};
+      for (const auto& [key, value] : limits.items())
+        if (!s.options.contains(key)) s.options[key] = value;
+    }
+    specs.push_back(std::move(s));
+  }
+  return specs;
+}
+
+rewards::RewardServiceConfig reward_service_config(const RunConfig& cfg) {
+  const int workers = int(cfg.rewards.workers > 0 ? cfg.rewards.workers : std::max(1u, std::thread::hardware_concurrency()));
+  return {workers, cfg.rewards.timeout_s};
+}
+
+// run.device: auto is CUDA when a GPU is there.
+Device train_device(const RunConfig& cfg) {
+  if (cfg.run.device == "cpu") return Device::CPU;
+  if (cfg.run.device == "auto") return cuda_available() ? Device::CUDA : Device::CPU;
+  RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
+             "no CUDA device is present (or this build has no CUDA backend)");
+  return Device::CUDA;
+}
+
+void check_divisible(int64_t n, int world, const char* key) {
+  RLVR_CHECK(n % world == 0, "trainer", key, " = ", n, " does not split evenly over ", world,
+             " data-parallel ranks: use a multiple of ", world);
+}
+
+}  // namespace
+
+RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* progress_out)
+    : comm(parallel::make_communicator()), host_comm(*comm), cfg(config), run_dir(std::move(dir)),
+      tokenizer(make_tokenizer(cfg)), data(load_datasets(cfg, *tokenizer)), policy(make_policy(cfg, *tokenizer)),
+      service(verifier_specs(cfg), reward_service_config(cfg)),
+      sft_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 1, 0), cfg.data.shuffle),
+      rl_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle),
+      progress(progress_out, !multi_rank(comm.get()) || comm->rank() == 0) {
+  check_divisible(cfg.rollout.prompts_per_step, comm->size(), "rollout.prompts_per_step");
+  if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, comm->size(), "sft.batch_size");
+  device = train_device(cfg);
+  // One GPU per rank on a node (NCCL has already picked LOCAL_RANK's; MPI ranks pick it here).
+  if (device == Device::CUDA && dp()) select_cuda_device(parallel::discover_launch_env().local_rank);
+  policy.to(device);
+  learner.comm = dp();
+  if (cfg.run.expert_parallel) {
+    const int experts_n = policy.config().num_experts, world = comm->size();
+    RLVR_CHECK(experts_n > 0 && experts_n % world == 0, "config", cfg.where("run.expert_parallel"),
+               ": run.expert_parallel = true over ", world, " rank(s) needs a MoE model whose num_experts is a ",
+               "multiple of ", world, " (it has ", experts_n, ")");
+    // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
+    experts = std::make_unique<parallel::ExpertParallelExperts>(*comm, policy.config());
+    learner.routed_experts = experts.get();
+  }
+  learner.precision = cfg.precision.train_precision();
+  learner.micro_batch_tokens = cfg.algorithm.micro_batch_tokens;
+  if (cfg.model.init.expert_bias_update_rate > 0) learner.router_load = &router_load;
+  state.seed = uint64_t(cfg.run.seed);
+  state.phase = cfg.sft.steps > 0 ? "sft" : "rl";
+}
+
+parallel::Communicator* RunContext::dp() const { return multi_rank(comm.get()) ? &host_comm : nullptr; }
+
+void RunContext::make_optimizer() {
+  OptimizerConfig oc = cfg.optimizer;
+  if (state.phase == "sft") oc.lr = float(cfg.sft.lr);
+  optimizer = std::make_unique<AdamW>(policy.params(), oc, dp());
+}
+
+void RunContext::update_expert_bias() {
+  sum_router_load(dp(), policy.config(), router_load);
+  model::update_expert_bias(policy, router_load, cfg.model.init.expert_bias_update_rate);
+}
+
+}  // namespace rlvr::trainer
