@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -22,8 +21,7 @@ void adamw_step(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const A
              ": betas (", p.beta1, ", ", p.beta2, ") must be in [0, 1)");
   RLVR_CHECK(std::isfinite(p.lr) && p.eps > 0.0f && std::isfinite(p.weight_decay), "kernels", op, ": lr ",
              p.lr, ", eps ", p.eps, ", weight_decay ", p.weight_decay);
-  RLVR_IF_CUDA(dev, op, cuda::adamw_step(param, grad, m, v, p));
-  cpu::adamw_step(param, grad, m, v, p);
+  detail::backend(dev, op).adamw_step(param, grad, m, v, p);
 }
 
 }  // namespace rlvr

@@ -1,7 +1,6 @@
 // Attention ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_attention.h"
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -35,8 +34,7 @@ void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& 
   const Device dev =
       detail::op_device(op, {{"out", &out}, {"lse", &lse}, {"q", &q}, {"k", &k}, {"v", &v}});
   check_attention_args(op, out, lse, q, k, v, n_heads, n_kv_heads, q_offset);
-  RLVR_IF_CUDA(dev, op, cuda::attention_forward(out, lse, q, k, v, n_heads, n_kv_heads, scale, q_offset));
-  cpu::attention_forward(out, lse, q, k, v, n_heads, n_kv_heads, scale, q_offset);
+  detail::backend(dev, op).attention_forward(out, lse, q, k, v, n_heads, n_kv_heads, scale, q_offset);
 }
 
 void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, const Tensor& out,
@@ -52,9 +50,8 @@ void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, 
   check_shape(op, dout, "dout", q.shape());
   check_shape(op, dk, "dk", k.shape());
   check_shape(op, dv, "dv", v.shape());
-  RLVR_IF_CUDA(dev, op, cuda::attention_backward(dq, dk, dv, dout, out, lse, q, k, v, n_heads, n_kv_heads,
-                                                 scale, q_offset));
-  cpu::attention_backward(dq, dk, dv, dout, out, lse, q, k, v, n_heads, n_kv_heads, scale, q_offset);
+  detail::backend(dev, op).attention_backward(dq, dk, dv, dout, out, lse, q, k, v, n_heads, n_kv_heads, scale,
+                                              q_offset);
 }
 
 }  // namespace rlvr

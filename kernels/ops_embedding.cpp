@@ -1,7 +1,6 @@
 // Embedding ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_embedding.h"
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -15,8 +14,7 @@ void embedding_forward(Tensor& out, const Tensor& tokens, const Tensor& table) {
   check_dtype(op, table, "table", DType::F32);
   check_dtype(op, out, "out", DType::F32);
   check_shape(op, out, "out", {tokens.dim(0), table.dim(1)});
-  RLVR_IF_CUDA(dev, op, cuda::embedding_forward(out, tokens, table));
-  cpu::embedding_forward(out, tokens, table);
+  detail::backend(dev, op).embedding_forward(out, tokens, table);
 }
 
 void embedding_backward(Tensor& dtable, const Tensor& dout, const Tensor& tokens) {
@@ -28,8 +26,7 @@ void embedding_backward(Tensor& dtable, const Tensor& dout, const Tensor& tokens
   check_dtype(op, dtable, "dtable", DType::F32);
   check_dtype(op, dout, "dout", DType::F32);
   check_shape(op, dout, "dout", {tokens.dim(0), dtable.dim(1)});
-  RLVR_IF_CUDA(dev, op, cuda::embedding_backward(dtable, dout, tokens));
-  cpu::embedding_backward(dtable, dout, tokens);
+  detail::backend(dev, op).embedding_backward(dtable, dout, tokens);
 }
 
 }  // namespace rlvr

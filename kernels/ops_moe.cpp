@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -61,8 +60,7 @@ void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor&
     RLVR_CHECK(bias.device() == dev, "kernels", op, ": bias is ", bias.describe(), ", router_logits ",
                router_logits.describe());
   }
-  RLVR_IF_CUDA(dev, op, cuda::topk_route(expert_ids, gates, scores, router_logits, bias, cfg));
-  cpu::topk_route(expert_ids, gates, scores, router_logits, bias, cfg);
+  detail::backend(dev, op).topk_route(expert_ids, gates, scores, router_logits, bias, cfg);
 }
 
 void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Tensor& expert_ids,
@@ -79,8 +77,7 @@ void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Ten
   check_shape(op, drouter_logits, "drouter_logits", {T, E});
   check_shape(op, dgates, "dgates", {T, cfg.top_k});
   check_shape(op, expert_ids, "expert_ids", {T, cfg.top_k});
-  RLVR_IF_CUDA(dev, op, cuda::topk_route_backward(drouter_logits, dgates, expert_ids, scores, cfg));
-  cpu::topk_route_backward(drouter_logits, dgates, expert_ids, scores, cfg);
+  detail::backend(dev, op).topk_route_backward(drouter_logits, dgates, expert_ids, scores, cfg);
 }
 
 void expert_load(Tensor& counts, const Tensor& expert_ids) {
@@ -91,8 +88,7 @@ void expert_load(Tensor& counts, const Tensor& expert_ids) {
   check_dtype(op, expert_ids, "expert_ids", DType::I32);
   RLVR_CHECK(counts.dtype() == DType::I32 || counts.dtype() == DType::F32, "kernels", op, ": counts is ",
              counts.describe(), ", expected dtype i32 or f32");
-  RLVR_IF_CUDA(dev, op, cuda::expert_load(counts, expert_ids));
-  cpu::expert_load(counts, expert_ids);
+  detail::backend(dev, op).expert_load(counts, expert_ids);
 }
 
 Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to) {
@@ -103,8 +99,7 @@ Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to
   RLVR_CHECK(n_experts > 0, "kernels", op, ": n_experts is ", n_experts);
   RLVR_CHECK(pad_to >= 1, "kernels", op, ": pad_to is ", pad_to, ", expected >= 1");
   RLVR_CHECK(expert_ids.dim(1) >= 1, "kernels", op, ": expert_ids ", expert_ids.describe(), " has no choices");
-  RLVR_IF_CUDA(dev, op, cuda::make_permutation(expert_ids, n_experts, pad_to));
-  return cpu::make_permutation(expert_ids, n_experts, pad_to);
+  return detail::backend(dev, op).make_permutation(expert_ids, n_experts, pad_to);
 }
 
 void permute_rows(Tensor& out, const Tensor& x, const Permutation& p) {
@@ -112,8 +107,7 @@ void permute_rows(Tensor& out, const Tensor& x, const Permutation& p) {
   const Device dev = detail::op_device(op, {{"out", &out}, {"x", &x}});
   check_permutation(op, p, dev);
   check_token_and_row_tensors(op, x, "x", out, "out", p);
-  RLVR_IF_CUDA(dev, op, cuda::permute_rows(out, x, p));
-  cpu::permute_rows(out, x, p);
+  detail::backend(dev, op).permute_rows(out, x, p);
 }
 
 void permute_rows_backward(Tensor& dx, const Tensor& dout, const Permutation& p) {
@@ -121,8 +115,7 @@ void permute_rows_backward(Tensor& dx, const Tensor& dout, const Permutation& p)
   const Device dev = detail::op_device(op, {{"dx", &dx}, {"dout", &dout}});
   check_permutation(op, p, dev);
   check_token_and_row_tensors(op, dx, "dx", dout, "dout", p);
-  RLVR_IF_CUDA(dev, op, cuda::permute_rows_backward(dx, dout, p));
-  cpu::permute_rows_backward(dx, dout, p);
+  detail::backend(dev, op).permute_rows_backward(dx, dout, p);
 }
 
 void unpermute_combine(Tensor& y, const Tensor& expert_out, const Tensor& gates, const Permutation& p) {
@@ -132,8 +125,7 @@ void unpermute_combine(Tensor& y, const Tensor& expert_out, const Tensor& gates,
   check_token_and_row_tensors(op, y, "y", expert_out, "expert_out", p);
   check_dtype(op, gates, "gates", DType::F32);
   check_shape(op, gates, "gates", {p.n_tokens, p.top_k});
-  RLVR_IF_CUDA(dev, op, cuda::unpermute_combine(y, expert_out, gates, p));
-  cpu::unpermute_combine(y, expert_out, gates, p);
+  detail::backend(dev, op).unpermute_combine(y, expert_out, gates, p);
 }
 
 void unpermute_combine_backward(Tensor& dexpert_out, Tensor& dgates, const Tensor& dy,
@@ -149,8 +141,7 @@ void unpermute_combine_backward(Tensor& dexpert_out, Tensor& dgates, const Tenso
     check_dtype(op, *t, name, DType::F32);
     check_shape(op, *t, name, {p.n_tokens, p.top_k});
   }
-  RLVR_IF_CUDA(dev, op, cuda::unpermute_combine_backward(dexpert_out, dgates, dy, expert_out, gates, p));
-  cpu::unpermute_combine_backward(dexpert_out, dgates, dy, expert_out, gates, p);
+  detail::backend(dev, op).unpermute_combine_backward(dexpert_out, dgates, dy, expert_out, gates, p);
 }
 
 }  // namespace rlvr

@@ -1,22 +1,11 @@
 // Mixture-of-experts plumbing: top-k routing, expert load, and the token permutation that
 // groups rows by expert for the grouped GEMMs, with the weighted combine back to tokens.
+// RoutingConfig and Permutation are in kernels/op_params.h.
 #pragma once
 
-#include <cstdint>
-#include <vector>
-
-#include "kernels/tensor.h"
+#include "kernels/op_params.h"
 
 namespace rlvr {
-
-enum class RouterScoring { Softmax, Sigmoid };
-
-struct RoutingConfig {
-  int top_k = 2;
-  RouterScoring scoring = RouterScoring::Softmax;
-  bool normalize = true;  // gates /= sum of the k selected scores
-  float scaling = 1.0f;   // gates *= routed_scaling_factor
-};
 
 // scores = softmax or sigmoid of router_logits; the k experts with the largest score + bias
 // are chosen (ties go to the lower expert id), in descending order of score + bias; the gates
@@ -32,18 +21,6 @@ void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Ten
 // counts[e] = number of (token, choice) slots routed to expert e. counts i32 or f32 [E];
 // expert_ids i32 [T,k], each in [0, E).
 void expert_load(Tensor& counts, const Tensor& expert_ids);
-
-// Rows grouped by expert: expert e owns rows [offsets[e], offsets[e+1]), its tokens in token
-// order, its row count padded up to a multiple of pad_to; padded rows hold zeros and map to no
-// token. offsets lives on the host whatever the device of the tensors.
-struct Permutation {
-  int n_experts = 0, top_k = 0;
-  int64_t n_tokens = 0;
-  std::vector<int64_t> offsets;  // [E+1]; offsets[E] = R, the number of rows
-  Tensor row_of_slot;            // i32 [T*k]: row of (token t, choice j) at index t*k+j
-  Tensor token_of_row;           // i32 [R]: -1 for padding rows
-  int64_t n_rows() const { return offsets.empty() ? 0 : offsets.back(); }
-};
 
 // expert_ids i32 [T,k], each in [0, n_experts); pad_to >= 1.
 Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to = 1);

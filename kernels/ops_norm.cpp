@@ -1,7 +1,6 @@
 // RMSNorm ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_norm.h"
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -17,8 +16,7 @@ void rmsnorm_forward(Tensor& out, Tensor& rstd, const Tensor& x, const Tensor& w
   check_shape(op, weight, "weight", {x.dim(1)});
   check_shape(op, rstd, "rstd", {x.dim(0)});
   RLVR_CHECK(eps >= 0.0f, "kernels", op, ": eps is ", eps, ", expected >= 0");
-  RLVR_IF_CUDA(dev, op, cuda::rmsnorm_forward(out, rstd, x, weight, eps));
-  cpu::rmsnorm_forward(out, rstd, x, weight, eps);
+  detail::backend(dev, op).rmsnorm_forward(out, rstd, x, weight, eps);
 }
 
 void rmsnorm_backward(Tensor& dx, Tensor& dweight, const Tensor& dout, const Tensor& x,
@@ -35,8 +33,7 @@ void rmsnorm_backward(Tensor& dx, Tensor& dweight, const Tensor& dout, const Ten
   check_shape(op, weight, "weight", {x.dim(1)});
   check_shape(op, dweight, "dweight", {x.dim(1)});
   check_shape(op, rstd, "rstd", {x.dim(0)});
-  RLVR_IF_CUDA(dev, op, cuda::rmsnorm_backward(dx, dweight, dout, x, weight, rstd));
-  cpu::rmsnorm_backward(dx, dweight, dout, x, weight, rstd);
+  detail::backend(dev, op).rmsnorm_backward(dx, dweight, dout, x, weight, rstd);
 }
 
 }  // namespace rlvr

@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -26,16 +25,14 @@ void rope_forward(Tensor& x, const Tensor& positions, int head_dim, float theta)
   const char* op = "rope_forward";
   const Device dev = detail::op_device(op, {{"x", &x}, {"positions", &positions}});
   check_rope_args(op, x, "x", positions, head_dim, theta);
-  RLVR_IF_CUDA(dev, op, cuda::rope_forward(x, positions, head_dim, theta));
-  cpu::rope_forward(x, positions, head_dim, theta);
+  detail::backend(dev, op).rope_forward(x, positions, head_dim, theta);
 }
 
 void rope_backward(Tensor& dx, const Tensor& positions, int head_dim, float theta) {
   const char* op = "rope_backward";
   const Device dev = detail::op_device(op, {{"dx", &dx}, {"positions", &positions}});
   check_rope_args(op, dx, "dx", positions, head_dim, theta);
-  RLVR_IF_CUDA(dev, op, cuda::rope_backward(dx, positions, head_dim, theta));
-  cpu::rope_backward(dx, positions, head_dim, theta);
+  detail::backend(dev, op).rope_backward(dx, positions, head_dim, theta);
 }
 
 }  // namespace rlvr

@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -27,8 +26,7 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
   RLVR_CHECK(params.top_k >= 0, "kernels", op, ": top_k is ", params.top_k, ", expected >= 0 (0 = off)");
   RLVR_CHECK(params.top_p > 0.0f && params.top_p <= 1.0f, "kernels", op, ": top_p is ", params.top_p,
              ", expected in (0, 1]");
-  RLVR_IF_CUDA(dev, op, cuda::sample_tokens(tokens, logprobs, logits, params, streams, counters));
-  cpu::sample_tokens(tokens, logprobs, logits, params, streams, counters);
+  detail::backend(dev, op).sample_tokens(tokens, logprobs, logits, params, streams, counters);
 }
 
 }  // namespace rlvr

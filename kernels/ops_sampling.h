@@ -1,21 +1,15 @@
 // Token sampling that is reproducible independently of batching: row b draws its uniform from
 // Philox 4x32-10 keyed by (seed, streams[b], counters[b]), so the same triple gives the same
 // token whatever else is in the batch. Order of filters: temperature, top-k, then top-p.
+// SamplingParams is in kernels/op_params.h.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "kernels/tensor.h"
+#include "kernels/op_params.h"
 
 namespace rlvr {
-
-struct SamplingParams {
-  float temperature = 1.0f;  // 0 = greedy (so is one small enough to overflow logits / temperature)
-  int top_k = 0;             // 0 = off
-  float top_p = 1.0f;        // in (0, 1]; 1 = off
-  uint64_t seed = 0;
-};
 
 // tokens i32 [B]; logprobs [B] = log softmax(logits / temperature)[token] over the full
 // (unfiltered) distribution (greedy: the logprob of the argmax at temperature 1); logits [B,V];

@@ -1,7 +1,6 @@
 // Softmax-family ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_softmax.h"
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -13,8 +12,7 @@ void softmax_forward(Tensor& out, const Tensor& x) {
   check_dtype(op, x, "x", DType::F32);
   check_dtype(op, out, "out", DType::F32);
   check_shape(op, out, "out", x.shape());
-  RLVR_IF_CUDA(dev, op, cuda::softmax_forward(out, x));
-  cpu::softmax_forward(out, x);
+  detail::backend(dev, op).softmax_forward(out, x);
 }
 
 void log_softmax_gather(Tensor& logp, Tensor& lse, const Tensor& logits, const Tensor& targets) {
@@ -27,8 +25,7 @@ void log_softmax_gather(Tensor& logp, Tensor& lse, const Tensor& logits, const T
   check_dtype(op, targets, "targets", DType::I32);
   for (auto [name, t] : {detail::NamedTensor{"logp", &logp}, {"lse", &lse}, {"targets", &targets}})
     check_shape(op, *t, name, {logits.dim(0)});
-  RLVR_IF_CUDA(dev, op, cuda::log_softmax_gather(logp, lse, logits, targets));
-  cpu::log_softmax_gather(logp, lse, logits, targets);
+  detail::backend(dev, op).log_softmax_gather(logp, lse, logits, targets);
 }
 
 void log_softmax_gather_backward(Tensor& dlogits, const Tensor& dlogp, const Tensor& logits,
@@ -44,8 +41,7 @@ void log_softmax_gather_backward(Tensor& dlogits, const Tensor& dlogp, const Ten
   check_shape(op, dlogits, "dlogits", logits.shape());
   for (auto [name, t] : {detail::NamedTensor{"dlogp", &dlogp}, {"lse", &lse}, {"targets", &targets}})
     check_shape(op, *t, name, {logits.dim(0)});
-  RLVR_IF_CUDA(dev, op, cuda::log_softmax_gather_backward(dlogits, dlogp, logits, lse, targets));
-  cpu::log_softmax_gather_backward(dlogits, dlogp, logits, lse, targets);
+  detail::backend(dev, op).log_softmax_gather_backward(dlogits, dlogp, logits, lse, targets);
 }
 
 void softmax_entropy(Tensor& ent, const Tensor& logits, const Tensor& lse) {
@@ -56,8 +52,7 @@ void softmax_entropy(Tensor& ent, const Tensor& logits, const Tensor& lse) {
     check_dtype(op, *t, name, DType::F32);
   check_shape(op, ent, "ent", {logits.dim(0)});
   check_shape(op, lse, "lse", {logits.dim(0)});
-  RLVR_IF_CUDA(dev, op, cuda::softmax_entropy(ent, logits, lse));
-  cpu::softmax_entropy(ent, logits, lse);
+  detail::backend(dev, op).softmax_entropy(ent, logits, lse);
 }
 
 }  // namespace rlvr

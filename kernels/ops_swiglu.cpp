@@ -1,7 +1,6 @@
 // SwiGLU ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_swiglu.h"
 
-#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -14,8 +13,7 @@ void swiglu_forward(Tensor& out, const Tensor& gate, const Tensor& up) {
     check_dtype(op, *t, name, DType::F32);
     check_shape(op, *t, name, gate.shape());
   }
-  RLVR_IF_CUDA(dev, op, cuda::swiglu_forward(out, gate, up));
-  cpu::swiglu_forward(out, gate, up);
+  detail::backend(dev, op).swiglu_forward(out, gate, up);
 }
 
 void swiglu_backward(Tensor& dgate, Tensor& dup, const Tensor& dout, const Tensor& gate, const Tensor& up) {
@@ -28,8 +26,7 @@ void swiglu_backward(Tensor& dgate, Tensor& dup, const Tensor& dout, const Tenso
     check_dtype(op, *t, name, DType::F32);
     check_shape(op, *t, name, gate.shape());
   }
-  RLVR_IF_CUDA(dev, op, cuda::swiglu_backward(dgate, dup, dout, gate, up));
-  cpu::swiglu_backward(dgate, dup, dout, gate, up);
+  detail::backend(dev, op).swiglu_backward(dgate, dup, dout, gate, up);
 }
 
 }  // namespace rlvr

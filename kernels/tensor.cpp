@@ -6,9 +6,7 @@
 #include <sstream>
 
 #include "kernels/fp_codec.h"
-#ifdef RLVR_HAVE_CUDA_OPS
-#include "kernels/cuda/ops_cuda.h"
-#endif
+#include "kernels/ops_dispatch.h"
 
 namespace rlvr {
 
@@ -134,28 +132,12 @@ void Tensor::copy_(const Tensor& src) {
 
 Tensor Tensor::to(DType dtype) const {
   if (dtype == dtype_) return *this;
-#ifdef RLVR_HAVE_CUDA_OPS
-  if (device_ == Device::CUDA) {
-    Tensor t = empty(shape_, dtype, device_);
-    cuda::convert_dtype(t, *this);
-    return t;
-  }
-#endif
-  check_cpu("to(dtype)", *this, "tensor");
+  const char* op = "to(dtype)";
+  const Device dev = detail::op_device(op, {{"tensor", this}});
   RLVR_CHECK(dtype != DType::I32 && dtype_ != DType::I32, "kernels", "no conversion between ",
              dtype_name(dtype_), " and ", dtype_name(dtype));
-  std::vector<float> converted;
-  if (dtype_ != DType::F32) converted = to_floats();
-  const float* f = dtype_ == DType::F32 ? data<float>() : converted.data();
-  Tensor t = empty(shape_, dtype);
-  const int64_t n = numel();
-  switch (dtype) {
-    case DType::F32: std::memcpy(t.raw(), f, t.nbytes()); break;
-    case DType::BF16: for (int64_t i = 0; i < n; ++i) t.data<bf16>()[i] = to_bf16(f[i]); break;
-    case DType::E4M3: for (int64_t i = 0; i < n; ++i) t.data<fp8e4m3>()[i] = to_e4m3(f[i]); break;
-    case DType::E5M2: for (int64_t i = 0; i < n; ++i) t.data<fp8e5m2>()[i] = to_e5m2(f[i]); break;
-    case DType::I32: break;
-  }
+  Tensor t = empty(shape_, dtype, dev);
+  detail::backend(dev, op).convert_dtype(t, *this);
   return t;
 }
 

@@ -1,9 +1,13 @@
-// Device-memory hooks for a build without the CUDA backend: every CUDA request is a clear error.
+// Device-memory hooks and the CUDA backend's table for a build without the CUDA backend: every
+// CUDA request is a clear error.
 #ifndef RLVR_HAVE_CUDA
 #include "kernels/block_cache.h"
+#include "kernels/ops_dispatch.h"
 #include "kernels/tensor.h"
 
 namespace rlvr {
+
+const detail::Backend* detail::cuda_backend() { return nullptr; }
 
 bool cuda_available() { return false; }
 BlockCacheStats cuda_memory_stats() { return {}; }

@@ -1,52 +1,15 @@
-// CPU fine-grained FP8 quantization and dequantization (layouts in kernels/quantize.h).
+// The CPU backend's fine-grained FP8 quantization, dequantization and 128x128-block transpose
+// (layouts in kernels/quantize.h).
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/ops_cpu.h"
 #include "kernels/fp_codec.h"
 #include "kernels/quantize.h"
 
-#ifdef RLVR_HAVE_CUDA
-#include "kernels/cuda/quantize_cuda.h"
-#endif
-
-namespace rlvr {
-
-const char* quant_layout_name(QuantLayout l) {
-  switch (l) {
-    case QuantLayout::Tile1x128: return "1x128";
-    case QuantLayout::Tile128x1: return "128x1";
-    case QuantLayout::Block128x128: return "128x128";
-  }
-  return "?";
-}
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int64_t block_scale_ld(int64_t cols) { return (ceil_div(cols, kQuantTile) + 3) / 4 * 4; }
-
-float fp8_group_scale(float amax, bool pow2) {
-  if (!(amax > 0.0f)) return 1.0f;  // all zeros (or NaN amax): a finite, harmless scale
-  float s = amax / kE4M3Max;
-  if (!std::isfinite(s)) s = std::numeric_limits<float>::max();
-  if (pow2) {
-    const uint32_t u = std::bit_cast<uint32_t>(s);
-    if ((u & 0x7fffffu) != 0) s = std::bit_cast<float>((u & 0xff800000u) + 0x800000u);
-  }
-  return s;
-}
-
-float QuantizedTensor::stored_scale(int64_t i, int64_t k) const {
-  const float* s = scales.data<float>();
-  const int64_t kb = k / kQuantTile;
-  switch (layout) {
-    case QuantLayout::Tile1x128:
-    case QuantLayout::Tile128x1: return s[kb * stored_rows() + i];
-    case QuantLayout::Block128x128: return s[(i / kQuantTile) * block_scale_ld(cols) + kb];
-  }
-  return 0.0f;
-}
-
+namespace rlvr::cpu {
 namespace {
 
 // max |x| over n values, as an integer max of the magnitude bits (same order as the floats for
@@ -158,14 +121,6 @@ void quantize_blocks_128x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
 }  // namespace
 
 QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts) {
-  RLVR_CHECK(x.defined(), "kernels", "quantize_fp8: x is undefined");
-#ifdef RLVR_HAVE_CUDA
-  if (x.device() == Device::CUDA) return cuda::quantize_fp8(x, layout, opts);
-#endif
-  check_cpu("quantize_fp8", x, "x");
-  check_ndim("quantize_fp8", x, "x", 2);
-  RLVR_CHECK(x.dtype() == DType::F32 || x.dtype() == DType::BF16, "kernels",
-             "quantize_fp8: x is ", x.describe(), ", expected f32 or bf16");
   QuantizedTensor q;
   q.layout = layout;
   q.rows = x.dim(0);
@@ -191,13 +146,8 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
   return q;
 }
 
-Tensor dequantize_fp8_stored(const QuantizedTensor& q) {
-#ifdef RLVR_HAVE_CUDA
-  if (q.data.defined() && q.data.device() == Device::CUDA) return cuda::dequantize_fp8(q, /*logical=*/false);
-#endif
-  check_cpu("dequantize_fp8", q.data, "data");
+Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
   const int64_t n = q.stored_rows(), k = q.stored_k();
-  check_shape("dequantize_fp8", q.data, "data", {n, k});
   Tensor out = Tensor::empty({n, k}, DType::F32);
   const uint8_t* in = reinterpret_cast<const uint8_t*>(q.data.data<fp8e4m3>());
   float* o = out.data<float>();
@@ -209,30 +159,16 @@ Tensor dequantize_fp8_stored(const QuantizedTensor& q) {
       const int64_t k1 = std::min(k, k0 + kQuantTile);
       for (int64_t j = k0; j < k1; ++j) o[i * k + j] = lut[in[i * k + j]] * s;
     }
-  return out;
-}
-
-Tensor dequantize_fp8(const QuantizedTensor& q) {
-#ifdef RLVR_HAVE_CUDA
-  if (q.data.defined() && q.data.device() == Device::CUDA) return cuda::dequantize_fp8(q, /*logical=*/true);
-#endif
-  Tensor stored = dequantize_fp8_stored(q);
-  if (q.layout != QuantLayout::Tile128x1) return stored;
-  Tensor out = Tensor::empty({q.rows, q.cols}, DType::F32);
-  const float* s = stored.data<float>();
-  float* o = out.data<float>();
+  if (!logical || q.layout != QuantLayout::Tile128x1) return out;
+  // A 128x1 quantization stores X^T: transpose back to [rows, cols].
+  Tensor t = Tensor::empty({q.rows, q.cols}, DType::F32);
+  float* tr = t.data<float>();
   for (int64_t c = 0; c < q.cols; ++c)
-    for (int64_t r = 0; r < q.rows; ++r) o[r * q.cols + c] = s[c * q.rows + r];
-  return out;
+    for (int64_t r = 0; r < q.rows; ++r) tr[r * q.cols + c] = o[c * q.rows + r];
+  return t;
 }
 
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
-  RLVR_CHECK(w.layout == QuantLayout::Block128x128, "kernels", "transpose_blocks needs 128x128 blocks, got ",
-             quant_layout_name(w.layout));
-#ifdef RLVR_HAVE_CUDA
-  if (w.data.defined() && w.data.device() == Device::CUDA) return cuda::transpose_blocks(w);
-#endif
-  check_cpu("transpose_blocks", w.data, "data");
   QuantizedTensor t;
   t.layout = QuantLayout::Block128x128;
   t.rows = w.cols;
@@ -254,4 +190,4 @@ QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
   return t;
 }
 
-}  // namespace rlvr
+}  // namespace rlvr::cpu

@@ -11,6 +11,8 @@
 #include <tuple>
 
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda/ops_cuda.h"
+#include "kernels/quantize.h"
 
 namespace rlvr::cuda {
 namespace {
@@ -139,29 +141,15 @@ int alignment_of(const void* p) {
   return align;
 }
 
-void check_on_cuda(const char* op, const Tensor& t, const char* name) {
-  RLVR_CHECK(t.defined() && t.device() == Device::CUDA, "kernels", op, ": ", name, " is ", t.describe(),
-             ", expected a cuda tensor");
-}
-
 int scale_mode(QuantLayout l) {
   return l == QuantLayout::Block128x128 ? int(CUBLASLT_MATMUL_MATRIX_SCALE_BLK128x128_32F)
                                         : int(CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F);
 }
 
-// The constraints cuBLASLt puts on one block-scaled operand (gpu_ceilings.md 4b, 4c).
+// The constraints cuBLASLt puts on one block-scaled operand (gpu_ceilings.md 4b, 4c); the public
+// gemm_fp8 has checked its dtypes and shapes.
 void check_fp8_operand(const QuantizedTensor& q, const char* name) {
   const char* op = "gemm_fp8";
-  check_on_cuda(op, q.data, name);
-  check_on_cuda(op, q.scales, name);
-  check_dtype(op, q.data, name, DType::E4M3);
-  check_dtype(op, q.scales, name, DType::F32);
-  check_shape(op, q.data, name, {q.stored_rows(), q.stored_k()});
-  const int64_t kb = ceil_div(q.stored_k(), kQuantTile);
-  const Shape want_scales = q.layout == QuantLayout::Block128x128
-                                ? Shape{ceil_div(q.stored_rows(), kQuantTile), block_scale_ld(q.stored_k())}
-                                : Shape{kb, q.stored_rows()};
-  check_shape(op, q.scales, name, want_scales);
   if (q.layout != QuantLayout::Block128x128)
     RLVR_CHECK(q.stored_rows() % 4 == 0, "kernels", op, ": ", name, " (", quant_layout_name(q.layout),
                " tiles) has ", q.stored_rows(),
@@ -172,7 +160,7 @@ void check_fp8_operand(const QuantizedTensor& q, const char* name) {
 
 }  // namespace
 
-void gemm_cublaslt(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, bool accumulate) {
+void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, bool accumulate) {
   const int64_t M = trans_a ? a.dim(1) : a.dim(0), K = trans_a ? a.dim(0) : a.dim(1);
   const int64_t N = trans_b ? b.dim(0) : b.dim(1);
   if (M == 0 || N == 0) return;
@@ -191,8 +179,7 @@ void gemm_cublaslt(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bo
   run(lt, key, g, b.raw(), a.raw(), y.raw());
 }
 
-void gemm_fp8_cublaslt(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate) {
-  check_on_cuda("gemm_fp8", y, "y");
+void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate) {
   check_fp8_operand(a, "a");
   check_fp8_operand(b, "b");
   const int64_t M = a.stored_rows(), N = b.stored_rows(), K = a.stored_k();

@@ -1,7 +1,8 @@
 // FP8 back to F32 on the device (any layout), and the exact 128x128-block transpose dgrad needs.
 #include "kernels/cuda/device_utils.cuh"
 #include "kernels/cuda/fp8_device.cuh"
-#include "kernels/cuda/quantize_cuda.h"
+#include "kernels/cuda/ops_cuda.h"
+#include "kernels/quantize.h"
 
 namespace rlvr::cuda {
 namespace {
@@ -44,22 +45,9 @@ __global__ void transpose_block_scales_kernel(float* so, const float* si, int64_
   so[i] = rb < Rb ? si[rb * ld_in + cb] : 1.0f;
 }
 
-void check_quantized_on_cuda(const char* op, const QuantizedTensor& q) {
-  RLVR_CHECK(q.data.device() == Device::CUDA && q.scales.device() == Device::CUDA, "kernels", op, ": data ",
-             q.data.describe(), " and scales ", q.scales.describe(), " must both be on cuda");
-  check_dtype(op, q.data, "data", DType::E4M3);
-  check_dtype(op, q.scales, "scales", DType::F32);
-  check_shape(op, q.data, "data", {q.stored_rows(), q.stored_k()});
-  const Shape want = q.layout == QuantLayout::Block128x128
-                         ? Shape{ceil_div(q.stored_rows(), kQuantTile), block_scale_ld(q.stored_k())}
-                         : Shape{ceil_div(q.stored_k(), kQuantTile), q.stored_rows()};
-  check_shape(op, q.scales, "scales", want);
-}
-
 }  // namespace
 
 Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
-  check_quantized_on_cuda("dequantize_fp8", q);
   const int64_t n = q.stored_rows(), k = q.stored_k();
   const bool transpose = logical && q.layout == QuantLayout::Tile128x1;
   Tensor out = Tensor::empty(transpose ? Shape{k, n} : Shape{n, k}, DType::F32, Device::CUDA);
@@ -73,7 +61,6 @@ Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
 }
 
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
-  check_quantized_on_cuda("transpose_blocks", w);
   QuantizedTensor t;
   t.layout = QuantLayout::Block128x128;
   t.rows = w.cols;

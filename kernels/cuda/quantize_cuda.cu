@@ -3,6 +3,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/fp8_device.cuh"
+#include "kernels/cuda/ops_cuda.h"
 #include "kernels/cuda/quantize_cuda.h"
 
 namespace rlvr::cuda {
@@ -116,8 +117,6 @@ void quantize_into(QuantizedTensor& q, const T* in, QuantOptions opts) {
 }  // namespace
 
 QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions opts) {
-  RLVR_CHECK((x.dtype() == DType::F32 || x.dtype() == DType::BF16) && x.ndim() == 2, "kernels",
-             "cuda quantize_fp8: x is ", x.describe(), ", expected a 2-D f32 or bf16 tensor");
   QuantizedTensor q;
   q.layout = layout;
   q.rows = x.dim(0);

@@ -1,16 +1,20 @@
-// CPU vs CUDA for every op on the same seeded random inputs (odd shapes included). Skips
-// cleanly without a CUDA device, and reports an op without a CUDA implementation in this build
-// as unsupported (a skip naming it), apart from a wrong result (a failure).
+// CPU vs CUDA for every op of kernels/backend_ops.h on the same seeded random inputs (odd shapes
+// included). Every output the table allocates is guarded (tests/kernels/guarded_outputs.h): the
+// CPU half of each row runs and has its guards checked everywhere; the CUDA half, its guards and
+// the comparison skip cleanly without a CUDA device. A test fails for a list entry no row names.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "kernels/backend_ops.h"
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
 #include "kernels/quantize.h"
+#include "tests/kernels/guarded_outputs.h"
 #include "tests/kernels/op_test_util.h"
 
 namespace rlvr::test {
@@ -19,18 +23,18 @@ namespace {
 using Dims = std::vector<int64_t>;
 using Tensors = std::vector<Tensor>;
 
-// Builds the inputs on the CPU from the seed, runs the op on `dev`, returns the outputs on the CPU.
-using DeviceRun = std::function<Tensors(const Dims&, Rng&, Device)>;
+// Builds the inputs on the CPU from the seed, runs the ops on r.dev() with outputs from r.out,
+// returns the outputs on the CPU.
+using DeviceRun = std::function<Tensors(const Dims&, Rng&, GuardedRun& r)>;
 
 struct CrossOp {
   const char* op;
+  std::vector<std::string> covers;  // the entries of kernels/backend_ops.h the row runs
   std::vector<Dims> shapes;
   DeviceRun run;
   double atol, rtol;  // float outputs; i32 outputs must match exactly
 };
 
-Tensor on(Device dev, const Tensor& t) { return t.to(dev); }
-Tensor out(Device dev, const Shape& s, DType dt = DType::F32) { return Tensor::zeros(s, dt, dev); }
 Tensor rand_f32(Rng& rng, const Shape& s, double lo = -2, double hi = 2) { return f32(s, rng.floats(shape_numel(s), lo, hi)); }
 Tensors to_cpu(Tensors ts) {
   for (Tensor& t : ts) t = t.to(Device::CPU);
@@ -63,27 +67,26 @@ Tensor with_non_finite(Rng& rng, int64_t R, int64_t C) {
 }
 
 // y (+)= op(a) op(b) for f32 or bf16 operands; dims {M, N, K, trans_a, trans_b, accumulate}.
-Tensors run_gemm(const Dims& d, Rng& rng, Device dev, DType dt) {
+Tensors run_gemm(const Dims& d, Rng& rng, GuardedRun& r, DType dt) {
   const int64_t M = d[0], N = d[1], K = d[2];
   const bool ta = d[3] != 0, tb = d[4] != 0, acc = d[5] != 0;
   const Tensor a = rand_f32(rng, ta ? Shape{K, M} : Shape{M, K}).to(dt), b = rand_f32(rng, tb ? Shape{N, K} : Shape{K, N}).to(dt);
-  Tensor y = on(dev, rand_f32(rng, {M, N}));
-  gemm(y, on(dev, a), ta, on(dev, b), tb, acc);
+  Tensor y = r.inout(rand_f32(rng, {M, N}));
+  gemm(y, r.on(a), ta, r.on(b), tb, acc);
   return to_cpu({y});
 }
 
 // The three FP8 GEMMs of a Linear layer from X [T, Cin], W [Cout, Cin], dY [T, Cout];
-// dims {T, Cin, Cout, bf16 output}. Quantized on `dev` (bit-identical on both, test_quantize_cuda).
-Tensors run_fp8_linear(const Dims& d, Rng& rng, Device dev) {
+// dims {T, Cin, Cout, bf16 output}. Quantized on r.dev() (bit-identical on both, test_quantize_cuda).
+Tensors run_fp8_linear(const Dims& d, Rng& rng, GuardedRun& r) {
   const int64_t T = d[0], Cin = d[1], Cout = d[2];
   const DType out_type = d[3] ? DType::BF16 : DType::F32;
-  const Tensor x = on(dev, tile_scaled(rng, T, Cin)), w = on(dev, tile_scaled(rng, Cout, Cin));
-  const Tensor dy = on(dev, tile_scaled(rng, T, Cout));
+  const Tensor x = r.on(tile_scaled(rng, T, Cin)), w = r.on(tile_scaled(rng, Cout, Cin));
+  const Tensor dy = r.on(tile_scaled(rng, T, Cout));
   const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128), wq = quantize_fp8(w, QuantLayout::Block128x128);
   const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128);
   const QuantizedTensor dyt = quantize_fp8(dy, QuantLayout::Tile128x1), xt = quantize_fp8(x, QuantLayout::Tile128x1);
-  Tensor y = Tensor::zeros({T, Cout}, out_type, dev), dx = Tensor::zeros({T, Cin}, out_type, dev);
-  Tensor dw = Tensor::zeros({Cout, Cin}, out_type, dev);
+  Tensor y = r.out({T, Cout}, out_type), dx = r.out({T, Cin}, out_type), dw = r.out({Cout, Cin}, out_type);
   gemm_fp8(y, xq, wq);                        // fprop  Y  = X W^T:  1x128 x 128x128
   gemm_fp8(dx, dyq, transpose_blocks(wq));    // dgrad  dX = dY W:   1x128 x 128x128 (W^T)
   gemm_fp8(dw, dyt, xt);                      // wgrad  dW = dY^T X: 128x1 x 128x1
@@ -98,78 +101,90 @@ Tensors run_fp8_linear(const Dims& d, Rng& rng, Device dev) {
 // and with BF16 output a last-bit difference can flip one BF16 rounding (2^-8 relative).
 const std::vector<CrossOp>& cross_table() {
   static const std::vector<CrossOp> table = {
-      {"embedding", {{1, 1, 1}, {33, 50, 130}},
-       [](const Dims& d, Rng& rng, Device dev) {
+      {"embedding", {"embedding_forward", "embedding_backward"}, {{1, 1, 1}, {33, 50, 130}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
          const Tensor tokens = i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))), table = rand_f32(rng, {d[1], d[2]});
-         Tensor o = out(dev, {d[0], d[2]}), dtable = out(dev, {d[1], d[2]});
-         embedding_forward(o, on(dev, tokens), on(dev, table));
-         embedding_backward(dtable, on(dev, o), on(dev, tokens));
+         Tensor o = r.out({d[0], d[2]}), dtable = r.out({d[1], d[2]});
+         embedding_forward(o, r.on(tokens), r.on(table));
+         embedding_backward(dtable, r.on(o), r.on(tokens));
          return to_cpu({o, dtable});
        },
        1e-6, 1e-6},
-      {"rmsnorm", {{1, 1}, {5, 7}, {33, 130}, {4, 4096}, {3, 7168}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]})), w = on(dev, rand_f32(rng, {d[1]}));
-         const Tensor dout = on(dev, rand_f32(rng, {d[0], d[1]}));
-         Tensor o = out(dev, {d[0], d[1]}), rstd = out(dev, {d[0]}), dx = out(dev, {d[0], d[1]}), dw = out(dev, {d[1]});
+      {"rmsnorm", {"rmsnorm_forward", "rmsnorm_backward"}, {{1, 1}, {5, 7}, {33, 130}, {4, 4096}, {3, 7168}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(rand_f32(rng, {d[0], d[1]})), w = r.on(rand_f32(rng, {d[1]}));
+         const Tensor dout = r.on(rand_f32(rng, {d[0], d[1]}));
+         Tensor o = r.out({d[0], d[1]}), rstd = r.out({d[0]}), dx = r.out({d[0], d[1]}), dw = r.out({d[1]});
          rmsnorm_forward(o, rstd, x, w, 1e-6f);
          rmsnorm_backward(dx, dw, dout, x, w, rstd);
          return to_cpu({o, rstd, dx, dw});
        },
        1e-5, 1e-5},
-      {"rope", {{1, 1, 2}, {33, 4, 128}, {5, 3, 130}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         Tensor x = on(dev, rand_f32(rng, {d[0], d[1] * d[2]}));
-         const Tensor pos = on(dev, i32({d[0]}, rng.ints(d[0], 0, 4000)));
+      {"rope", {"rope_forward", "rope_backward"}, {{1, 1, 2}, {33, 4, 128}, {5, 3, 130}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         Tensor x = r.inout(rand_f32(rng, {d[0], d[1] * d[2]}));
+         const Tensor pos = r.on(i32({d[0]}, rng.ints(d[0], 0, 4000)));
          rope_forward(x, pos, int(d[2]), 1e6f);
-         Tensor dx = x.clone();
+         Tensor dx = r.inout(x);
          rope_backward(dx, pos, int(d[2]), 1e6f);
          return to_cpu({x, dx});
        },
        1e-5, 1e-5},
-      {"attention",
+      {"attention", {"attention_forward", "attention_backward"},
        // several key tiles with a partial last one; head_dim 256 needs over 48 KB of shared memory;
        // a chunk of queries after a 40-token prefix (q_offset), as in chunked prefill
        {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 7, 0}, {33, 33, 4, 4, 64, 0}, {1, 17, 4, 1, 128, 16}, {100, 100, 8, 2, 128, 0},
         {7, 47, 4, 2, 256, 40}},
-       [](const Dims& d, Rng& rng, Device dev) {
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
          const int64_t T = d[0], S = d[1], Hq = d[2], Hkv = d[3], D = d[4];
-         const Tensor q = on(dev, rand_f32(rng, {T, Hq * D})), k = on(dev, rand_f32(rng, {S, Hkv * D}));
-         const Tensor v = on(dev, rand_f32(rng, {S, Hkv * D})), dout = on(dev, rand_f32(rng, {T, Hq * D}));
-         Tensor o = out(dev, {T, Hq * D}), lse = out(dev, {Hq, T});
-         Tensor dq = out(dev, {T, Hq * D}), dk = out(dev, {S, Hkv * D}), dv = out(dev, {S, Hkv * D});
+         const Tensor q = r.on(rand_f32(rng, {T, Hq * D})), k = r.on(rand_f32(rng, {S, Hkv * D}));
+         const Tensor v = r.on(rand_f32(rng, {S, Hkv * D})), dout = r.on(rand_f32(rng, {T, Hq * D}));
+         Tensor o = r.out({T, Hq * D}), lse = r.out({Hq, T});
+         Tensor dq = r.out({T, Hq * D}), dk = r.out({S, Hkv * D}), dv = r.out({S, Hkv * D});
          const float scale = float(1.0 / std::sqrt(double(D)));
          attention_forward(o, lse, q, k, v, int(Hq), int(Hkv), scale, d[5]);
          attention_backward(dq, dk, dv, dout, o, lse, q, k, v, int(Hq), int(Hkv), scale, d[5]);
          return to_cpu({o, lse, dq, dk, dv});
        },
        2e-5, 1e-4},
-      {"add_inplace and f32 <-> bf16", {{1, 1}, {33, 130}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         Tensor a = on(dev, rand_f32(rng, {d[0], d[1]}));
-         add_inplace(a, on(dev, rand_f32(rng, {d[0], d[1]})));
+      {"add_inplace and f32 <-> bf16", {"add_inplace", "convert_dtype"}, {{1, 1}, {33, 130}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         Tensor a = r.inout(rand_f32(rng, {d[0], d[1]}));
+         add_inplace(a, r.on(rand_f32(rng, {d[0], d[1]})));
          const Tensor b = a.to(DType::BF16);
-         Tensor copy = out(dev, {d[0], d[1]});
+         Tensor copy = r.out({d[0], d[1]});
          copy.copy_(b.to(DType::F32));
          return to_cpu({a, copy});
        },
        0, 0},
-      {"swiglu", {{1, 1}, {33, 130}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor g = on(dev, rand_f32(rng, {d[0], d[1]}, -8, 8)), u = on(dev, rand_f32(rng, {d[0], d[1]}));
-         Tensor o = out(dev, {d[0], d[1]}), dg = out(dev, {d[0], d[1]}), du = out(dev, {d[0], d[1]});
+      // sum_squares adds in double, in another order on CUDA (per-block partial sums): the
+      // difference is far below the float it is compared as. Scaling is one IEEE multiply.
+      {"scale_inplace and sum_squares", {"scale_inplace", "sum_squares"}, {{1}, {4097}, {1000003}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         Tensor a = r.inout(rand_f32(rng, {d[0]}));
+         scale_inplace(a, -0.37f);
+         const Tensor sum = Tensor::from_floats({1}, {float(sum_squares(a))});
+         return to_cpu({a, sum});
+       },
+       0, 1e-6},
+      {"swiglu", {"swiglu_forward", "swiglu_backward"}, {{1, 1}, {33, 130}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor g = r.on(rand_f32(rng, {d[0], d[1]}, -8, 8)), u = r.on(rand_f32(rng, {d[0], d[1]}));
+         Tensor o = r.out({d[0], d[1]}), dg = r.out({d[0], d[1]}), du = r.out({d[0], d[1]});
          swiglu_forward(o, g, u);
          swiglu_backward(dg, du, o, g, u);
          return to_cpu({o, dg, du});
        },
        1e-6, 1e-5},
-      {"softmax family", {{1, 1}, {5, 7}, {33, 128}, {3, 30000}, {2, 151936}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor x = on(dev, rand_f32(rng, {d[0], d[1]}, -10, 10));
-         const Tensor tg = on(dev, i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))));
-         const Tensor dlogp = on(dev, rand_f32(rng, {d[0]}));
-         Tensor p = out(dev, {d[0], d[1]}), logp = out(dev, {d[0]}), lse = out(dev, {d[0]}), ent = out(dev, {d[0]});
-         Tensor dx = out(dev, {d[0], d[1]});
+      {"softmax family",
+       {"softmax_forward", "log_softmax_gather", "log_softmax_gather_backward", "softmax_entropy"},
+       {{1, 1}, {5, 7}, {33, 128}, {3, 30000}, {2, 151936}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(rand_f32(rng, {d[0], d[1]}, -10, 10));
+         const Tensor tg = r.on(i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))));
+         const Tensor dlogp = r.on(rand_f32(rng, {d[0]}));
+         Tensor p = r.out({d[0], d[1]}), logp = r.out({d[0]}), lse = r.out({d[0]}), ent = r.out({d[0]});
+         Tensor dx = r.out({d[0], d[1]});
          softmax_forward(p, x);
          log_softmax_gather(logp, lse, x, tg);
          log_softmax_gather_backward(dx, dlogp, x, lse, tg);
@@ -177,30 +192,35 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({p, logp, lse, dx, ent});
        },
        1e-5, 1e-5},
-      {"moe", {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}, {300, 32, 8, 4, 64}},
-       [](const Dims& d, Rng& rng, Device dev) {
+      {"moe",
+       {"topk_route", "topk_route_backward", "expert_load", "make_permutation", "permute_rows", "unpermute_combine",
+        "unpermute_combine_backward", "permute_rows_backward"},
+       {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}, {300, 32, 8, 4, 64}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
          const int64_t T = d[0], E = d[1], C = d[4];
          const RoutingConfig cfg{int(d[2]), E > 8 ? RouterScoring::Sigmoid : RouterScoring::Softmax, true, 1.5f};
-         const Tensor logits = on(dev, rand_f32(rng, {T, E}, -3, 3)), bias = on(dev, rand_f32(rng, {E}, -0.1, 0.1));
-         Tensor ids = out(dev, {T, cfg.top_k}, DType::I32), gates = out(dev, {T, cfg.top_k}), scores = out(dev, {T, E});
+         const Tensor logits = r.on(rand_f32(rng, {T, E}, -3, 3)), bias = r.on(rand_f32(rng, {E}, -0.1, 0.1));
+         Tensor ids = r.out({T, cfg.top_k}, DType::I32), gates = r.out({T, cfg.top_k}), scores = r.out({T, E});
          topk_route(ids, gates, scores, logits, bias, cfg);
-         Tensor dlogits = out(dev, {T, E}), load = out(dev, {E}, DType::I32);
+         Tensor dlogits = r.out({T, E}), load = r.out({E}, DType::I32), load_f32 = r.out({E});
          topk_route_backward(dlogits, gates, ids, scores, cfg);
          expert_load(load, ids);
+         expert_load(load_f32, ids);
          const Permutation p = make_permutation(ids, int(E), int(d[3]));
-         const Tensor x = on(dev, rand_f32(rng, {T, C}));
-         Tensor rows = out(dev, {p.n_rows(), C}), y = out(dev, {T, C}), dx = out(dev, {T, C});
-         Tensor drows = out(dev, {p.n_rows(), C}), dgates = out(dev, {T, cfg.top_k});
+         const Tensor x = r.on(rand_f32(rng, {T, C}));
+         Tensor rows = r.out({p.n_rows(), C}), y = r.out({T, C}), dx = r.out({T, C});
+         Tensor drows = r.out({p.n_rows(), C}), dgates = r.out({T, cfg.top_k});
          permute_rows(rows, x, p);
          unpermute_combine(y, rows, gates, p);
          unpermute_combine_backward(drows, dgates, y, rows, gates, p);
          permute_rows_backward(dx, drows, p);
-         return to_cpu({ids, gates, scores, dlogits, load, p.row_of_slot, p.token_of_row, rows, y, drows, dgates, dx});
+         return to_cpu(
+             {ids, gates, scores, dlogits, load, p.row_of_slot, p.token_of_row, rows, y, drows, dgates, dx, load_f32});
        },
        1e-5, 1e-5},
-      {"sample_tokens", {{1, 1}, {8, 130}, {4, 151936}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor logits = on(dev, rand_f32(rng, {d[0], d[1]}, -5, 5));
+      {"sample_tokens", {"sample_tokens"}, {{1, 1}, {8, 130}, {4, 151936}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor logits = r.on(rand_f32(rng, {d[0], d[1]}, -5, 5));
          std::vector<uint64_t> streams, counters;
          for (int64_t b = 0; b < d[0]; ++b) {
            streams.push_back(uint64_t(b));
@@ -209,7 +229,7 @@ const std::vector<CrossOp>& cross_table() {
          Tensors outs;
          for (const SamplingParams& sp : {SamplingParams{1.0f, 0, 1.0f, 3}, SamplingParams{0.7f, 50, 0.9f, 3},
                                           SamplingParams{0.0f, 0, 1.0f, 3}}) {
-           Tensor tokens = out(dev, {d[0]}, DType::I32), logprobs = out(dev, {d[0]});
+           Tensor tokens = r.out({d[0]}, DType::I32), logprobs = r.out({d[0]});
            sample_tokens(tokens, logprobs, logits, sp, streams, counters);
            outs.push_back(tokens);
            outs.push_back(logprobs);
@@ -217,23 +237,27 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        1e-5, 1e-5},
-      {"gemm f32", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
-       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::F32); },
+      {"gemm f32", {"gemm"},
+       {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) { return run_gemm(d, rng, r, DType::F32); },
        2e-4, 1e-4},
-      {"gemm bf16", {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
-       [](const Dims& d, Rng& rng, Device dev) { return run_gemm(d, rng, dev, DType::BF16); },
+      {"gemm bf16", {"gemm"},
+       {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) { return run_gemm(d, rng, r, DType::BF16); },
        2e-4, 1e-4},
       // T and the row counts of tile-scaled operands are multiples of 4, K multiples of 16
       // (cuBLASLt's rules); Cin = 656 has a partial last K block, Cout = 208 a partial weight block.
-      {"fp8 linear f32 out", {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}, {20, 144, 136, 0}},
-       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+      {"fp8 linear f32 out", {"quantize_fp8", "transpose_blocks", "gemm_fp8"},
+       {{16, 128, 16, 0}, {48, 656, 208, 0}, {256, 256, 384, 0}, {20, 144, 136, 0}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) { return run_fp8_linear(d, rng, r); },
        1e-3, 1e-4},
-      {"fp8 linear bf16 out", {{48, 656, 208, 1}},
-       [](const Dims& d, Rng& rng, Device dev) { return run_fp8_linear(d, rng, dev); },
+      {"fp8 linear bf16 out", {"quantize_fp8", "transpose_blocks", "gemm_fp8"}, {{48, 656, 208, 1}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) { return run_fp8_linear(d, rng, r); },
        1e-2, 8e-3},
-      {"fp8 quantize and dequantize", {{1, 1}, {5, 7}, {130, 257}, {300, 200}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor x = on(dev, tile_scaled(rng, d[0], d[1]));
+      {"fp8 quantize and dequantize", {"quantize_fp8", "dequantize_fp8", "transpose_blocks"},
+       {{1, 1}, {5, 7}, {130, 257}, {300, 200}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(tile_scaled(rng, d[0], d[1]));
          Tensors outs;
          for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128})
            for (bool pow2 : {false, true}) {
@@ -249,19 +273,19 @@ const std::vector<CrossOp>& cross_table() {
        0, 0},  // bit for bit: the same formula, IEEE division and E4M3 rounding on both
       // Operands and output that start mid-allocation (slice_rows views): cuBLASLt must be told
       // the real pointer alignment (4 bytes here), not the 256 its heuristic assumes.
-      {"gemm f32 row views", {{5, 7, 3, 1}, {33, 17, 130, 3}},
-       [](const Dims& d, Rng& rng, Device dev) {
+      {"gemm f32 row views", {"gemm"}, {{5, 7, 3, 1}, {33, 17, 130, 3}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
          const int64_t M = d[0], N = d[1], K = d[2], off = d[3];
-         const Tensor a = on(dev, rand_f32(rng, {M + off, K})), b = on(dev, rand_f32(rng, {N + off, K}));
-         Tensor ybuf = on(dev, rand_f32(rng, {M + off, N}));
+         const Tensor a = r.on(rand_f32(rng, {M + off, K})), b = r.on(rand_f32(rng, {N + off, K}));
+         Tensor ybuf = r.on(rand_f32(rng, {M + off, N}));
          Tensor y = ybuf.slice_rows(off, off + M);
          gemm(y, a.slice_rows(off, off + M), false, b.slice_rows(off, off + N), true, /*accumulate=*/true);
          return to_cpu({ybuf});
        },
        2e-4, 1e-4},
-      {"fp8 quantize non-finite", {{7, 130}, {130, 257}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         const Tensor x = on(dev, with_non_finite(rng, d[0], d[1]));
+      {"fp8 quantize non-finite", {"quantize_fp8"}, {{7, 130}, {130, 257}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(with_non_finite(rng, d[0], d[1]));
          Tensors outs;
          for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128}) {
            const QuantizedTensor q = quantize_fp8(x, l);
@@ -270,12 +294,11 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        0, 0},
-      {"adamw", {{1}, {130}, {100000}},
-       [](const Dims& d, Rng& rng, Device dev) {
-         Tensor w = on(dev, rand_f32(rng, {d[0]})), m = on(dev, Tensor::zeros({d[0]}, DType::BF16));
-         Tensor v = on(dev, Tensor::zeros({d[0]}, DType::BF16));
+      {"adamw", {"adamw_step"}, {{1}, {130}, {100000}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         Tensor w = r.inout(rand_f32(rng, {d[0]})), m = r.out({d[0]}, DType::BF16), v = r.out({d[0]}, DType::BF16);
          for (int64_t s = 1; s <= 3; ++s)
-           adamw_step(w, on(dev, rand_f32(rng, {d[0]})), m, v, AdamWParams{1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, s});
+           adamw_step(w, r.on(rand_f32(rng, {d[0]})), m, v, AdamWParams{1e-2f, 0.9f, 0.999f, 1e-8f, 0.1f, s});
          return to_cpu({w, m, v});
        },
        1e-6, 1e-5},
@@ -305,22 +328,23 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   return name;
 }
 
+// Runs a case's row on dev from the case's seed; the outputs' guard rows must be untouched.
+Tensors run_guarded(const Case& c, Device dev) {
+  GuardedRun r(dev);
+  Rng rng(77 + uint64_t(c.dims[0]));
+  Tensors outs = c.op->run(c.dims, rng, r);
+  EXPECT_TRUE(r.guards_intact()) << device_name(dev) << " backend wrote outside an output";
+  return outs;
+}
+
 class CrossBackend : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CrossBackend, CpuWritesOnlyItsOutputs) { run_guarded(GetParam(), Device::CPU); }
 
 TEST_P(CrossBackend, CudaMatchesCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device (or a build without the CUDA backend): CPU only";
   const Case& c = GetParam();
-  const uint64_t seed = 77 + uint64_t(c.dims[0]);
-  Rng cpu_rng(seed), cuda_rng(seed);
-  const Tensors want = c.op->run(c.dims, cpu_rng, Device::CPU);
-  Tensors got;
-  try {
-    got = c.op->run(c.dims, cuda_rng, Device::CUDA);
-  } catch (const Error& e) {
-    if (std::string(e.what()).find("has no CUDA implementation") != std::string::npos)
-      GTEST_SKIP() << "unsupported: " << e.what();
-    throw;
-  }
+  const Tensors want = run_guarded(c, Device::CPU), got = run_guarded(c, Device::CUDA);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     SCOPED_TRACE("output " + std::to_string(i) + " " + want[i].describe());
@@ -339,10 +363,38 @@ TEST(CrossBackendScaffold, CpuRunsAreDeterministic) {
     const Dims& d = op.shapes.back();
     if (op.op == std::string("sample_tokens") && d[1] > 10000) continue;  // keep the suite fast
     Rng a(5), b(5);
-    const Tensors x = op.run(d, a, Device::CPU), y = op.run(d, b, Device::CPU);
+    GuardedRun ra(Device::CPU), rb(Device::CPU);
+    const Tensors x = op.run(d, a, ra), y = op.run(d, b, rb);
     for (size_t i = 0; i < x.size(); ++i)
       EXPECT_TRUE(all_close(std::string(op.op) + " output " + std::to_string(i), to_vec(x[i]), to_vec(y[i]), 0, 0));
   }
+}
+
+// The guards themselves: one element written just before or just after a view is found.
+TEST(CrossBackendScaffold, GuardsCatchWritesJustOutsideTheView) {
+  for (const int64_t offset : {int64_t(-1), int64_t(12)}) {
+    GuardedRun r(Device::CPU);
+    Tensor ok = r.out({3}, DType::I32), v = r.out({3, 4});
+    v.data<float>()[11] = 1.0f;  // the view's last element: fine
+    EXPECT_TRUE(r.guards_intact());
+    v.data<float>()[offset] = 1.0f;
+    EXPECT_FALSE(r.guards_intact()) << "a write at view element " << offset << " went unnoticed";
+    EXPECT_EQ(ok.to_floats(), std::vector<float>(3, 0.0f));
+  }
+}
+
+// Adding an op to kernels/backend_ops.h without a row here fails; so does a row naming no entry.
+TEST(CrossBackendScaffold, EveryBackendOpHasARow) {
+  std::set<std::string> listed, named;
+#define RLVR_LIST_NAME(ret, name, params) listed.insert(#name);
+  RLVR_BACKEND_OPS(RLVR_LIST_NAME)
+#undef RLVR_LIST_NAME
+  for (const CrossOp& op : cross_table())
+    for (const std::string& n : op.covers) {
+      EXPECT_TRUE(listed.count(n)) << "row '" << op.op << "' names '" << n << "', not in kernels/backend_ops.h";
+      named.insert(n);
+    }
+  for (const std::string& n : listed) EXPECT_TRUE(named.count(n)) << n << " (kernels/backend_ops.h) has no row";
 }
 
 }  // namespace

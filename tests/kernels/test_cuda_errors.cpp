@@ -1,10 +1,12 @@
 // The CUDA backend's clear errors: cuBLASLt's FP8 constraints caught before the call, and
 // untrusted indices (tokens, targets, expert ids, positions) reported with the CPU's message
-// instead of read out of bounds. Skips without a CUDA device.
+// instead of read out of bounds (these skip without a CUDA device); and in a build without the
+// backend, the error a CUDA request gets.
 #include <gtest/gtest.h>
 
 #include "kernels/gemm.h"
 #include "kernels/ops.h"
+#include "kernels/ops_dispatch.h"
 #include "kernels/quantize.h"
 #include "tests/kernels/op_test_util.h"
 
@@ -64,6 +66,14 @@ TEST(CudaErrors, UntrustedIndicesGetTheCpuMessage) {
   Tensor x = cuda_rand(rng, {2, 8});
   expect_error_mentions([&] { rope_forward(x, cuda_i32({2}, {0, -3}), 8, 1e4f); },
                         {"rope_forward", "positions[1] = -3"});
+}
+
+TEST(CudaErrors, BuildWithoutTheBackendSaysSo) {
+  if (detail::find_backend(Device::CUDA)) GTEST_SKIP() << "this build has the CUDA backend";
+  EXPECT_FALSE(cuda_available());
+  expect_error_mentions([] { Tensor::empty({2}, DType::F32, Device::CUDA); }, {"this build has no CUDA backend"});
+  expect_error_mentions([] { detail::backend(Device::CUDA, "rmsnorm_forward"); },
+                        {"rmsnorm_forward: CUDA tensors in a build without the CUDA backend"});
 }
 
 }  // namespace
