@@ -23,7 +23,7 @@
 
 #include "model/token_logprobs.h"
 #include "model/transformer.h"
-#include "tests/model/small_moe.h"
+#include "testsupport/small_moe.h"
 #include "trainer/optimizer.h"
 
 using namespace rlvr;
@@ -100,7 +100,7 @@ class MarkovTask : public Task {
 
 // The small MoE the precision tests train (tests/model/small_moe.h), over the task's vocabulary.
 ModelConfig bench_config(int vocab) {
-  ModelConfig c = testing::small_moe();
+  ModelConfig c = testsupport::small_moe();
   c.vocab_size = vocab;
   c.max_position_embeddings = 256;
   return c;

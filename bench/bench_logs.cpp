@@ -10,7 +10,7 @@
 
 #include "runlog/select.h"
 #include "runlog/summary.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
 
 namespace {
 
@@ -21,12 +21,12 @@ const std::string& big_run() {
   static const std::string dir = [] {
     const char* env = std::getenv("RLVR_BENCH_LOGS_DIR");
     std::string d = env ? env : "/tmp/rlvr_bench_logs";
-    testing::FakeRun run;
+    rlvr::testsupport::FakeRun run;
     run.steps = 500;
     run.prompts_per_step = 64;
     run.group_size = 8;
     run.padding_lines = 16;
-    if (!fs::exists(d + "/rollouts.jsonl")) testing::write_fake_run(d, run);
+    if (!fs::exists(d + "/rollouts.jsonl")) rlvr::testsupport::write_fake_run(d, run);
     return d;
   }();
   return dir;

@@ -25,7 +25,7 @@ function(rlvr_test name dir)
     return()
   endif()
   add_executable(${name} ${sources})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main Threads::Threads)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} rlvr_testsupport GTest::gtest GTest::gtest_main Threads::Threads)
   target_compile_definitions(${name} PRIVATE RLVR_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
                                              RLVR_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${dir})

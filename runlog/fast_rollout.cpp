@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "runlog/fields.h"
+
 namespace rlvr::runlog {
 namespace {
 
@@ -40,11 +42,11 @@ bool read_verdict(element value, Verdict& v) {
   for (auto field : object) {
     const std::string_view key = field.key;
     bool ok = true;
-    if (key == "verifier") ok = read_string(field.value, &v.verifier);
-    else if (key == "status") ok = read_string(field.value, &v.status);
-    else if (key == "detail") ok = read_string(field.value, nullptr);
-    else if (key == "weight") ok = read_double(field.value, v.weight);
-    else if (key == "reward") ok = read_double(field.value, v.reward);
+    if (key == field::kVerifier) ok = read_string(field.value, &v.verifier);
+    else if (key == field::kStatus) ok = read_string(field.value, &v.status);
+    else if (key == field::kDetail) ok = read_string(field.value, nullptr);
+    else if (key == field::kWeight) ok = read_double(field.value, v.weight);
+    else if (key == field::kReward) ok = read_double(field.value, v.reward);
     if (!ok) return false;
   }
   return true;
@@ -68,18 +70,18 @@ bool FastRolloutReader::read_summary_fields(std::string_view line, long number, 
   for (auto field : object) {
     const std::string_view key = field.key;
     bool ok = true;
-    if (key == "step") ok = read_int(field.value, out.step);
-    else if (key == "prompt_id") ok = read_int(field.value, out.prompt_id);
-    else if (key == "sample_index") ok = read_int(field.value, out.sample_index);
-    else if (key == "prompt_tokens") ok = read_int(field.value, out.prompt_tokens);
-    else if (key == "completion_tokens") ok = read_int(field.value, out.completion_tokens);
-    else if (key == "reward") ok = read_double(field.value, out.reward);
-    else if (key == "advantage") ok = read_double(field.value, out.advantage);
-    else if (key == "rollout_logprob") ok = read_double(field.value, out.rollout_logprob);
-    else if (key == "learner_logprob") ok = read_double(field.value, out.learner_logprob);
-    else if (key == "finish_reason") ok = read_string(field.value, &out.finish_reason);
-    else if (key == "prompt" || key == "completion" || key == "answer") ok = read_string(field.value, nullptr);
-    else if (key == "verdicts") {
+    if (key == field::kStep) ok = read_int(field.value, out.step);
+    else if (key == field::kPromptId) ok = read_int(field.value, out.prompt_id);
+    else if (key == field::kSampleIndex) ok = read_int(field.value, out.sample_index);
+    else if (key == field::kPromptTokens) ok = read_int(field.value, out.prompt_tokens);
+    else if (key == field::kCompletionTokens) ok = read_int(field.value, out.completion_tokens);
+    else if (key == field::kReward) ok = read_double(field.value, out.reward);
+    else if (key == field::kAdvantage) ok = read_double(field.value, out.advantage);
+    else if (key == field::kRolloutLogprob) ok = read_double(field.value, out.rollout_logprob);
+    else if (key == field::kLearnerLogprob) ok = read_double(field.value, out.learner_logprob);
+    else if (key == field::kFinishReason) ok = read_string(field.value, &out.finish_reason);
+    else if (key == field::kPrompt || key == field::kCompletion || key == field::kAnswer) ok = read_string(field.value, nullptr);
+    else if (key == field::kVerdicts) {
       if (field.value.is_null()) continue;
       simdjson::dom::array verdicts;
       if (field.value.get_array().get(verdicts)) return false;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "runlog/fields.h"
 #include "runlog/jsonl_reader.h"
 
 namespace rlvr::runlog {
@@ -48,7 +49,7 @@ void read_integer(const json& object, const char* name, long& out) {
 }
 
 StatusCounts read_status_counts(const json& value) {
-  if (!value.is_object()) bad_field("status_counts", "an object", value);
+  if (!value.is_object()) bad_field(field::kStatusCounts, "an object", value);
   StatusCounts counts;
   for (const auto& [verifier, statuses] : value.items()) {
     if (!statuses.is_object()) bad_field("status_counts." + verifier, "an object", statuses);
@@ -68,11 +69,11 @@ Verdict read_verdict(const json& value, size_t index) {
   if (!value.is_object()) bad_field(where, "an object", value);
   Verdict v;
   try {
-    read_string(value, "verifier", v.verifier);
-    read_number(value, "weight", v.weight);
-    read_number(value, "reward", v.reward);
-    read_string(value, "status", v.status);
-    read_string(value, "detail", v.detail);
+    read_string(value, field::kVerifier, v.verifier);
+    read_number(value, field::kWeight, v.weight);
+    read_number(value, field::kReward, v.reward);
+    read_string(value, field::kStatus, v.status);
+    read_string(value, field::kDetail, v.detail);
   } catch (const BadRecord& e) {
     std::string message = e.what();  // "field 'status' must be ..." -> "field 'verdicts[0].status' ..."
     throw BadRecord(message.insert(std::string("field '").size(), where + "."));
@@ -90,13 +91,13 @@ double MetricsRow::get(const std::string& name) const {
 MetricsRow metrics_row_from_json(const json& object, long line) {
   MetricsRow row;
   row.line = line;
-  read_integer(object, "step", row.step);
-  read_string(object, "phase", row.phase);
+  read_integer(object, field::kStep, row.step);
+  read_string(object, field::kPhase, row.phase);
   for (const auto& [name, value] : object.items()) {
-    if (name == "step") continue;
+    if (name == field::kStep) continue;
     if (value.is_number()) row.values[name] = value.get<double>();
   }
-  if (auto it = object.find("status_counts"); it != object.end() && !it->is_null())
+  if (auto it = object.find(field::kStatusCounts); it != object.end() && !it->is_null())
     row.status_counts = read_status_counts(*it);
   return row;
 }
@@ -104,24 +105,24 @@ MetricsRow metrics_row_from_json(const json& object, long line) {
 Rollout rollout_from_json(const json& object, long line) {
   Rollout r;
   r.line = line;
-  read_integer(object, "step", r.step);
-  read_integer(object, "prompt_id", r.prompt_id);
-  read_integer(object, "sample_index", r.sample_index);
-  read_string(object, "prompt", r.prompt);
-  read_string(object, "completion", r.completion);
-  read_string(object, "answer", r.answer, &r.has_answer);
-  if (auto it = object.find("verdicts"); it != object.end() && !it->is_null()) {
-    if (!it->is_array()) bad_field("verdicts", "an array", *it);
+  read_integer(object, field::kStep, r.step);
+  read_integer(object, field::kPromptId, r.prompt_id);
+  read_integer(object, field::kSampleIndex, r.sample_index);
+  read_string(object, field::kPrompt, r.prompt);
+  read_string(object, field::kCompletion, r.completion);
+  read_string(object, field::kAnswer, r.answer, &r.has_answer);
+  if (auto it = object.find(field::kVerdicts); it != object.end() && !it->is_null()) {
+    if (!it->is_array()) bad_field(field::kVerdicts, "an array", *it);
     r.verdicts.reserve(it->size());
     for (size_t i = 0; i < it->size(); ++i) r.verdicts.push_back(read_verdict((*it)[i], i));
   }
-  read_number(object, "reward", r.reward);
-  read_number(object, "advantage", r.advantage);
-  read_integer(object, "prompt_tokens", r.prompt_tokens);
-  read_integer(object, "completion_tokens", r.completion_tokens);
-  read_string(object, "finish_reason", r.finish_reason);
-  read_number(object, "rollout_logprob", r.rollout_logprob);
-  read_number(object, "learner_logprob", r.learner_logprob);
+  read_number(object, field::kReward, r.reward);
+  read_number(object, field::kAdvantage, r.advantage);
+  read_integer(object, field::kPromptTokens, r.prompt_tokens);
+  read_integer(object, field::kCompletionTokens, r.completion_tokens);
+  read_string(object, field::kFinishReason, r.finish_reason);
+  read_number(object, field::kRolloutLogprob, r.rollout_logprob);
+  read_number(object, field::kLearnerLogprob, r.learner_logprob);
   return r;
 }
 
@@ -129,15 +130,15 @@ json rollout_to_json(const Rollout& r) {
   auto number = [](double x) { return std::isnan(x) ? json() : json(x); };
   json verdicts = json::array();
   for (const Verdict& v : r.verdicts)
-    verdicts.push_back({{"verifier", v.verifier}, {"weight", number(v.weight)}, {"reward", number(v.reward)},
-                        {"status", v.status}, {"detail", v.detail}});
-  json out = {{"step", r.step}, {"prompt_id", r.prompt_id}, {"sample_index", r.sample_index},
-              {"prompt", r.prompt}, {"completion", r.completion}, {"verdicts", verdicts},
-              {"reward", number(r.reward)}, {"advantage", number(r.advantage)},
-              {"prompt_tokens", r.prompt_tokens}, {"completion_tokens", r.completion_tokens},
-              {"finish_reason", r.finish_reason}, {"rollout_logprob", number(r.rollout_logprob)},
-              {"learner_logprob", number(r.learner_logprob)}, {"line", r.line}};
-  if (r.has_answer) out["answer"] = r.answer;
+    verdicts.push_back({{field::kVerifier, v.verifier}, {field::kWeight, number(v.weight)}, {field::kReward, number(v.reward)},
+                        {field::kStatus, v.status}, {field::kDetail, v.detail}});
+  json out = {{field::kStep, r.step}, {field::kPromptId, r.prompt_id}, {field::kSampleIndex, r.sample_index},
+              {field::kPrompt, r.prompt}, {field::kCompletion, r.completion}, {field::kVerdicts, verdicts},
+              {field::kReward, number(r.reward)}, {field::kAdvantage, number(r.advantage)},
+              {field::kPromptTokens, r.prompt_tokens}, {field::kCompletionTokens, r.completion_tokens},
+              {field::kFinishReason, r.finish_reason}, {field::kRolloutLogprob, number(r.rollout_logprob)},
+              {field::kLearnerLogprob, number(r.learner_logprob)}, {"line", r.line}};
+  if (r.has_answer) out[field::kAnswer] = r.answer;
   return out;
 }
 

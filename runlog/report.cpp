@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "runlog/fast_rollout.h"
+#include "runlog/fields.h"
 #include "runlog/records.h"
 #include "runlog/run_dir.h"
 
@@ -113,9 +114,9 @@ ReportInfo write_report(const std::string& run_path, std::ostream& out, const Re
 
   json steps = json::array();
   for (const auto& [step, s] : sums) {
-    json row = {{"step", step}, {"status_counts", statuses[step]}};
-    if (s[1] > 0) row["reward_mean"] = s[0] / s[1];
-    if (s[3] > 0) row["response_len_mean"] = s[2] / s[3];
+    json row = {{field::kStep, step}, {field::kStatusCounts, statuses[step]}};
+    if (s[1] > 0) row[field::kRewardMean] = s[0] / s[1];
+    if (s[3] > 0) row[field::kResponseLenMean] = s[2] / s[3];
     steps.push_back(std::move(row));
   }
   json config = json::array();

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "runlog/fast_rollout.h"
+#include "runlog/fields.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -188,11 +189,11 @@ void print_summary(const Summary& s, std::ostream& out) {
   }
   if (!steps.empty()) out << std::setw(14) << "steps" << steps << "\n";
 
-  print_extremes(out, "reward", extremes(s.metrics, "rl", "reward_mean"));
-  print_extremes(out, "accuracy", extremes(s.metrics, "rl", "accuracy"));
-  print_extremes(out, "eval accuracy", extremes(s.metrics, "eval", "eval_accuracy"));
-  Extremes speed = extremes(s.metrics, "rl", "tokens_per_s");
-  if (speed.latest_step < 0) speed = extremes(s.metrics, "sft", "tokens_per_s");
+  print_extremes(out, "reward", extremes(s.metrics, field::kPhaseRl, field::kRewardMean));
+  print_extremes(out, "accuracy", extremes(s.metrics, field::kPhaseRl, field::kAccuracy));
+  print_extremes(out, "eval accuracy", extremes(s.metrics, field::kPhaseEval, field::kEvalAccuracy));
+  Extremes speed = extremes(s.metrics, field::kPhaseRl, field::kTokensPerS);
+  if (speed.latest_step < 0) speed = extremes(s.metrics, field::kPhaseSft, field::kTokensPerS);
   if (speed.latest_step >= 0)
     out << std::setw(14) << "tokens/s" << "latest " << fixed(speed.latest, 1) << " (step " << speed.latest_step
         << ")\n";
@@ -216,7 +217,8 @@ void print_summary(const Summary& s, std::ostream& out) {
   // Reward per step: from the metrics when they have it, else from the samples.
   std::vector<std::pair<long, double>> series;
   for (const MetricsRow& row : s.metrics)
-    if (row.phase == "rl" && !std::isnan(row.get("reward_mean"))) series.push_back({row.step, row.get("reward_mean")});
+    if (row.phase == field::kPhaseRl && !std::isnan(row.get(field::kRewardMean)))
+      series.push_back({row.step, row.get(field::kRewardMean)});
   if (series.empty())
     for (const auto& [step, sum_count] : r.reward_by_step)
       series.push_back({step, sum_count.first / static_cast<double>(sum_count.second)});

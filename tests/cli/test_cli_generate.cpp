@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.h"
+#include "testsupport/scratch.h"
 
 #include <array>
 #include <cmath>
@@ -26,7 +27,7 @@ const std::string kFixture = std::string(RLVR_SOURCE_DIR) + "/data/hf_fixtures/q
 using cli_test::Result;
 using cli_test::run_rlvr;
 
-std::string temp_path(const std::string& name) { return std::string(RLVR_BINARY_DIR) + "/cli_generate_" + name; }
+std::string temp_path(const std::string& name) { return rlvr::testsupport::scratch_path("cli_generate_" + name); }
 
 std::string write_temp(const std::string& name, const std::string& text) {
   const std::string path = temp_path(name);

@@ -10,7 +10,8 @@
 #include <fstream>
 #include <string>
 
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
+#include "testsupport/scratch.h"
 
 namespace {
 
@@ -21,19 +22,19 @@ using cli_test::run_rlvr;
 
 const std::string& run_dir() {
   static const std::string dir = [] {
-    std::string d = std::string(RLVR_BINARY_DIR) + "/cli_logs_run";
+    std::string d = rlvr::testsupport::scratch_path("cli_logs_run");
     fs::remove_all(d);
-    rlvr::runlog::testing::write_fake_run(d);
+    rlvr::testsupport::write_fake_run(d);
     return d;
   }();
   return dir;
 }
 
 TEST(CliLogs, Subcommands) {
-  const rlvr::runlog::testing::FakeRun run;
+  const rlvr::testsupport::FakeRun run;
   long timeouts = 0;
   for (int p = 0; p < run.prompts_per_step; ++p)
-    for (int g = 0; g < run.group_size; ++g) timeouts += rlvr::runlog::testing::fake_status(run, 2, p, g) == "timeout";
+    for (int g = 0; g < run.group_size; ++g) timeouts += rlvr::testsupport::fake_status(run, 2, p, g) == "timeout";
   ASSERT_GT(timeouts, 0);
   struct Case { std::string args; std::vector<std::string> expected; };
   const std::vector<Case> cases = {
@@ -59,7 +60,7 @@ TEST(CliLogs, Subcommands) {
 }
 
 TEST(CliLogs, BadInputIsNamed) {
-  const std::string empty = std::string(RLVR_BINARY_DIR) + "/cli_logs_empty";
+  const std::string empty = rlvr::testsupport::scratch_path("cli_logs_empty");
   fs::create_directories(empty);
   struct Case { std::string args, expected; };
   const std::vector<Case> cases = {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.h"
+#include "testsupport/scratch.h"
 
 #include <array>
 #include <cstdio>
@@ -14,7 +15,7 @@ using cli_test::Result;
 using cli_test::run_rlvr;
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  std::string path = std::string(RLVR_BINARY_DIR) + "/" + name;
+  std::string path = rlvr::testsupport::scratch_path(name);
   std::ofstream(path) << text;
   return path;
 }
@@ -25,7 +26,7 @@ TEST(CliVerify, ScoresEachLineAndSummarizes) {
                               "{\"completion\": \"\\\\boxed{\\\\dfrac12}\", \"answer\": \"0.5\", \"id\": 7}\n"
                               "\n"
                               "{\"completion\": \"no box\", \"answer\": \"3\"}\n");
-  std::string out = std::string(RLVR_BINARY_DIR) + "/verify_out.jsonl";
+  std::string out = rlvr::testsupport::scratch_path("verify_out.jsonl");
   Result r = run_rlvr("verify --verifier boxed_math --input " + in + " --output " + out);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("verified 3 samples with boxed_math"), std::string::npos) << r.out;

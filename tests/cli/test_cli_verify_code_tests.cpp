@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cli_runner.h"
+#include "testsupport/scratch.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -38,8 +39,8 @@ TEST(CliVerifyCodeTests, ScoresEveryTestFormThroughTheBinary) {
       {io, "import socket\nsocket.create_connection(('127.0.0.1', 80))\n", "wrong", 0.0},
       {io, "a, b = map(int, input().split())\nprint(a + b)\n", "correct", 1.0},
   };
-  const std::string input = std::string(RLVR_BINARY_DIR) + "/verify_code_tests_in.jsonl";
-  const std::string output = std::string(RLVR_BINARY_DIR) + "/verify_code_tests_out.jsonl";
+  const std::string input = rlvr::testsupport::scratch_path("verify_code_tests_in.jsonl");
+  const std::string output = rlvr::testsupport::scratch_path("verify_code_tests_out.jsonl");
   {
     std::ofstream in(input);
     for (std::size_t i = 0; i < rows.size(); ++i) {

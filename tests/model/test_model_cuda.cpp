@@ -9,7 +9,7 @@
 
 #include "model/token_logprobs.h"
 #include "model/transformer.h"
-#include "tests/model/small_moe.h"
+#include "testsupport/small_moe.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
@@ -18,7 +18,7 @@ namespace {
 
 // The precision tests' MoE (widths multiples of 16, cuBLASLt's FP8 K); sequence lengths that are
 // not (the Linear pads tokens on CUDA).
-using rlvr::model::testing::small_moe;
+using rlvr::testsupport::small_moe;
 
 Batch test_batch() {
   std::mt19937 rng(9);

@@ -5,14 +5,14 @@
 #include <random>
 
 #include "model/transformer.h"
-#include "tests/model/small_moe.h"
+#include "testsupport/small_moe.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
 
 namespace {
 
-using rlvr::model::testing::small_moe;
+using rlvr::testsupport::small_moe;
 
 double rel_err(const Tensor& a, const Tensor& b) {
   double num = 0, den = 0;

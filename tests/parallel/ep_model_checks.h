@@ -15,7 +15,7 @@
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "tests/parallel/ep_moe_fixture.h"
-#include "tests/model/small_moe.h"
+#include "testsupport/small_moe.h"
 
 namespace rlvr::parallel::testing {
 
@@ -60,7 +60,7 @@ inline std::vector<Tensor> summed_grads(Communicator& comm, model::Transformer& 
 // given (e.g. NCCL itself, with device tensors), else over comm. The models run on `device`.
 inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolerance tol, Device device = Device::CPU,
                            Communicator* experts_comm = nullptr) {
-  model::ModelConfig cfg = model::testing::small_moe();
+  model::ModelConfig cfg = testsupport::small_moe();
   cfg.num_experts = 8;  // two per rank at 4 ranks
   const auto seqs = ep_model_sequences();
   const int W = comm.size(), me = comm.rank();

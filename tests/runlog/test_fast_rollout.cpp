@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "runlog/fast_rollout.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -16,13 +16,13 @@ void expect_same_number(double a, double b, const std::string& what) {
 }
 
 TEST(FastRollout, AgreesWithTheFullParser) {
-  testing::FakeRun run;
+  testsupport::FakeRun run;
   FastRolloutReader fast;
   Rollout quick;
   std::vector<std::string> lines;
   for (int step = 1; step <= run.steps; ++step)
     for (int p = 0; p < run.prompts_per_step; ++p)
-      for (int g = 0; g < run.group_size; ++g) lines.push_back(testing::fake_sample(run, step, p, g).dump());
+      for (int g = 0; g < run.group_size; ++g) lines.push_back(testsupport::fake_sample(run, step, p, g).dump());
   lines.push_back(R"({"step": 4, "reward": null, "verdicts": null, "extra": {"nested": [1, 2]}})");
   lines.push_back(R"({"verdicts": [{"verifier": "v", "status": "error"}], "reward": 1})");
   for (size_t i = 0; i < lines.size(); ++i) {

@@ -6,12 +6,13 @@
 #include <fstream>
 
 #include "runlog/jsonl_reader.h"
+#include "testsupport/scratch.h"
 
 namespace rlvr::runlog {
 namespace {
 
 std::string temp_file(const std::string& name, const std::string& text) {
-  std::string path = std::string(RLVR_BINARY_DIR) + "/runlog_" + name;
+  std::string path = testsupport::scratch_path("runlog_" + name);
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }

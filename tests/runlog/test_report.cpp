@@ -13,17 +13,18 @@
 #include <sstream>
 
 #include "runlog/report.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
+#include "testsupport/scratch.h"
 
 namespace rlvr::runlog {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string generated_run(const std::string& name, const testing::FakeRun& run = {}) {
-  std::string dir = std::string(RLVR_BINARY_DIR) + "/runlog_runs/" + name;
+std::string generated_run(const std::string& name, const testsupport::FakeRun& run = {}) {
+  std::string dir = testsupport::scratch_path(name);
   fs::remove_all(dir);
-  testing::write_fake_run(dir, run);
+  testsupport::write_fake_run(dir, run);
   return dir;
 }
 

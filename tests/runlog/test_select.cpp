@@ -7,18 +7,19 @@
 
 #include "common/error.h"
 #include "runlog/select.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
+#include "testsupport/scratch.h"
 
 namespace rlvr::runlog {
 namespace {
 
-const testing::FakeRun kRun;
+const testsupport::FakeRun kRun;
 
 const RunDir& fake_run_dir() {
   static RunDir run = [] {
-    std::string dir = std::string(RLVR_BINARY_DIR) + "/runlog_runs/select";
+    std::string dir = testsupport::scratch_path("select");
     std::filesystem::remove_all(dir);
-    testing::write_fake_run(dir, kRun);
+    testsupport::write_fake_run(dir, kRun);
     return open_run_dir(dir);
   }();
   return run;
@@ -30,7 +31,7 @@ long expected_count(const std::function<bool(int, int, int, const std::string&)>
   for (int step = 1; step <= kRun.steps; ++step)
     for (int p = 0; p < kRun.prompts_per_step; ++p)
       for (int g = 0; g < kRun.group_size; ++g)
-        n += pred(step, testing::prompt_id(kRun, step, p), g, testing::fake_status(kRun, step, p, g));
+        n += pred(step, testsupport::prompt_id(kRun, step, p), g, testsupport::fake_status(kRun, step, p, g));
   return n;
 }
 
@@ -46,8 +47,8 @@ TEST(Select, FiltersAloneAndCombined) {
        [](int s, int, int, const std::string&) { return s == 3; }},
       {"step range", [](SampleFilter& f) { f.steps = parse_step_range("2:4"); },
        [](int s, int, int, const std::string&) { return s >= 2 && s <= 4; }},
-      {"prompt", [](SampleFilter& f) { f.prompt_id = testing::prompt_id(kRun, 2, 1); },
-       [](int, int id, int, const std::string&) { return id == testing::prompt_id(kRun, 2, 1); }},
+      {"prompt", [](SampleFilter& f) { f.prompt_id = testsupport::prompt_id(kRun, 2, 1); },
+       [](int, int id, int, const std::string&) { return id == testsupport::prompt_id(kRun, 2, 1); }},
       {"status correct", [](SampleFilter& f) { f.status = "correct"; f.verifier = "boxed_math"; },
        [](int, int, int, const std::string& st) { return st == "correct"; }},
       {"status timeout, any verifier", [](SampleFilter& f) { f.status = "timeout"; },

@@ -9,7 +9,8 @@
 
 #include "common/error.h"
 #include "runlog/summary.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
+#include "testsupport/scratch.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string fresh_dir(const std::string& name) {
-  std::string dir = std::string(RLVR_BINARY_DIR) + "/runlog_runs/" + name;
+  std::string dir = testsupport::scratch_path(name);
   fs::remove_all(dir);
   return dir;
 }
@@ -29,9 +30,9 @@ std::string summary_text(const Summary& s) {
 }
 
 TEST(Summary, CountsWhatTheGeneratorWrote) {
-  testing::FakeRun run;
+  testsupport::FakeRun run;
   const std::string dir = fresh_dir("summary");
-  testing::write_fake_run(dir, run);
+  testsupport::write_fake_run(dir, run);
   std::map<std::string, long> expected;
   long best_step = 0;
   double best_accuracy = -1;
@@ -39,7 +40,7 @@ TEST(Summary, CountsWhatTheGeneratorWrote) {
     long correct = 0;
     for (int p = 0; p < run.prompts_per_step; ++p)
       for (int g = 0; g < run.group_size; ++g) {
-        std::string status = testing::fake_status(run, step, p, g);
+        std::string status = testsupport::fake_status(run, step, p, g);
         ++expected[status];
         correct += status == "correct";
       }
@@ -69,7 +70,7 @@ TEST(Summary, CountsWhatTheGeneratorWrote) {
 
 TEST(Summary, RunStillWritingAndCorruptLines) {
   const std::string dir = fresh_dir("writing");
-  testing::write_fake_run(dir);
+  testsupport::write_fake_run(dir);
   {
     // A corrupt line in the middle, then a half-written last sample.
     std::ifstream in(dir + "/rollouts.jsonl");
@@ -79,7 +80,7 @@ TEST(Summary, RunStillWritingAndCorruptLines) {
     size_t third = 0;
     for (int i = 0; i < 3; ++i) third = text.find('\n', third) + 1;
     text.insert(third, "{\"step\": 1, \"completion\": tru\n");
-    std::string last = testing::fake_sample({}, 7, 0, 0).dump();
+    std::string last = testsupport::fake_sample({}, 7, 0, 0).dump();
     text += last.substr(0, last.size() / 2);
     std::ofstream(dir + "/rollouts.jsonl", std::ios::binary) << text;
   }
@@ -94,14 +95,14 @@ TEST(Summary, RunStillWritingAndCorruptLines) {
 
 TEST(Summary, OnlyRolloutsOrOnlyMetrics) {
   const std::string dir = fresh_dir("partial_dirs");
-  testing::write_fake_run(dir);
+  testsupport::write_fake_run(dir);
   fs::remove(dir + "/metrics.jsonl");
   fs::remove(dir + "/config.toml");
   std::string text = summary_text(summarize(dir));
   EXPECT_NE(text.find("metrics.jsonl absent"), std::string::npos) << text;
   EXPECT_NE(text.find("reward/step"), std::string::npos) << "sparkline from the samples:\n" << text;
 
-  testing::write_fake_run(dir);
+  testsupport::write_fake_run(dir);
   fs::remove(dir + "/rollouts.jsonl");
   text = summary_text(summarize(dir));
   EXPECT_NE(text.find("rollouts.jsonl absent"), std::string::npos) << text;

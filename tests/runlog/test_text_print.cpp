@@ -6,7 +6,7 @@
 
 #include "runlog/print.h"
 #include "runlog/text.h"
-#include "tests/runlog/run_generator.h"
+#include "testsupport/fake_run.h"
 
 namespace rlvr::runlog {
 namespace {
@@ -55,9 +55,9 @@ TEST(Text, DiffLines) {
 
 std::vector<Rollout> fake_group(int step, int prompt) {
   std::vector<Rollout> group;
-  testing::FakeRun run;
+  testsupport::FakeRun run;
   for (int g = 0; g < run.group_size; ++g)
-    group.push_back(rollout_from_json(testing::fake_sample(run, step, prompt, g), g + 1));
+    group.push_back(rollout_from_json(testsupport::fake_sample(run, step, prompt, g), g + 1));
   return group;
 }
 

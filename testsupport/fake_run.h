@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rlvr::runlog::testing {
+namespace rlvr::testsupport {
 
 struct FakeRun {
   int sft_steps = 3;
@@ -127,4 +127,4 @@ inline void write_fake_run(const std::string& dir, const FakeRun& run = {}) {
   }
 }
 
-}  // namespace rlvr::runlog::testing
+}  // namespace rlvr::testsupport

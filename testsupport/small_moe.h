@@ -1,13 +1,13 @@
-// The small MoE the precision tests train: a dense layer then an MoE layer (4 experts top-2 and a
+// The small MoE the precision, CUDA and expert-parallel tests and bench_fp8_fidelity train: a dense layer then an MoE layer (4 experts top-2 and a
 // shared expert), GQA 4/2 heads of 32. Every width is a multiple of 16 (cuBLASLt's FP8 K).
 #pragma once
 
 #include "model/config.h"
 
-namespace rlvr::model::testing {
+namespace rlvr::testsupport {
 
-inline ModelConfig small_moe() {
-  ModelConfig c;
+inline model::ModelConfig small_moe() {
+  model::ModelConfig c;
   c.vocab_size = 64;
   c.hidden_size = 128;
   c.intermediate_size = 256;
@@ -23,4 +23,4 @@ inline ModelConfig small_moe() {
   return c;
 }
 
-}  // namespace rlvr::model::testing
+}  // namespace rlvr::testsupport
