@@ -12,7 +12,9 @@ mkdir -p build/fuzz
 sources=(tests/rewards/fuzz/fuzz_boxed_math.cpp rewards/options.cpp rewards/verifiers/boxed_math.cpp
          rewards/verifiers/answer_extraction.cpp rewards/verifiers/latex_normalize.cpp
          rewards/verifiers/math_answer_parse.cpp rewards/verifiers/math_answer_compare.cpp
-         rewards/verifiers/math_expr_parse.cpp rewards/verifiers/math_expr_eval.cpp)
+         rewards/verifiers/math_value_compare.cpp rewards/verifiers/math_relation_compare.cpp
+         rewards/verifiers/multiple_choice.cpp rewards/verifiers/math_expr_parse.cpp
+         rewards/verifiers/math_expr_eval.cpp)
 binary=build/fuzz/fuzz_boxed_math
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" rewards/verifiers/*.h -newer "$binary")" ]; then
   echo "fuzz_rewards: building $binary"

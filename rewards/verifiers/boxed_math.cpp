@@ -3,8 +3,8 @@
 
 #include "common/error.h"
 #include "rewards/options.h"
-#include "rewards/verifiers/latex_normalize.h"
 #include "rewards/verifiers/math_answer.h"
+#include "rewards/verifiers/multiple_choice.h"
 
 namespace rlvr::rewards {
 namespace {
@@ -15,23 +15,6 @@ std::string shorten(std::string_view s, size_t n = 80) {
   for (char c : s.substr(0, n)) out += (c == '\n' || c == '\r' || c == '\0') ? ' ' : c;
   if (s.size() > n) out += "...";
   return out;
-}
-
-// The option letter when a gold answer is one of A-E (possibly "(C)" or "\\text{C}").
-std::optional<char> choice_letter(std::string_view gold) {
-  std::string compact;
-  for (char c : math::normalize_latex(gold))
-    if (c != '(' && c != ')' && c != ' ') compact += c;
-  if (compact.size() == 1 && compact[0] >= 'A' && compact[0] <= 'E') return compact[0];
-  return std::nullopt;
-}
-
-std::optional<char> leading_choice(std::string_view text) {
-  size_t i = text.find_first_not_of(" \n\t(");
-  if (i == std::string_view::npos || i + 1 >= text.size() || text[i] < 'A' || text[i] > 'E') return std::nullopt;
-  char next = text[i + 1];
-  if (next == '.' || next == ')' || next == ':') return text[i];
-  return std::nullopt;
 }
 
 }  // namespace
@@ -51,7 +34,6 @@ BoxedMathOptions parse_boxed_math_options(const nlohmann::json& options) {
                    "' (expected answer_is, whole, last_math, last_number)");
   }
   o.answer_field = r.string("answer_field", o.answer_field);
-  o.extract.looks_like_answer = [](std::string_view s) { return math::is_all_math(math::parse_answer(s)); };
   r.reject_unknown();
   return o;
 }
@@ -61,19 +43,36 @@ std::unique_ptr<Verifier> make_boxed_math_verifier(const nlohmann::json& options
 }
 
 Verdict BoxedMathVerifier::grade(std::string_view gold_text, std::string_view completion) const {
-  math::Extracted gold = math::extract_gold(gold_text);
   auto pred = math::extract_answer(completion, options_.extract);
-  // Multiple choice: a gold "C" and a completion that opens with "C." / "(C)" / "C:".
-  if (auto letter = choice_letter(gold.answer); letter && (!pred || pred->method != "boxed")) {
-    if (auto chosen = leading_choice(completion)) pred = math::Extracted{std::string(1, *chosen), "choice"};
+  // Multiple choice: letters compare as letters ("C" and "C. x = 42").
+  if (auto letter = math::gold_choice(gold_text)) {
+    if (auto chosen = math::chosen_letter(completion, pred, options_.extract)) {
+      bool equal = *chosen == *letter;
+      std::string detail = "chose option " + std::string(1, *chosen) + " vs gold option " + std::string(1, *letter) +
+                           " ('" + shorten(gold_text) + "'): multiple-choice letters " + (equal ? "equal" : "differ");
+      return {equal ? 1.0 : 0.0, equal ? status::kCorrect : status::kWrong, detail};
+    }
   }
-  if (!pred) return {0.0, status::kNoAnswer, "no \\boxed{} answer; gold '" + shorten(gold.answer) + "'"};
+  math::Extracted gold = math::extract_gold(gold_text, options_.extract);
+  if (!pred) {
+    bool boxed = completion.find("\\boxed") != std::string_view::npos ||
+                 completion.find("\\fbox") != std::string_view::npos;
+    std::string why = boxed ? "no usable \\boxed{} answer (empty, or over " +
+                                  std::to_string(options_.extract.max_answer_bytes) + " bytes)"
+                            : "no \\boxed{} answer";
+    return {0.0, status::kNoAnswer, why + "; gold '" + shorten(gold.answer) + "'"};
+  }
+  math::WorkBudgetScope budget;
   math::Answer g = math::parse_answer(gold.answer);
   math::Answer p = math::parse_answer(pred->answer);
-  bool equal = math::answers_equal(g, p, options_.rel_tol);
+  math::Comparison c = math::compare_answers(g, p, options_.rel_tol);
+  std::string verdict = c.equal ? "equal after " + c.rule
+                        : c.out_of_budget
+                            ? "work budget exhausted (" + std::to_string(math::kWorkBudgetSteps) + " steps): unequal"
+                            : "not equal";
   std::string detail = "extracted '" + shorten(pred->answer) + "' (" + pred->method + ") vs gold '" +
-                       shorten(gold.answer) + "'";
-  return {equal ? 1.0 : 0.0, equal ? status::kCorrect : status::kWrong, detail};
+                       shorten(gold.answer) + "': " + verdict;
+  return {c.equal ? 1.0 : 0.0, c.equal ? status::kCorrect : status::kWrong, detail};
 }
 
 Verdict BoxedMathVerifier::verify(const Sample& sample) const {

@@ -9,12 +9,13 @@
 
 #include "rewards/verifier.h"
 #include "rewards/verifiers/answer_extraction.h"
+#include "rewards/verifiers/math_answer.h"
 
 namespace rlvr::rewards {
 
 struct BoxedMathOptions {
   double rel_tol = 1e-6;
-  math::ExtractOptions extract;
+  math::ExtractOptions extract{.looks_like_answer = &math::looks_like_answer};
   std::string answer_field = "answer";
 };
 

@@ -58,13 +58,17 @@ size_t match_brace(std::string_view s, size_t open) {
 }
 
 bool is_unit_word(std::string_view w) {
-  static constexpr std::array<std::string_view, 44> kUnits = {
+  static constexpr std::array<std::string_view, 52> kUnits = {
       "cm", "m", "km", "mm", "inch", "inches", "ft", "feet", "foot", "meter", "meters", "metre",
-      "metres", "unit", "units", "degree", "degrees", "dollar", "dollars", "cent", "cents", "pct",
-      "percent", "sq", "square", "hour", "hours", "minute", "minutes", "second", "seconds", "day",
-      "days", "year", "years", "mile", "miles", "mph", "kg", "pounds", "lbs", "cm2", "units2", "yards"};
+      "metres", "unit", "units", "degree", "degrees", "dollar", "dollars", "cent", "cents", "sq",
+      "square", "hour", "hours", "minute", "minutes", "second", "seconds", "day", "days", "year",
+      "years", "mile", "miles", "mph", "kg", "g", "pounds", "lbs", "cm2", "units2", "yards", "yard",
+      "liters", "liter", "litres", "gallons", "hr", "hrs", "min", "sec"};
   return std::find(kUnits.begin(), kUnits.end(), w) != kUnits.end();
 }
+
+// "28 percent", "\text{percentage}": a percent sign in words.
+bool is_percent_word(std::string_view w) { return w == "percent" || w == "percentage" || w == "pct"; }
 
 // Commands whose brace argument is text: the argument is kept (or dropped when it is a unit).
 bool is_text_command(std::string_view c) {
@@ -104,6 +108,10 @@ void append_text_group(std::string_view inner, std::string& out, int depth) {
     out += ',';
     return;
   }
+  if (is_percent_word(word)) {
+    out += '%';
+    return;
+  }
   if (is_unit_word(word)) return;
   // "3 \text{ apples}": words after a number name what is counted (a unit of some kind).
   if (ends_with_number(out) && !word.empty() &&
@@ -121,12 +129,17 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
     const char c = s[i];
     if (c == '\\' && i + 1 < s.size()) {
       size_t j = i + 1;
-      // "\\frac" written with a doubled backslash (escaped twice upstream) means "\frac".
-      if (s[j] == '\\' && j + 1 < s.size() && is_alpha(s[j + 1])) ++j;
+      // "\\frac", "\\{" written with a doubled backslash (escaped twice upstream) mean "\frac",
+      // "\{"; a doubled backslash before anything else is a matrix row break.
+      bool doubled = s[j] == '\\' && j + 1 < s.size();
+      if (doubled && (is_alpha(s[j + 1]) || (s[j + 1] != '\0' && std::strchr("{}%$,!;:", s[j + 1]) != nullptr))) ++j;
       if (!is_alpha(s[j])) {
         const char n = s[j];
-        if (n == '%' || n == '$' || n == ',' || n == '!' || n == ';' || n == ':' || is_space(n)) {
-          i = j + 1;  // spacing and escaped currency/percent disappear
+        if (n == '%') {
+          out += '%';
+          i = j + 1;
+        } else if (n == '$' || n == ',' || n == '!' || n == ';' || n == ':' || is_space(n)) {
+          i = j + 1;  // spacing and escaped currency disappear
           // "11,\! 111": a thin space used as a thousands separator takes the following blank with it.
           if (n == '!' || n == ',')
             while (i < s.size() && s[i] == ' ') ++i;
@@ -175,7 +188,7 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
     // UTF-8 degree sign, euro and pound signs.
     if (c == '\xc2' && i + 1 < s.size() && (s[i + 1] == '\xb0' || s[i + 1] == '\xa3')) { i += 2; continue; }
     if (c == '\xe2' && s.substr(i, 3) == "\xe2\x82\xac") { i += 3; continue; }
-    if (c == '$' || c == '%') { ++i; continue; }
+    if (c == '$') { ++i; continue; }
     if (c == '~' || c == '\n' || c == '\t' || c == '\r') { out += ' '; ++i; continue; }
     out += c;
     ++i;
@@ -183,10 +196,12 @@ void normalize_into(std::string_view s, std::string& out, int depth) {
 }
 
 // "1,000,000" -> "1000000" when the groups are exactly three digits and the first does not
-// start with 0 (so "0,111" and tuples like "(1,2)" are left alone).
+// start with 0 (so "0,111" and tuples like "(1,2)" are left alone). Inside brackets one group is
+// not enough: "(12,102)" is a pair.
 std::string drop_thousands_separators(const std::string& s) {
   std::string out;
   out.reserve(s.size());
+  int depth = 0;
   for (size_t i = 0; i < s.size();) {
     if (is_digit(s[i]) && s[i] != '0' && (i == 0 || (!is_digit(s[i - 1]) && s[i - 1] != '.'))) {
       size_t j = i;
@@ -199,7 +214,7 @@ std::string drop_thousands_separators(const std::string& s) {
         end += 4;
         ++groups;
       }
-      if (groups > 0 && lead <= 3) {
+      if (groups > (depth > 0 ? 1u : 0u) && lead <= 3) {
         for (size_t k = i; k < end; ++k)
           if (s[k] != ',') out += s[k];
         i = end;
@@ -209,6 +224,8 @@ std::string drop_thousands_separators(const std::string& s) {
       i = j;
       continue;
     }
+    if (s[i] == '(' || s[i] == '[' || s[i] == '{') ++depth;
+    if (s[i] == ')' || s[i] == ']' || s[i] == '}') --depth;
     out += s[i++];
   }
   return out;
@@ -236,15 +253,12 @@ std::string_view strip_trailing_units(std::string_view chunk) {
   return chunk;
 }
 
+// Chunks end at every comma, in brackets too ("{35 cm, 4}").
 std::string strip_units_per_chunk(const std::string& s) {
   std::string out;
-  int depth = 0;
   size_t start = 0;
   for (size_t i = 0; i <= s.size(); ++i) {
-    char c = i < s.size() ? s[i] : ',';
-    if (c == '(' || c == '[' || c == '{') ++depth;
-    if (c == ')' || c == ']' || c == '}') --depth;
-    if ((c == ',' && depth <= 0) || i == s.size()) {
+    if (i == s.size() || s[i] == ',') {
       out.append(strip_trailing_units(std::string_view(s).substr(start, i - start)));
       if (i < s.size()) out += ',';
       start = i + 1;
@@ -253,8 +267,85 @@ std::string strip_units_per_chunk(const std::string& s) {
   return out;
 }
 
-void remove_all(std::string& s, std::string_view what) {
-  for (size_t p; (p = s.find(what)) != std::string::npos;) s.erase(p, what.size());
+// Drops groups that carry nothing: "{,}" and "{ , }" (a thousands separator in TeX), "^{}".
+std::string drop_empty_groups(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    bool power = s[i] == '^' && i + 1 < s.size() && s[i + 1] == '{';
+    if (s[i] == '{' || power) {
+      size_t k = i + (power ? 2 : 1);
+      while (k < s.size() && s[k] == ' ') ++k;
+      bool comma = !power && k < s.size() && s[k] == ',';
+      if (comma)
+        for (++k; k < s.size() && s[k] == ' ';) ++k;
+      if ((comma || power) && k < s.size() && s[k] == '}') {
+        i = k + 1;
+        continue;
+      }
+    }
+    out += s[i++];
+  }
+  return out;
+}
+
+// Words that are operators: "and" / "or" separate answers (also glued between a number or a
+// bracket and a name, "1orW(x)=-1"), "percent" / "pct" is a percent sign, "infinity" is \infty.
+std::string rewrite_words(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (!is_alpha(s[i])) {
+      out += s[i++];
+      continue;
+    }
+    size_t k = i;
+    while (k < s.size() && is_alpha(s[k])) ++k;
+    std::string_view word(s.data() + i, k - i);
+    if (i > 0 && s[i - 1] == '\\') {  // a command name
+      out.append(word);
+      i = k;
+      continue;
+    }
+    char before = i > 0 ? s[i - 1] : ' ';
+    bool after_value = is_digit(before) || before == ')' || before == ']' || before == '}';
+    size_t connective = 0;
+    for (std::string_view c : {"and", "or"}) {
+      bool glued = after_value && word.size() > c.size() && word.substr(0, c.size()) == c;
+      if (word == c || glued) connective = c.size();
+    }
+    if (connective > 0) {
+      out += ',';
+      i += connective;
+    } else {
+      if (is_percent_word(word)) out += '%';
+      else if (word == "infinity" || word == "inf") out += "\\infty";
+      else out.append(word);
+      i = k;
+    }
+  }
+  return out;
+}
+
+// "\begin{array}{cc}": the column specification is layout.
+void drop_array_column_specs(std::string& s) {
+  static constexpr std::string_view kArray = "\\begin{array}";
+  for (size_t p = s.find(kArray); p != std::string::npos; p = s.find(kArray, p + 1)) {
+    size_t open = p + kArray.size();
+    if (open >= s.size() || s[open] != '{') continue;
+    size_t close = s.find('}', open);
+    if (close != std::string::npos &&
+        s.find_first_not_of("lcr| ", open + 1) == close)
+      s.erase(open, close + 1 - open);
+  }
+}
+
+// A "\}" or "$" left at the end of a box ("\boxed{5\}}") without its opening partner.
+void drop_stray_set_brace(std::string& s) {
+  if (s.size() >= 2 && s.compare(s.size() - 2, 2, "\\}") == 0 && s.find("\\{") == std::string::npos)
+    s.erase(s.size() - 2);
+  else if (s.size() >= 2 && s.compare(0, 2, "\\{") == 0 && s.find("\\}") == std::string::npos)
+    s.erase(0, 2);
 }
 
 }  // namespace
@@ -272,10 +363,7 @@ std::string normalize_latex(std::string_view answer) {
   std::string s;
   s.reserve(answer.size());
   normalize_into(strip_math_delimiters(answer), s, 0);
-  remove_all(s, "{,}");
-  remove_all(s, "^{}");
-  remove_all(s, "^{ }");
-  s = std::string(strip_math_delimiters(s));
+  s = std::string(strip_math_delimiters(drop_empty_groups(s)));
   // Trailing sentence punctuation and dangling "^" left by a removed \circ.
   while (!s.empty() && (s.back() == '.' || s.back() == '^' || s.back() == '\\' || is_space(s.back()))) {
     if (s.back() == '.' && s.size() >= 2 && s[s.size() - 2] == '\\') break;
@@ -283,8 +371,10 @@ std::string normalize_latex(std::string_view answer) {
     s.pop_back();
   }
   while (!s.empty() && is_space(s.front())) s.erase(0, 1);
-  s = strip_units_per_chunk(drop_thousands_separators(s));
+  s = strip_units_per_chunk(drop_thousands_separators(rewrite_words(s)));
   s = std::string(trim(s));
+  drop_array_column_specs(s);
+  drop_stray_set_brace(s);
   // "1 000 000": space-grouped thousands, only when that is the whole answer.
   if (s.size() > 4 && std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == ' '; })) {
     bool grouped = s.find(' ') < 4 && s[0] != ' ';

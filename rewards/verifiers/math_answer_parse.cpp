@@ -209,7 +209,7 @@ Value parse_value(std::string_view s, int depth) {
   }
   if (s.size() >= 2 && opens(s[0]) && closes(s.back()) && closing_of_first(s) == s.size() - 1) {
     std::string_view inner = s.substr(1, s.size() - 2);
-    if (s[0] == '(' && trim(inner).substr(0, 7) == "\\begin{") return parse_value(inner, depth + 1);
+    if (s[0] != '{' && trim(inner).substr(0, 7) == "\\begin{") return parse_value(inner, depth + 1);
     std::vector<Value> elems = parse_list(inner, depth);
     if (s[0] == '{' && s.back() == '}' && elems.size() > 1) {
       Value set;
@@ -231,9 +231,38 @@ Value parse_value(std::string_view s, int depth) {
   }
   Value v;
   v.text = without_spaces(s);
-  v.expr = parse_expression(s);
+  // "28%": the number, marked; the comparison reads it as 28 or as 0.28.
+  v.percent = s.size() > 1 && s.back() == '%';
+  v.expr = parse_expression(v.percent ? trim(s.substr(0, s.size() - 1)) : s);
   v.kind = v.expr ? Value::Kind::Expr : Value::Kind::Text;
   return v;
+}
+
+// "x = 5+5+1 = 7 = 11" is x = 11 and "1 = y = 0" is 0 (a chain means its last side);
+// "1/3 \approx 0.33" is 1/3 and "x \approx 11" is x = 11 (approximations are dropped).
+void reduce_chain(Item& item) {
+  auto first_is_label = [&] { return is_label(item.parts[0]); };
+  auto it = std::find(item.relations.begin(), item.relations.end(), "approx");
+  if (it != item.relations.end()) {
+    size_t r = it - item.relations.begin();
+    size_t keep = r == 0 && first_is_label() ? 2 : r + 1;  // the parts before the approximations
+    item.parts.resize(keep);
+    item.relations.resize(keep - 1);
+    if (keep == 2 && r == 0) item.relations[0] = "=";
+    item.rewrite = "approximation dropped";
+  }
+  if (item.parts.size() >= 3 && all_relations_are(item, "=")) {
+    Value last = item.parts.back();
+    if (first_is_label()) {
+      item.parts.resize(1);
+      item.parts.push_back(std::move(last));
+      item.relations = {"="};
+    } else {
+      item.parts = {std::move(last)};
+      item.relations.clear();
+    }
+    item.rewrite = "equation chain -> last side";
+  }
 }
 
 Item parse_item(std::string_view s) {
@@ -243,22 +272,81 @@ Item parse_item(std::string_view s) {
   Item item;
   for (auto p : parts) item.parts.push_back(parse_value(p, 0));
   for (auto r : rels) item.relations.emplace_back(r[0] == '\\' ? r.substr(1) : r);
+  reduce_chain(item);
   return item;
 }
 
-// "1 \pm \sqrt{19}" stands for two answers; expands at most two \pm signs.
-std::vector<std::string> expand_plus_minus(const std::string& s) {
-  size_t p = s.find("\\pm");
-  if (p == std::string::npos) p = s.find("\\mp");
-  if (p == std::string::npos) return {s};
-  std::vector<std::string> out;
-  for (const char* sign : {"+", "-"}) {
-    std::string variant = s.substr(0, p) + sign + s.substr(p + 3);
-    if (variant.find("\\pm") != std::string::npos && out.size() < 4) {
-      for (auto& v : expand_plus_minus(variant)) out.push_back(v);
-    } else {
-      out.push_back(variant);
+bool is_assignment(const Item& item) {
+  return item.relations.size() == 1 && item.relations[0] == "=" && item.parts[0].kind == Value::Kind::Expr &&
+         is_label(item.parts[0]);
+}
+
+// "p=5, q=2; p=7, q=2": a run of assignments to different labels is one tuple,
+// (p, q) = (5, 2); a label seen again in the run starts the next tuple.
+std::vector<Item> group_assignments(std::vector<Item> items) {
+  std::vector<Item> out;
+  size_t run = 0;  // items in out that form the current run
+  auto flush = [&] {
+    if (run >= 2) {
+      Item grouped;
+      Value labels, values;
+      labels.kind = values.kind = Value::Kind::Tuple;
+      for (size_t k = out.size() - run; k < out.size(); ++k) {
+        labels.text += (labels.text.empty() ? "" : ",") + out[k].parts[0].text;
+        labels.elems.push_back(std::move(out[k].parts[0]));
+        values.elems.push_back(std::move(out[k].parts[1]));
+      }
+      labels.text = "(" + labels.text + ")";
+      out.resize(out.size() - run);
+      grouped.parts = {std::move(labels), std::move(values)};
+      grouped.relations = {"="};
+      grouped.rewrite = "assignments -> tuple";
+      out.push_back(std::move(grouped));
     }
+    run = 0;
+  };
+  for (Item& item : items) {
+    bool repeated = is_assignment(item) && std::any_of(out.end() - run, out.end(), [&](const Item& o) {
+                      return o.parts[0].text == item.parts[0].text;
+                    });
+    if (!is_assignment(item) || repeated) flush();
+    bool assignment = is_assignment(item);
+    out.push_back(std::move(item));
+    if (assignment) ++run;
+  }
+  flush();
+  return out;
+}
+
+// "1,5" or "1000,99" as one number with a decimal comma (thousands separators are gone by now).
+std::optional<ExprTree> decimal_comma_reading(std::string_view s) {
+  size_t comma = s.find(',');
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 >= s.size()) return std::nullopt;
+  std::string_view whole = s.substr(s[0] == '-' ? 1 : 0, comma - (s[0] == '-' ? 1 : 0)), frac = s.substr(comma + 1);
+  auto digits = [](std::string_view d) {
+    return !d.empty() && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(whole) || !digits(frac)) return std::nullopt;
+  std::string dotted(s);
+  dotted[comma] = '.';
+  return parse_expression(dotted);
+}
+
+// "1 \pm \sqrt{19}" stands for two answers; the first two \pm (or \mp) signs expand, into at
+// most four variants (a third stays and the variants do not parse).
+std::vector<std::string> expand_plus_minus(const std::string& s) {
+  std::vector<std::string> out{s};
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::string> next;
+    for (const std::string& v : out) {
+      size_t p = std::min(v.find("\\pm"), v.find("\\mp"));
+      if (p == std::string::npos) {
+        next.push_back(v);
+        continue;
+      }
+      for (const char* sign : {"+", "-"}) next.push_back(v.substr(0, p) + sign + v.substr(p + 3));
+    }
+    out = std::move(next);
   }
   return out;
 }
@@ -272,7 +360,13 @@ bool value_is_math(const Value& v) {
 
 }  // namespace
 
-// Words of three letters or more that are not commands or function names, e.g. "Therefore".
+bool is_label(const Value& v) {
+  if (v.kind == Value::Kind::Expr) return !v.expr->has_number_literal() && !v.expr->symbols().empty();
+  if (v.kind == Value::Kind::Tuple)
+    return std::all_of(v.elems.begin(), v.elems.end(), [](const Value& e) { return is_label(e); });
+  return false;
+}
+
 bool reads_as_prose(std::string_view s) {
   static const std::vector<std::string_view> kMathWords = {"sin", "cos", "tan", "sec", "csc", "cot", "log",
                                                            "exp", "sqrt", "arcsin", "arccos", "arctan", "pmatrix", "bmatrix",
@@ -301,19 +395,23 @@ bool is_all_math(const Answer& answer) {
   return true;
 }
 
+bool looks_like_answer(std::string_view s) { return is_all_math(parse_answer(s)); }
+
 Answer parse_answer(std::string_view raw) {
   Answer answer;
   std::string norm = normalize_latex(raw);
   answer.normalized = norm;
   answer.compact = without_spaces(norm);
-  for (std::string_view chunk : split_top(norm, {",", ";", " and "})) {
+  for (std::string_view chunk : split_top(norm, {",", ";"})) {
     chunk = trim(chunk);
     if (chunk.empty()) continue;
     for (const std::string& variant : expand_plus_minus(std::string(chunk))) {
-      if (answer.items.size() >= kMaxItems) return answer;
+      if (answer.items.size() >= kMaxItems) break;
       answer.items.push_back(parse_item(variant));
     }
   }
+  answer.items = group_assignments(std::move(answer.items));
+  answer.decimal_comma = decimal_comma_reading(answer.normalized);
   return answer;
 }
 

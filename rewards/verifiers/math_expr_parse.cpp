@@ -63,7 +63,7 @@ class Parser {
   };
 
   int add(Node n) {
-    if (t_.nodes.size() >= kMaxNodes) throw ParseFail{};
+    if (t_.nodes.size() >= kMaxNodes || !budget_.spend()) throw ParseFail{};
     t_.nodes.push_back(std::move(n));
     return static_cast<int>(t_.nodes.size()) - 1;
   }
@@ -71,8 +71,8 @@ class Parser {
     Node n{k, std::move(kids), std::move(name), std::nullopt, 0.0};
     return add(std::move(n));
   }
-  int number(double v, std::optional<Rational> exact) {
-    Node n{NodeKind::Number, {}, {}, exact, v};
+  int number(double v, std::optional<Rational> exact, int decimals = 0) {
+    Node n{NodeKind::Number, {}, {}, exact, v, decimals};
     return add(std::move(n));
   }
 
@@ -241,17 +241,20 @@ class Parser {
     }
     std::string text = std::string(before.empty() ? "0" : before) + "." + std::string(after) + "e" +
                        std::to_string(exp10);
-    return number(std::strtod(text.c_str(), nullptr), decimal_to_rational(before, after, exp10));
+    int decimals = exp10 == 0 ? static_cast<int>(after.size()) : 0;
+    return number(std::strtod(text.c_str(), nullptr), decimal_to_rational(before, after, exp10), decimals);
   }
 
   int parse_symbol_suffix(std::string name) {
+    // Primes are part of the name: f', y''.
+    while (pos_ < s_.size() && s_[pos_] == '\'') name += s_[pos_++];
     // Subscripts become part of the name: a_3, a_{37}, x_1.
     if (pos_ < s_.size() && s_[pos_] == '_') {
       ++pos_;
       if (pos_ < s_.size() && s_[pos_] == '{') {
         size_t close = s_.find('}', pos_);
         if (close == std::string_view::npos || close - pos_ > 32) throw ParseFail{};
-        name += "_" + std::string(s_.substr(pos_ + 1, close - pos_ - 1));
+        name.append("_").append(s_.substr(pos_ + 1, close - pos_ - 1));
         pos_ = close + 1;
       } else if (pos_ < s_.size()) {
         name += "_";
@@ -289,6 +292,24 @@ class Parser {
     return power < 0 ? f : add(NodeKind::Pow, {f, power});
   }
 
+  // "\sum_{k=1}^{10} k^2": the index, its bounds, then one product as the body.
+  int parse_series(NodeKind kind) {
+    expect('_');
+    expect('{');
+    skip_spaces();
+    size_t start = pos_;
+    while (pos_ < s_.size() && is_alpha(s_[pos_])) ++pos_;
+    if (pos_ == start || pos_ - start > 8) throw ParseFail{};
+    std::string index(s_.substr(start, pos_ - start));
+    expect('=');
+    int lower = parse_sum();
+    expect('}');
+    expect('^');
+    int upper = parse_argument();
+    int body = parse_product();
+    return add(Node{kind, {lower, upper, body}, std::move(index), std::nullopt, 0.0});
+  }
+
   int parse_command() {
     std::string_view cmd = command_at();
     if (cmd.empty()) throw ParseFail{};
@@ -314,14 +335,16 @@ class Parser {
       int k = parse_argument();
       return add(NodeKind::Binom, {n, k});
     }
+    if (cmd == "sum" || cmd == "prod") return parse_series(cmd == "sum" ? NodeKind::Sum : NodeKind::Prod);
     if (cmd == "pi") return add(NodeKind::Pi);
-    if (cmd == "infty" || cmd == "infinity") return add(NodeKind::Symbol, {}, "oo");
+    if (cmd == "infty" || cmd == "infinity") return add(NodeKind::Infinity);
+    if (cmd == "imath") return add(NodeKind::ImagUnit);
     if (is_function_name(cmd)) return parse_function(std::string(cmd));
     if (cmd == "in" || cmd == "cup" || cmd == "pm" || cmd == "mp" || cmd == "approx" || cmd == "begin" ||
         cmd == "end" || cmd == "to" || cmd == "cap" || cmd == "setminus")
       throw ParseFail{};
     // Any other command (\alpha, \theta, \overline, ...) is a symbol of that name.
-    return parse_symbol_suffix("\\" + std::string(cmd));
+    return parse_symbol_suffix(std::string("\\").append(cmd));
   }
 
   int parse_primary() {
@@ -359,6 +382,10 @@ class Parser {
         return parse_function(std::string(word));
       }
       ++pos_;  // one letter is one symbol: "xy" is x*y
+      // e and i (or I) are the constants unless a subscript or prime makes them a name.
+      bool bare = pos_ >= s_.size() || (s_[pos_] != '_' && s_[pos_] != '\'');
+      if (bare && c == 'e') return add(NodeKind::E);
+      if (bare && (c == 'i' || c == 'I')) return add(NodeKind::ImagUnit);
       return parse_symbol_suffix(std::string(1, c));
     }
     throw ParseFail{};
@@ -366,6 +393,7 @@ class Parser {
 
   std::string_view s_;
   ExprTree& t_;
+  WorkBudget& budget_ = work_budget();
   size_t pos_ = 0;
   int depth_ = 0;
 };
@@ -384,15 +412,30 @@ std::optional<ExprTree> parse_expression(std::string_view text) {
   return tree;
 }
 
+std::optional<DecimalLiteral> decimal_literal(const ExprTree& tree) {
+  const Node* n = &tree.nodes[tree.root];
+  bool negative = n->kind == NodeKind::Neg;
+  if (negative) n = &tree.nodes[n->kids[0]];
+  if (n->kind != NodeKind::Number || !n->exact || n->decimals == 0) return std::nullopt;
+  Rational v = *n->exact;
+  if (negative) v.num = -v.num;
+  return DecimalLiteral{v, n->decimals};
+}
+
 bool ExprTree::has_number_literal() const {
   return std::any_of(nodes.begin(), nodes.end(), [](const Node& n) { return n.kind == NodeKind::Number; });
 }
 
 std::vector<std::string> ExprTree::symbols() const {
-  std::set<std::string> names;
-  for (const Node& n : nodes)
+  std::set<std::string> names, indices;
+  for (const Node& n : nodes) {
     if (n.kind == NodeKind::Symbol) names.insert(n.name);
-  return {names.begin(), names.end()};
+    if (n.kind == NodeKind::Sum || n.kind == NodeKind::Prod) indices.insert(n.name);
+  }
+  std::vector<std::string> out;
+  for (const std::string& s : names)
+    if (!indices.count(s)) out.push_back(s);
+  return out;
 }
 
 }  // namespace rlvr::rewards::math

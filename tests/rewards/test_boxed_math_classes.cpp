@@ -30,8 +30,9 @@ TEST(BoxedMathClasses, Integers) {
 }
 
 TEST(BoxedMathClasses, Decimals) {
+  // "2,5" against a single number is a decimal comma (issue #18: where it cannot be a tuple).
   check_class("decimals", {{"0.5", ".5", true}, {"3.14", "3.140", true}, {"0.333", "\\frac13", false},
-                           {"2.5", "2,5", false}, {"0.1", "0.10000001", true}, {"0.1", "0.1001", false}});
+                           {"2.5", "2,5", true}, {"0.1", "0.10000001", true}, {"0.1", "0.1001", false}});
 }
 
 TEST(BoxedMathClasses, Fractions) {

@@ -115,8 +115,9 @@ TEST(Datasets, Gsm8kGoldAnswers) {
     EXPECT_EQ(kGrader.grade(solution, "The answer is " + number).status, status::kNoAnswer) << "no fallback by default";
     const std::string next = rows[(i + 1) % rows.size()]["answer"];
     const std::string next_gold = next.substr(next.rfind("####") + 4);
-    if (math::parse_answer(next_gold).compact != math::parse_answer(gold).compact)
+    if (math::parse_answer(next_gold).compact != math::parse_answer(gold).compact) {
       EXPECT_EQ(kGrader.grade(solution, boxed(next_gold)).status, status::kWrong) << "line " << i + 1;
+    }
   }
 }
 
