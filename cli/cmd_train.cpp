@@ -1,5 +1,5 @@
-// `rlvr train run.toml [--run-dir DIR] [--set a.b=value ...] [--resume]`: runs SFT (when
-// configured) and GRPO, writing the run directory; progress lines go to stderr.
+// `rlvr train run.toml [--run-dir DIR] [--set a.b=value ...] [--resume | --resume-from CHECKPOINT]`:
+// runs SFT (when configured) and GRPO, writing the run directory; progress lines go to stderr.
 #include <iostream>
 #include <string>
 
@@ -12,15 +12,17 @@
 namespace rlvr::cli {
 
 int cmd_train(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--set", "--run-dir"}, {"--resume"});
+  const Args args(argv, {"--set", "--run-dir", "--resume-from"}, {"--resume"});
   RLVR_CHECK(args.positionals().size() == 1, "cli",
-             "expected one config file: rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume]");
+             "expected one config file: rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | "
+             "--resume-from CHECKPOINT]");
   trainer::LoadOptions load;
   load.known_verifiers = rewards::verifier_registry().names();
   const trainer::RunConfig cfg = trainer::load_run_config(args.positionals()[0], args.get_all("--set"), load);
   trainer::TrainOptions opt;
   opt.run_dir = args.get_or("--run-dir", "");
   opt.resume = args.has("--resume");
+  opt.resume_from = args.get_or("--resume-from", "");
   opt.progress = &std::cerr;
   const trainer::TrainResult r = trainer::train(cfg, opt);
   if (r.rank != 0) return r.interrupted ? 130 : 0;  // data parallel: rank 0 speaks for all

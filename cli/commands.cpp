@@ -23,7 +23,7 @@ const std::vector<Command>& commands() {
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N] [--device auto|cpu|cuda]",
        cmd_score},
       {"train", "train a policy with SFT and GRPO from a run config",
-       "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume]", cmd_train},
+       "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | --resume-from CHECKPOINT]", cmd_train},
       {"validate", "check a run config without running it",
        "rlvr validate run.toml [--set KEY=VALUE ...] [--no-file-checks] [--resolved] | rlvr validate --reference",
        cmd_validate},

@@ -110,27 +110,47 @@ data.problems.forEach(function (p) {
   if (p.partial_last_line) box.textContent += p.path + ': incomplete last line skipped (run still writing?)\n';
 });
 
+// Axis ticks at round values (1, 2, 2.5 or 5 times a power of ten), about n of them over
+// [lo, hi], with the decimals their spacing needs: {lo, hi, values, digits}.
+function niceTicks(lo, hi, n) {
+  var raw = (hi - lo) / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  var step = [1, 2, 2.5, 5, 10].map(function (f) { return f * mag; }).filter(function (v) { return v >= raw; })[0];
+  var first = Math.floor(lo / step) * step, last = Math.ceil(hi / step) * step, values = [];
+  for (var v = first; v <= last + step / 2; v += step) values.push(Math.abs(v) < step / 2 ? 0 : v);
+  var digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step / mag === 2.5 ? 1 : 0));
+  return { lo: first, hi: last, values: values, digits: digits };
+}
+function tickLabel(v, digits) {
+  var a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6 || (a !== 0 && a < 1e-4)) return v.toExponential(1);
+  return v.toFixed(digits);
+}
+
 // series: [{label, points: [[step, value], ...]}]
 function linePlot(title, series) {
-  var W = 430, H = 210, L = 52, R = 10, T = 10, B = 26;
+  var W = 430, H = 210, R = 10, T = 10, B = 26;
   var xs = [], ys = [];
   series.forEach(function (s) { s.points.forEach(function (p) { xs.push(p[0]); ys.push(p[1]); }); });
   var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
   var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
   if (x0 === x1) { x0 -= 1; x1 += 1; }
-  if (y0 === y1) { y0 -= Math.abs(y0) * 0.1 + 1e-9; y1 += Math.abs(y1) * 0.1 + 1e-9; }
+  if (y0 === y1) { var pad = Math.abs(y0) * 0.1 || 1; y0 -= pad; y1 += pad; }
+  var ticks = niceTicks(y0, y1, 4);
+  y0 = ticks.lo; y1 = ticks.hi;
+  var labels = ticks.values.map(function (v) { return tickLabel(v, ticks.digits); });
+  var L = Math.max(40, 10 + 7 * Math.max.apply(null, labels.map(function (t) { return t.length; })));
   var sx = function (x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
   var sy = function (y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); };
   var box = el('div', { 'class': 'plot-box' });
   box.appendChild(el('div', { 'class': 'plot-title' }, title));
   var s = svg('svg', { width: W, height: H, 'class': 'plot', 'data-title': title });
-  for (var i = 0; i <= 4; i++) {
-    var y = y0 + (y1 - y0) * i / 4;
+  ticks.values.forEach(function (y, i) {
     s.appendChild(svg('line', { x1: L, x2: W - R, y1: sy(y), y2: sy(y), stroke: '#eceff3' }));
-    var label = svg('text', { x: L - 4, y: sy(y) + 3, 'text-anchor': 'end' });
-    label.textContent = fmt(y);
+    var label = svg('text', { x: L - 4, y: sy(y) + 3, 'text-anchor': 'end', 'class': 'ytick', 'data-value': y });
+    label.textContent = labels[i];
     s.appendChild(label);
-  }
+  });
   [x0, x1].forEach(function (x, k) {
     var t = svg('text', { x: sx(x), y: H - 8, 'text-anchor': k ? 'end' : 'start' });
     t.textContent = 'step ' + Math.round(x);
@@ -396,6 +416,18 @@ document.getElementById('next').addEventListener('click', function () { page++; 
 refilter();
 document.body.setAttribute('data-plots', String(plotCount));
 document.body.setAttribute('data-status-plots', String(statusPlots));
+// Read by the browser test: y tick labels that are clipped, out of order or not their value.
+var axisProblems = 0;
+Array.prototype.forEach.call(document.querySelectorAll('svg.plot'), function (plot) {
+  var ticks = Array.prototype.slice.call(plot.querySelectorAll('text.ytick'));
+  ticks.forEach(function (t, i) {
+    var value = +t.getAttribute('data-value'), shown = parseFloat(t.textContent);
+    if (t.getBBox().x < 0) axisProblems++;
+    if (!(Math.abs(shown - value) <= 0.05 * Math.abs(value) + 1e-12)) axisProblems++;
+    if (i > 0 && !(+t.getAttribute('y') < +ticks[i - 1].getAttribute('y'))) axisProblems++;
+  });
+});
+document.body.setAttribute('data-axis-problems', String(axisProblems));
 document.body.setAttribute('data-rendered', 'ok');
 })();
 </script>

@@ -92,7 +92,7 @@ inline void write_fake_run(const std::string& dir, const FakeRun& run = {}) {
   double time = 0;
   for (int step = 1; step <= run.sft_steps; ++step)
     metrics << nlohmann::json{{"step", step}, {"phase", "sft"}, {"time_s", time += 1.0}, {"loss", 2.0 / step},
-                              {"lr", 1e-3}, {"grad_norm", 1.5}, {"tokens_per_s", 900.0}}.dump()
+                              {"lr", 1e-3}, {"grad_norm", 1.5}, {"tokens_per_s", 30000.0}}.dump()
             << "\n";
   for (int step = 1; step <= run.steps; ++step) {
     nlohmann::json counts = nlohmann::json::object();
@@ -114,7 +114,7 @@ inline void write_fake_run(const std::string& dir, const FakeRun& run = {}) {
                               {"lr", 1e-3}, {"grad_norm", 0.8}, {"reward_mean", reward_sum / samples},
                               {"reward_std", 0.4}, {"accuracy", static_cast<double>(correct) / samples},
                               {"kl", 0.001 * step}, {"clip_frac", 0.02}, {"entropy", 1.2 - 0.05 * step},
-                              {"response_len_mean", 25.0 + step}, {"tokens_per_s", 1200.0 + step},
+                              {"response_len_mean", 25.0 + step}, {"tokens_per_s", 20000.0 + 1500.0 * step},
                               {"mismatch_mean", 0.01}, {"mismatch_max", 0.2}, {"groups_dropped", step % 2},
                               {"status_counts", counts}, {"time_rollout_s", 2.0}, {"time_reward_s", 0.5},
                               {"time_learner_s", 1.5}, {"some_new_field", "ignored"}}.dump()

@@ -44,26 +44,29 @@ TrainState TrainState::from_json(const nlohmann::json& j, const std::string& sou
 
 namespace {
 
-constexpr const char* kPrefix = "step_";
-
-std::optional<int64_t> step_of(const fs::path& p) {
-  const std::string name = p.filename().string();
-  if (name.rfind(kPrefix, 0) != 0 || name.size() == 5) return std::nullopt;
-  int64_t n = 0;
-  for (char c : name.substr(5)) {
-    if (c < '0' || c > '9' || n > (int64_t(1) << 50)) return std::nullopt;
-    n = n * 10 + (c - '0');
+// checkpoints/sft_step_N or rl_step_N (and step_N, the global count older runs wrote).
+bool is_checkpoint_name(const std::string& name) {
+  for (const char* prefix : {"sft_step_", "rl_step_", "step_"}) {
+    const std::string p = prefix;
+    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0 &&
+        name.find_first_not_of("0123456789", p.size()) == std::string::npos && name.size() - p.size() <= 15)
+      return true;
   }
-  return n;
+  return false;
 }
 
-// Complete checkpoints, oldest first.
+// Complete checkpoints (a state.json that reads), oldest first by the steps they hold.
 std::vector<std::pair<int64_t, fs::path>> checkpoints(const fs::path& dir) {
   std::vector<std::pair<int64_t, fs::path>> out;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (auto n = step_of(e.path()); n && fs::exists(e.path() / "state.json")) out.emplace_back(*n, e.path());
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!is_checkpoint_name(e.path().filename().string()) || !fs::exists(e.path() / "state.json")) continue;
+    try {
+      out.emplace_back(read_train_state(e.path().string()).global_step(), e.path());
+    } catch (const Error&) {  // not a checkpoint after all
+    }
+  }
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -97,9 +100,9 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
   parallel::Communicator* comm = optimizer.comm();
   const bool writer = !comm || comm->rank() == 0;
   const fs::path dir = fs::path(run_dir) / "checkpoints";
-  const fs::path final_dir = dir / cat(kPrefix, state.global_step());
-  const fs::path tmp = comm ? dir / cat(".tmp_", kPrefix, state.global_step(), "_dp")
-                            : dir / cat(".tmp_", kPrefix, state.global_step(), "_", ::getpid());
+  const std::string name = checkpoint_name(state);
+  const fs::path final_dir = dir / name;
+  const fs::path tmp = comm ? dir / cat(".tmp_", name, "_dp") : dir / cat(".tmp_", name, "_", ::getpid());
   std::string error;
   auto attempt = [&](const std::function<void()>& work) {
     if (!error.empty()) return;
@@ -145,6 +148,19 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
     }
   }
   return final_dir.string();
+}
+
+std::string checkpoint_name(const TrainState& state) {
+  return state.rl_step > 0 ? cat("rl_step_", state.rl_step) : cat("sft_step_", state.sft_step);
+}
+
+std::string find_checkpoint(const std::string& run_dir, const std::string& name_or_dir) {
+  for (const fs::path& p : {fs::path(name_or_dir), fs::path(run_dir) / "checkpoints" / name_or_dir})
+    if (fs::exists(p / "state.json")) return p.string();
+  std::string known;
+  for (const auto& [step, path] : checkpoints(fs::path(run_dir) / "checkpoints")) known += " " + path.filename().string();
+  RLVR_FAIL("checkpoint", cat("no checkpoint '", name_or_dir, "' (a directory holding state.json, or a name in ",
+                              run_dir, "/checkpoints:", known.empty() ? std::string(" none") : known, ")"));
 }
 
 std::optional<std::string> latest_checkpoint(const std::string& run_dir) {

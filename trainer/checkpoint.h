@@ -1,4 +1,4 @@
-// Checkpoints of a run: RUN_DIR/checkpoints/step_N/ with model.safetensors (every parameter,
+// Checkpoints of a run: RUN_DIR/checkpoints/{sft,rl}_step_N/ with model.safetensors (every parameter,
 // Hugging Face names, FP32), optimizer.safetensors (BF16 AdamW moments), state.json (phase,
 // steps, data cursors, seed, optimizer step count) and config.json (+ the char tokenizer), so a
 // checkpoint is also a model directory `rlvr generate --model` reads. Written into a temporary
@@ -30,7 +30,10 @@ struct TrainState {
   static TrainState from_json(const nlohmann::json& j, const std::string& source);
 };
 
-// Writes checkpoints/step_<global step>/ and removes the oldest beyond `keep` (0: keep all).
+// The directory name of a checkpoint: rl_step_N after N GRPO steps, else sft_step_N.
+std::string checkpoint_name(const TrainState& state);
+
+// Writes checkpoints/<checkpoint_name>/ and removes the oldest beyond `keep` (0: keep all).
 // Throws rlvr::Error (disk full, permission, ...) after removing its temporary directory.
 // With a sharded (data-parallel) optimizer it is collective: rank 0 writes the weights and
 // state.json, each rank its slice under optimizer/ (parallel/optimizer_checkpoint.h), and every
@@ -39,8 +42,12 @@ struct TrainState {
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
                             const TrainState& state, int64_t keep, const std::string& tokenizer_json = "");
 
-// The newest complete checkpoint directory, if any (temporary directories are ignored).
+// The newest complete checkpoint directory, if any (temporary directories are ignored; the
+// step_N directories of older runs count, ordered by the steps their state.json holds).
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
+// A checkpoint given as a directory or as a name under run_dir/checkpoints (rl_step_200);
+// throws listing the checkpoints there.
+std::string find_checkpoint(const std::string& run_dir, const std::string& name_or_dir);
 
 TrainState read_train_state(const std::string& checkpoint_dir);
 // Loads weights (shapes checked against the model's config) and the optimizer's moments from

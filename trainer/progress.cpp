@@ -16,18 +16,39 @@ std::string format_duration(double s) {
                    : cat(t / 60, "m", std::setw(2), std::setfill('0'), t % 60, "s");
 }
 
-void Progress::start(int64_t global_step, double elapsed_before) {
-  t0_ = Clock::now();
+void Progress::start(double elapsed_before) {
+  t0_ = last_step_ = Clock::now();
   elapsed_before_ = elapsed_before;
-  start_step_ = global_step;
 }
 
 double Progress::elapsed() const { return elapsed_before_ + seconds_since(t0_); }
 
-std::string Progress::eta(int64_t global_step, int64_t left) const {
-  const int64_t done = global_step - start_step_;
-  if (done <= 0) return "?";
-  return format_duration(seconds_since(t0_) / double(done) * double(left));
+void Progress::step_done(Phase phase) {
+  const Clock::time_point now = Clock::now();
+  add_step(phase, std::chrono::duration<double>(now - last_step_).count());
+  last_step_ = now;
+}
+
+void Progress::add_step(Phase phase, double seconds) {
+  rates_[phase].seconds += seconds;
+  ++rates_[phase].steps;
+}
+
+std::string Progress::eta(int64_t sft_left, int64_t rl_left) const {
+  double seconds = 0;
+  bool known = false, partial = false;
+  const int64_t left[2] = {sft_left, rl_left};
+  for (int p = 0; p < 2; ++p) {
+    if (left[p] <= 0) continue;
+    if (rates_[p].steps == 0) {
+      partial = true;
+      continue;
+    }
+    seconds += rates_[p].seconds / double(rates_[p].steps) * double(left[p]);
+    known = true;
+  }
+  if (!known) return partial ? "?" : format_duration(0);
+  return (partial ? ">" : "") + format_duration(seconds);
 }
 
 void Progress::say(const std::string& line) const {

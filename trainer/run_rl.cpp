@@ -97,6 +97,7 @@ void run_rl_step(RunContext& run) {
   st.optimizer_steps = run.optimizer->steps_taken();
   if (run.dp()) rb = gather_rollouts(run.dp(), rb, all_prompts);
   const StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
+  run.progress.step_done(Progress::kRl);
   log_rl_step(run, rb, rl_step_metrics(step, run.progress.elapsed(), rb, up, lr_at(0), timing));
 }
 

@@ -7,8 +7,7 @@
 namespace rlvr::trainer {
 
 std::string run_eta(const RunContext& run) {
-  const int64_t step = run.state.global_step();
-  return run.progress.eta(step, run.cfg.sft.steps + run.cfg.run.steps - step);
+  return run.progress.eta(run.cfg.sft.steps - run.state.sft_step, run.cfg.run.steps - run.state.rl_step);
 }
 
 void run_sft_step(RunContext& run) {
@@ -35,6 +34,7 @@ void run_sft_step(RunContext& run) {
   st.sft_cursor = run.sft_order.cursor();
   st.optimizer_steps = run.optimizer->steps_taken();
   const double secs = seconds_since(t_step);
+  run.progress.step_done(Progress::kSft);
   if (run.writer())
     run.metrics.write(sft_metrics(st.sft_step, run.progress.elapsed(), r, lr, double(r.tokens) / std::max(secs, 1e-9)));
   if (st.sft_step % cfg.logging.print_every == 0 || st.sft_step == cfg.sft.steps)

@@ -26,7 +26,7 @@ class Run {
   TrainResult go() {
     prepare_dir();
     StopSignals signals;
-    run_.progress.start(run_.state.global_step(), elapsed_before_);
+    run_.progress.start(elapsed_before_);
     result_.run_dir = run_.run_dir;
     result_.rank = run_.comm->rank();
     result_.world = run_.comm->size();
@@ -53,7 +53,9 @@ class Run {
   void prepare_dir() {
     fs::create_directories(run_.run_dir);
     const auto latest = latest_checkpoint(run_.run_dir);
-    if (opt_.resume) {
+    if (!opt_.resume_from.empty()) {
+      resume_from(find_checkpoint(run_.run_dir, opt_.resume_from));
+    } else if (opt_.resume) {
       RLVR_CHECK(latest.has_value(), "trainer", "--resume: no checkpoint in ", run_.run_dir, "/checkpoints");
       resume_from(*latest);
     } else {
@@ -112,8 +114,25 @@ class Run {
         return s.phase == "rl" && j.value(f::kStep, int64_t(-1)) <= s.rl_step;
       });
     }
+    if (run_.writer()) drop_later_checkpoints(s);
     elapsed_before_ = st.elapsed_s;
     resumed_ = true;
+  }
+
+  // Resuming from an older checkpoint abandons what came after it: its checkpoints go, so that
+  // the newest checkpoint is always the run's present.
+  void drop_later_checkpoints(const TrainState& resumed) {
+    for (const auto& e : fs::directory_iterator(fs::path(run_.run_dir) / "checkpoints")) {
+      std::optional<TrainState> s;
+      try {
+        s = read_train_state(e.path().string());
+      } catch (const Error&) {
+        continue;
+      }
+      if (s->global_step() <= resumed.global_step()) continue;
+      fs::remove_all(e.path());
+      run_.progress.say(cat("removed ", e.path().string(), ": it comes after the checkpoint resumed from"));
+    }
   }
 
   // ---- the KL reference policy ----

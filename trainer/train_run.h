@@ -13,7 +13,8 @@ namespace rlvr::trainer {
 
 struct TrainOptions {
   std::string run_dir;      // empty: run.run_dir, else runs/<run.name>
-  bool resume = false;      // continue from the newest checkpoint of run_dir
+  bool resume = false;      // continue from the newest checkpoint of run_dir ...
+  std::string resume_from;  // ... or from this one (a name such as rl_step_200, or a directory)
   std::ostream* progress = nullptr;  // progress lines (null: none)
   // Tests: behave as if SIGTERM arrived once this many steps (SFT + GRPO) are done.
   int64_t stop_after_global_step = -1;

@@ -124,6 +124,7 @@ void check_report_in_chromium(const std::string& run_dir, int min_plots, int exp
   EXPECT_NE(page.dom.find("data-rendered=\"ok\""), std::string::npos) << "the page script did not finish";
   EXPECT_GE(attribute(page.dom, "data-plots"), min_plots);
   EXPECT_GE(attribute(page.dom, "data-status-plots"), 1);
+  EXPECT_EQ(attribute(page.dom, "data-axis-problems"), 0) << "a y tick label clipped, out of order or not its value";
   const int rows = std::min<int>(200, static_cast<int>(info.samples_included));  // the first page of the table
   EXPECT_EQ(attribute(page.dom, "data-rows"), expected_rows >= 0 ? expected_rows : rows);
   size_t drawn = 0;

@@ -2,6 +2,7 @@
 // resume after an interruption (in SFT and in GRPO), checkpoint failures, bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -156,7 +157,7 @@ TEST_F(TrainRun, WritesTheRunDirectory) {
   // The final checkpoint is a model directory.
   const auto ck = latest_checkpoint(d.string());
   ASSERT_TRUE(ck.has_value());
-  EXPECT_EQ(fs::path(*ck).filename(), "step_7");
+  EXPECT_EQ(fs::path(*ck).filename(), "rl_step_4");
   for (const char* f : {"model.safetensors", "optimizer.safetensors", "state.json", "config.json", "char_tokenizer.json"})
     EXPECT_TRUE(fs::exists(fs::path(*ck) / f)) << f;
   EXPECT_EQ(model::Transformer::from_dir(*ck).config().hidden_size, 32);
@@ -180,6 +181,38 @@ TEST_F(TrainRun, ResumeContinuesExactly) {
     EXPECT_FALSE(second.interrupted);
     expect_same_metrics(metrics_without_time(dir_ / "straight"), metrics_without_time(dir_ / name));
     EXPECT_EQ(lines(dir_ / "straight" / "rollouts.jsonl"), lines(dir_ / name / "rollouts.jsonl"));
+  }
+}
+
+// Checkpoints are named by phase (sft_step_N, rl_step_N); --resume-from takes one by name and
+// continues exactly from it, dropping the later ones; step_N directories of older runs still load.
+TEST_F(TrainRun, ResumeFromANamedCheckpoint) {
+  const RunConfig cfg = config({"checkpoint.every=2", "checkpoint.keep=0"});
+  run(cfg, "straight");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir_ / "straight" / "checkpoints")) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"rl_step_1", "rl_step_3", "rl_step_4", "sft_step_2"}));
+  fs::copy(dir_ / "straight", dir_ / "again", fs::copy_options::recursive);
+  TrainOptions o;
+  o.run_dir = (dir_ / "again").string();
+  o.resume_from = "rl_step_1";
+  const TrainResult r = train(cfg, o);
+  EXPECT_EQ(r.rl_steps, 4);
+  expect_same_metrics(metrics_without_time(dir_ / "straight"), metrics_without_time(dir_ / "again"));
+  EXPECT_EQ(lines(dir_ / "straight" / "rollouts.jsonl"), lines(dir_ / "again" / "rollouts.jsonl"));
+  // An older run's name for the SFT checkpoint (the global step count) is found and ordered too.
+  fs::copy(dir_ / "straight", dir_ / "legacy", fs::copy_options::recursive);
+  for (const char* later : {"rl_step_1", "rl_step_3", "rl_step_4"}) fs::remove_all(dir_ / "legacy" / "checkpoints" / later);
+  fs::rename(dir_ / "legacy" / "checkpoints" / "sft_step_2", dir_ / "legacy" / "checkpoints" / "step_2");
+  EXPECT_EQ(fs::path(*latest_checkpoint((dir_ / "legacy").string())).filename(), "step_2");
+  try {
+    o.resume_from = "rl_step_9";
+    train(cfg, o);
+    ADD_FAILURE() << "resumed from a checkpoint that does not exist";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no checkpoint 'rl_step_9'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rl_step_4"), std::string::npos) << e.what();
   }
 }
 

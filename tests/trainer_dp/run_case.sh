@@ -2,9 +2,9 @@
 # One data-parallel trainer test case (tests/CMakeLists.txt, trainer_dp_*), run from the
 # repository root:
 #   run_case.sh ref   RLVR OUT PREC                      one process, the reference run
-#   run_case.sh case  RLVR LAUNCH OUT PREC FROM STEP COMPARE REF [tolerances...]
+#   run_case.sh case  RLVR LAUNCH OUT PREC FROM CHECKPOINT COMPARE REF [tolerances...]
 #   run_case.sh scratch RLVR LAUNCH OUT PREC COMPARE REF [tolerances...]
-# case: OUT starts as a copy of run FROM's checkpoint step_STEP (and its logs), is resumed by
+# case: OUT starts as a copy of run FROM's checkpoint CHECKPOINT (e.g. sft_step_60) and its logs, is resumed by
 # LAUNCH (an mpirun line, or "none" for one process) and compared with run REF by COMPARE.
 # PREC is fp32 or fp8, with "+ep" for expert parallelism (run.expert_parallel = true).
 set -eu
@@ -22,13 +22,13 @@ if [ "$mode" = scratch ]; then
   $launch "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec
   exec "$compare" "$ref" "$out" "$@"
 fi
-rlvr=$1 launch=$2 out=$3 prec=$4 from=$5 step=$6 compare=$7 ref=$8
+rlvr=$1 launch=$2 out=$3 prec=$4 from=$5 checkpoint=$6 compare=$7 ref=$8
 shift 8
 ep=""
 case $prec in *+ep) prec=${prec%+ep} ep="--set run.expert_parallel=true" ;; esac
 rm -rf "$out"
 mkdir -p "$out/checkpoints"
-cp -r "$from/checkpoints/step_$step" "$out/checkpoints/"
+cp -r "$from/checkpoints/$checkpoint" "$out/checkpoints/"
 cp "$from/metrics.jsonl" "$out/"
 [ -f "$from/rollouts.jsonl" ] && cp "$from/rollouts.jsonl" "$out/"
 [ -d "$from/reference" ] && cp -r "$from/reference" "$out/"
