@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "kernels/device_choice.h"
 #include "model/expert_balance.h"
 #include "parallel/launch_env.h"
 #include "trainer/data_parallel.h"
@@ -22,11 +23,7 @@ rewards::RewardServiceConfig reward_service_config(const RunConfig& cfg) {
 
 // run.device: auto is CUDA when a GPU is there.
 Device train_device(const RunConfig& cfg) {
-  if (cfg.run.device == "cpu") return Device::CPU;
-  if (cfg.run.device == "auto") return cuda_available() ? Device::CUDA : Device::CPU;
-  RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
-             "no CUDA device is present (or this build has no CUDA backend)");
-  return Device::CUDA;
+  return resolve_device(cfg.run.device, "config", cat(cfg.where("run.device"), ": run.device"));
 }
 
 void check_divisible(int64_t n, int world, const char* key) {
