@@ -37,25 +37,6 @@ std::unique_ptr<Tokenizer> tokenizer_of(const std::string& model_dir, int64_t mo
   return tok;
 }
 
-// Without a tokenizer, EOS ids come from generation_config.json or config.json (an id or a list).
-std::vector<int32_t> config_eos_ids(const std::string& model_dir) {
-  std::vector<int32_t> ids;
-  for (const char* file : {"generation_config.json", "config.json"}) {
-    const fs::path path = fs::path(model_dir) / file;
-    if (!fs::exists(path)) continue;
-    std::ifstream in(path);
-    const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || !j.contains("eos_token_id") || j["eos_token_id"].is_null()) continue;
-    const json& v = j["eos_token_id"];
-    for (const json& id : v.is_array() ? v : json::array({v})) {
-      RLVR_CHECK(id.is_number_integer(), "cli", path.string(), ": eos_token_id holds a non-integer: ", v.dump());
-      ids.push_back(id.get<int32_t>());
-    }
-    if (!ids.empty()) break;
-  }
-  return ids;
-}
-
 PromptRow parse_line(const std::string& line, const std::string& name, const Tokenizer* tok) {
   PromptRow p{json(), {}, name};
   try {
@@ -128,7 +109,8 @@ int cmd_generate(const std::vector<std::string>& argv) {
   model::Transformer m = model::Transformer::from_dir(model_dir);
   place_model(m, device);
   const std::unique_ptr<Tokenizer> tok = tokenizer_of(model_dir, m.config().vocab_size);
-  params.eos_ids = tok ? tok->special_tokens().eos : config_eos_ids(model_dir);
+  // Without a tokenizer, EOS ids come from generation_config.json and config.json.
+  params.eos_ids = tok ? tok->special_tokens().eos : config_eos_ids(model_dir, m.config().vocab_size);
 
   const std::vector<PromptRow> rows = read_prompts(args, tok.get());
   std::vector<std::vector<int32_t>> prompts;

@@ -17,7 +17,7 @@ int cmd_train(const std::vector<std::string>& argv) {
              "expected one config file: rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | "
              "--resume-from CHECKPOINT]");
   trainer::LoadOptions load;
-  load.known_verifiers = rewards::verifier_registry().names();
+  load.verifiers = &rewards::verifier_registry();
   const trainer::RunConfig cfg = trainer::load_run_config(args.positionals()[0], args.get_all("--set"), load);
   trainer::TrainOptions opt;
   opt.run_dir = args.get_or("--run-dir", "");

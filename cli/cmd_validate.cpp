@@ -54,7 +54,7 @@ int cmd_validate(const std::vector<std::string>& argv) {
   const std::string& path = args.positionals()[0];
   trainer::LoadOptions options;
   options.check_files = !args.has("--no-file-checks");
-  options.known_verifiers = rewards::verifier_registry().names();
+  options.verifiers = &rewards::verifier_registry();
   const trainer::RunConfig cfg = trainer::load_run_config(path, args.get_all("--set"), options);
   if (args.has("--resolved")) {
     std::fputs(cfg.to_toml().c_str(), stdout);

@@ -1,21 +1,14 @@
-// Resolves --device auto|cpu|cuda against the build and the machine.
+// The --device option (resolved by kernels/device_choice.h) and placing a model on the device.
 #include "cli/device_option.h"
 
 #include <cstdio>
 
-#include "common/error.h"
+#include "kernels/device_choice.h"
 #include "kernels/gemm.h"
-#include "kernels/tensor.h"
 
 namespace rlvr::cli {
 
-Device parse_device_option(const std::string& value) {
-  if (value == "cpu") return Device::CPU;
-  if (value == "auto") return cuda_available() ? Device::CUDA : Device::CPU;
-  RLVR_CHECK(value == "cuda", "cli", "--device must be auto, cpu or cuda, got '", value, "'");
-  RLVR_CHECK(cuda_available(), "cli", "--device cuda: ", "no CUDA device is present (or this build has no CUDA backend)");
-  return Device::CUDA;
-}
+Device parse_device_option(const std::string& value) { return resolve_device(value, "cli", "--device"); }
 
 void place_model(model::Transformer& m, Device device) {
   m.to(device);

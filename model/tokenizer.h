@@ -54,4 +54,9 @@ class Tokenizer {
 // character tokenizer.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
+// The EOS ids that a model directory's generation_config.json and config.json name (eos_token_id:
+// an id or a list of ids), ascending without repeats; empty when neither file names one. Throws
+// rlvr::Error naming the file for invalid JSON or an entry that is not an id in [0, vocab_size).
+std::vector<TokenId> config_eos_ids(const std::string& model_dir, int64_t vocab_size);
+
 }  // namespace rlvr

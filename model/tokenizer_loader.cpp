@@ -37,16 +37,21 @@ std::optional<TokenId> config_token(const Tokenizer& tok, const json& config, co
   return id;
 }
 
-// config.json / generation_config.json give eos_token_id as an id or a list of ids.
-void add_config_ids(std::vector<TokenId>& ids, const json& config, const char* field, const fs::path& file,
-                    int64_t vocab_size) {
-  if (!config.is_object() || !config.contains(field) || config[field].is_null()) return;
-  const json& v = config[field];
+// One file's eos_token_id: an id or a list of ids.
+void add_eos_ids(std::vector<TokenId>& ids, const fs::path& file, int64_t vocab_size) {
+  const json config = read_json_if_present(file);
+  if (!config.is_object() || !config.contains("eos_token_id") || config["eos_token_id"].is_null()) return;
+  const json& v = config["eos_token_id"];
   for (const json& id : v.is_array() ? v : json::array({v})) {
     RLVR_CHECK(id.is_number_integer() && id.get<int64_t>() >= 0 && id.get<int64_t>() < vocab_size, "model",
-               file.string(), ": ", field, " ", v.dump(), " holds something that is not a token id");
+               file.string(), ": eos_token_id ", v.dump(), " holds something that is not a token id");
     ids.push_back(TokenId(id.get<int64_t>()));
   }
+}
+
+void sort_unique(std::vector<TokenId>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
 }  // namespace
@@ -65,21 +70,24 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
 
   std::unique_ptr<BpeTokenizer> tok = BpeTokenizer::from_file(file.string());
   SpecialTokens specials = tok->special_tokens();
-  const fs::path tokenizer_config = dir / "tokenizer_config.json", generation_config = dir / "generation_config.json",
-                 model_config = dir / "config.json";
+  const fs::path tokenizer_config = dir / "tokenizer_config.json";
   const json tc = read_json_if_present(tokenizer_config);
-  const json gc = read_json_if_present(generation_config);
-  const json mc = read_json_if_present(model_config);
   // Generation stops at every EOS any of the files names (Qwen3: <|im_end|> and <|endoftext|>).
   if (auto eos = config_token(*tok, tc, "eos_token", tokenizer_config)) specials.eos.push_back(*eos);
-  add_config_ids(specials.eos, gc, "eos_token_id", generation_config, tok->vocab_size());
-  add_config_ids(specials.eos, mc, "eos_token_id", model_config, tok->vocab_size());
-  std::sort(specials.eos.begin(), specials.eos.end());
-  specials.eos.erase(std::unique(specials.eos.begin(), specials.eos.end()), specials.eos.end());
+  for (TokenId id : config_eos_ids(dir.string(), tok->vocab_size())) specials.eos.push_back(id);
+  sort_unique(specials.eos);
   specials.bos = config_token(*tok, tc, "bos_token", tokenizer_config);
   specials.pad = config_token(*tok, tc, "pad_token", tokenizer_config);
   tok->set_special_tokens(std::move(specials));
   return tok;
+}
+
+std::vector<TokenId> config_eos_ids(const std::string& model_dir, int64_t vocab_size) {
+  std::vector<TokenId> ids;
+  for (const char* file : {"generation_config.json", "config.json"})
+    add_eos_ids(ids, fs::path(model_dir) / file, vocab_size);
+  sort_unique(ids);
+  return ids;
 }
 
 }  // namespace rlvr

@@ -27,16 +27,17 @@ class ExternalVerifier : public Verifier {
     } else {
       command = r.strings("command");
     }
-    RLVR_CHECK(!command.empty(), "rewards", "external verifier needs option 'command' (the program to run)");
+    RLVR_OPTION_CHECK(!command.empty(), "command", "external verifier needs option 'command' (the program to run)");
     long workers = r.integer("workers", 2);
-    RLVR_CHECK(workers >= 1 && workers <= 256, "rewards", "option 'workers' of external must be in 1..256, got ", workers);
+    RLVR_OPTION_CHECK(workers >= 1 && workers <= 256, "workers", "option 'workers' of external must be in 1..256, got ",
+                      workers);
     timeout_ = std::chrono::duration<double>(r.number("timeout_s", 10.0));
-    RLVR_CHECK(timeout_.count() > 0, "rewards", "option 'timeout_s' of external must be positive");
+    RLVR_OPTION_CHECK(timeout_.count() > 0, "timeout_s", "option 'timeout_s' of external must be positive");
     std::string mode = r.string("mode", "persistent");
-    RLVR_CHECK(mode == "persistent" || mode == "oneshot", "rewards",
-               "option 'mode' of external must be \"persistent\" or \"oneshot\", got '", mode, "'");
+    RLVR_OPTION_CHECK(mode == "persistent" || mode == "oneshot", "mode",
+                      "option 'mode' of external must be \"persistent\" or \"oneshot\", got '", mode, "'");
     long max_line = r.integer("max_line_bytes", 1 << 20);
-    RLVR_CHECK(max_line > 0, "rewards", "option 'max_line_bytes' of external must be positive");
+    RLVR_OPTION_CHECK(max_line > 0, "max_line_bytes", "option 'max_line_bytes' of external must be positive");
     r.reject_unknown();
     for (long i = 0; i < workers; ++i) {
       workers_.push_back(std::make_unique<ExternalWorker>(command, static_cast<size_t>(max_line), 2048, mode == "oneshot"));

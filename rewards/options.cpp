@@ -1,8 +1,6 @@
 // Verifier option reading (see options.h).
 #include "rewards/options.h"
 
-#include "common/error.h"
-
 namespace rlvr::rewards {
 namespace {
 const nlohmann::json kEmpty = nlohmann::json::object();
@@ -10,7 +8,7 @@ const nlohmann::json kEmpty = nlohmann::json::object();
 
 OptionReader::OptionReader(const nlohmann::json& options, std::string owner)
     : options_(options.is_null() ? kEmpty : options), owner_(std::move(owner)) {
-  RLVR_CHECK(options_.is_object(), "rewards", "options of verifier '", owner_, "' must be a table, got ",
+  RLVR_OPTION_CHECK(options_.is_object(), "", "options of verifier '", owner_, "' must be a table, got ",
              options_.type_name());
 }
 
@@ -31,14 +29,14 @@ double OptionReader::number(const std::string& key, double fallback) {
     } catch (const std::logic_error&) {
     }
   }
-  RLVR_CHECK(v->is_number(), "rewards", "option '", key, "' of verifier '", owner_, "' must be a number, got ",
+  RLVR_OPTION_CHECK(v->is_number(), key, "option '", key, "' of verifier '", owner_, "' must be a number, got ",
              v->dump());
   return v->get<double>();
 }
 
 long OptionReader::integer(const std::string& key, long fallback) {
   double x = number(key, static_cast<double>(fallback));
-  RLVR_CHECK(x == static_cast<double>(static_cast<long>(x)), "rewards", "option '", key, "' of verifier '",
+  RLVR_OPTION_CHECK(x == static_cast<double>(static_cast<long>(x)), key, "option '", key, "' of verifier '",
              owner_, "' must be an integer, got ", x);
   return static_cast<long>(x);
 }
@@ -47,7 +45,7 @@ bool OptionReader::flag(const std::string& key, bool fallback) {
   const nlohmann::json* v = find(key);
   if (!v) return fallback;
   if (v->is_string() && (*v == "true" || *v == "false")) return *v == "true";
-  RLVR_CHECK(v->is_boolean(), "rewards", "option '", key, "' of verifier '", owner_, "' must be true or false, got ",
+  RLVR_OPTION_CHECK(v->is_boolean(), key, "option '", key, "' of verifier '", owner_, "' must be true or false, got ",
              v->dump());
   return v->get<bool>();
 }
@@ -55,7 +53,7 @@ bool OptionReader::flag(const std::string& key, bool fallback) {
 std::string OptionReader::string(const std::string& key, const std::string& fallback) {
   const nlohmann::json* v = find(key);
   if (!v) return fallback;
-  RLVR_CHECK(v->is_string(), "rewards", "option '", key, "' of verifier '", owner_, "' must be a string, got ",
+  RLVR_OPTION_CHECK(v->is_string(), key, "option '", key, "' of verifier '", owner_, "' must be a string, got ",
              v->dump());
   return v->get<std::string>();
 }
@@ -74,10 +72,10 @@ std::vector<std::string> OptionReader::strings(const std::string& key) {
     }
     return out;
   }
-  RLVR_CHECK(v->is_array(), "rewards", "option '", key, "' of verifier '", owner_,
+  RLVR_OPTION_CHECK(v->is_array(), key, "option '", key, "' of verifier '", owner_,
              "' must be a list of strings, got ", v->dump());
   for (const auto& e : *v) {
-    RLVR_CHECK(e.is_string(), "rewards", "option '", key, "' of verifier '", owner_,
+    RLVR_OPTION_CHECK(e.is_string(), key, "option '", key, "' of verifier '", owner_,
                "' must be a list of strings, got element ", e.dump());
     out.push_back(e.get<std::string>());
   }
@@ -85,9 +83,11 @@ std::vector<std::string> OptionReader::strings(const std::string& key) {
 }
 
 void OptionReader::reject_unknown() const {
-  for (auto it = options_.begin(); it != options_.end(); ++it) {
-    RLVR_CHECK(read_.count(it.key()) > 0, "rewards", "unknown option '", it.key(), "' for verifier '", owner_, "'");
-  }
+  std::string known;
+  for (const std::string& k : read_) known += (known.empty() ? "" : ", ") + k;
+  for (auto it = options_.begin(); it != options_.end(); ++it)
+    RLVR_OPTION_CHECK(read_.count(it.key()) > 0, it.key(), "unknown option '", it.key(), "' for verifier '", owner_,
+                      "' (known: ", known, ")");
 }
 
 }  // namespace rlvr::rewards

@@ -1,5 +1,6 @@
 // Reading a verifier's options (a JSON object converted from its TOML table) with defaults,
-// type checks and an error naming any key the verifier does not know.
+// type checks and an error naming any key the verifier does not know. Every problem with an
+// option is an OptionError that names the option, so a run config can point at its line.
 #pragma once
 
 #include <set>
@@ -8,7 +9,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
+
 namespace rlvr::rewards {
+
+// A bad verifier option: option() is its key ("" when the options as a whole are wrong), which
+// may be absent from the options when a required one is missing; problem() is the message
+// without the component and the source location.
+class OptionError : public Error {
+ public:
+  OptionError(std::string option, std::string problem, const char* file, int line)
+      : Error("rewards", problem, file, line), option_(std::move(option)), problem_(std::move(problem)) {}
+  const std::string& option() const { return option_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string option_, problem_;
+};
 
 class OptionReader {
  public:
@@ -33,3 +50,12 @@ class OptionReader {
 };
 
 }  // namespace rlvr::rewards
+
+// Throw rlvr::rewards::OptionError for option `key` (when cond is false); the remaining arguments
+// are streamed into the message.
+#define RLVR_OPTION_FAIL(key, ...) \
+  throw ::rlvr::rewards::OptionError(key, ::rlvr::cat(__VA_ARGS__), __FILE__, __LINE__)
+#define RLVR_OPTION_CHECK(cond, key, ...)         \
+  do {                                            \
+    if (!(cond)) RLVR_OPTION_FAIL(key, __VA_ARGS__); \
+  } while (0)

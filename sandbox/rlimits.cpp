@@ -4,16 +4,12 @@
 
 #include <cmath>
 
-#include "common/error.h"
+#include "sandbox/limit_fields.h"
 
 namespace rlvr::sandbox::detail {
 
 RlimitPlan plan_rlimits(const SandboxLimits& limits) {
-  RLVR_CHECK(limits.cpu_time_s > 0 && limits.wall_time_s > 0, "sandbox",
-             "time limits must be positive: wall ", limits.wall_time_s, " s, cpu ", limits.cpu_time_s, " s");
-  RLVR_CHECK(limits.memory_mb > 0 && limits.max_processes > 0 && limits.max_file_mb >= 0 &&
-                 limits.max_open_files > 3 && limits.max_output_bytes >= 0 && limits.work_dir_mb > 0,
-             "sandbox", "limits out of range");
+  check_limits(limits);
   const rlim_t mb = 1 << 20;
   RlimitPlan plan;
   plan.entries = {{

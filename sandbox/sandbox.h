@@ -18,6 +18,8 @@ enum class Status {
 };
 const char* to_string(Status status);
 
+// The defaults here are the defaults of every config that sets limits ([sandbox], code_tests
+// options); limit_fields.h lists the members by key with the values the sandbox accepts.
 struct SandboxLimits {
   double wall_time_s = 10.0;                // the whole process tree is killed after this
   double cpu_time_s = 10.0;                 // RLIMIT_CPU (rounded up to whole seconds)

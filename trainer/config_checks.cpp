@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "rewards/options.h"
 #include "trainer/config_internal.h"
 #include "trainer/dataset.h"
 #include "trainer/prompt_template.h"
@@ -70,19 +71,35 @@ void check_model(const RunConfig& cfg) {
   }
 }
 
+// Entry i's name is a registered verifier, and the verifier constructs from the options the run
+// will give it; a bad option is reported at its position (or at the entry when it is missing).
+void check_verifier(const RunConfig& cfg, size_t i, const rewards::VerifierSpec& spec,
+                    const rewards::Registry& registry) {
+  const std::string entry = cat("rewards.verifiers[", i, "]"), name_key = entry + ".name";
+  const std::vector<std::string> known = registry.names();
+  if (std::find(known.begin(), known.end(), spec.name) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    RLVR_CONFIG_FAIL(cfg.where(name_key), name_key, "unknown verifier '", spec.name, "'",
+                     suggestion_suffix(spec.name, known), "; known: ", list);
+  }
+  auto at = [&](const std::string& key) { return cfg.origin.count(key) ? cfg.where(key) : cfg.where(entry); };
+  try {
+    registry.create(spec);
+  } catch (const rewards::OptionError& e) {
+    const std::string key = entry + ".options" + (e.option().empty() ? "" : "." + e.option());
+    RLVR_CONFIG_FAIL(at(key), key, e.problem());
+  } catch (const Error& e) {
+    RLVR_CONFIG_FAIL(at(entry + ".options"), entry + ".options", e.reason());
+  }
+}
+
 void check_verifiers(const RunConfig& cfg, const LoadOptions& options) {
   double weight_sum = 0;
-  for (size_t i = 0; i < cfg.rewards.verifiers.size(); ++i) {
-    const VerifierEntry& v = cfg.rewards.verifiers[i];
-    weight_sum += std::fabs(v.weight);
-    const std::string key = cat("rewards.verifiers[", i, "].name");
-    const auto& known = options.known_verifiers;
-    if (!known.empty() && std::find(known.begin(), known.end(), v.name) == known.end()) {
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      RLVR_CONFIG_FAIL(cfg.where(key), key, "unknown verifier '", v.name, "'", suggestion_suffix(v.name, known),
-                       "; known: ", list);
-    }
+  for (const VerifierEntry& v : cfg.rewards.verifiers) weight_sum += std::fabs(v.weight);
+  if (options.verifiers) {
+    const std::vector<rewards::VerifierSpec> specs = reward_verifier_specs(cfg);
+    for (size_t i = 0; i < specs.size(); ++i) check_verifier(cfg, i, specs[i], *options.verifiers);
   }
   if (weight_sum == 0)
     RLVR_CONFIG_FAIL(cfg.where("rewards.verifiers[0].weight"), "rewards.verifiers",

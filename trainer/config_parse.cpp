@@ -379,6 +379,10 @@ void Loader::read_verifiers(RunConfig& cfg) const {
         RLVR_CONFIG_FAIL(where_node(*o, entry + ".options"), entry + ".options", "expected a table, got ", node_type_name(*o));
       v.options = toml_to_json(*o);
       cfg.origin[entry + ".options"] = where_node(*o, entry + ".options");
+      for (auto&& [k, option] : *o->as_table()) {
+        const std::string key = entry + ".options." + std::string(k.str());
+        cfg.origin[key] = where_node(option, key);
+      }
     }
     cfg.origin[entry] = where_node(t, entry);
     cfg.rewards.verifiers.push_back(std::move(v));

@@ -4,7 +4,11 @@
 #include "trainer/config_schema.h"
 
 #include <cmath>
+#include <deque>
 #include <sstream>
+#include <type_traits>
+
+#include "trainer/config_internal.h"
 
 namespace rlvr::trainer {
 
@@ -17,6 +21,17 @@ constexpr Range any{};
 constexpr Range at_least(double lo) { return Range{lo, kInf, false, false}; }
 constexpr Range above(double lo) { return Range{lo, kInf, true, false}; }
 constexpr Range between(double lo, double hi) { return Range{lo, hi, false, false}; }
+
+// A [sandbox] key's default as TOML text: sandbox::SandboxLimits' own, the one source of them.
+template <typename T>
+std::string_view limit_default(T sandbox::SandboxLimits::*member) {
+  static std::deque<std::string> texts;  // owns what the returned views show
+  const T value = sandbox::SandboxLimits{}.*member;
+  if constexpr (std::is_same_v<T, bool>) return value ? "true" : "false";
+  else if constexpr (std::is_same_v<T, double>) return texts.emplace_back(toml_float(value));
+  else return texts.emplace_back(std::to_string(value));
+}
+#define LIMIT(member) FIELD(sandbox.member), limit_default(&sandbox::SandboxLimits::member)
 
 }  // namespace
 
@@ -80,16 +95,16 @@ const std::vector<KeySpec>& config_schema() {
       // [rewards] (and [[rewards.verifiers]], documented below the table)
       {"rewards.workers", FIELD(rewards.workers), "0", at_least(0), "", "verifier threads; 0: one per hardware thread"},
       {"rewards.timeout_s", FIELD(rewards.timeout_s), "10.0", above(0), "", "per-sample verifier timeout (verdict `timeout`)"},
-      // [sandbox]
-      {"sandbox.wall_time_s", FIELD(sandbox.wall_time_s), "10.0", above(0), "", "wall-clock seconds per program; its process tree is killed after"},
-      {"sandbox.cpu_time_s", FIELD(sandbox.cpu_time_s), "10.0", above(0), "", "CPU seconds per program (RLIMIT_CPU)"},
-      {"sandbox.memory_mb", FIELD(sandbox.memory_mb), "512", at_least(16), "", "address-space limit (RLIMIT_AS)"},
-      {"sandbox.max_processes", FIELD(sandbox.max_processes), "32", at_least(1), "", "processes per program (RLIMIT_NPROC)"},
-      {"sandbox.max_file_mb", FIELD(sandbox.max_file_mb), "16", at_least(0), "", "largest file a program may write (RLIMIT_FSIZE)"},
-      {"sandbox.max_open_files", FIELD(sandbox.max_open_files), "64", at_least(4), "", "open file descriptors (RLIMIT_NOFILE)"},
-      {"sandbox.max_output_bytes", FIELD(sandbox.max_output_bytes), "1048576", at_least(1), "", "stdout and stderr kept, each"},
-      {"sandbox.work_dir_mb", FIELD(sandbox.work_dir_mb), "64", at_least(1), "", "size of the program's work directory (tmpfs)"},
-      {"sandbox.use_namespaces", FIELD(sandbox.use_namespaces), "true", any, "", "user, net, pid and mount namespaces where the kernel allows"},
+      // [sandbox]: the defaults are sandbox::SandboxLimits'
+      {"sandbox.wall_time_s", LIMIT(wall_time_s), above(0), "", "wall-clock seconds per program; its process tree is killed after"},
+      {"sandbox.cpu_time_s", LIMIT(cpu_time_s), above(0), "", "CPU seconds per program (RLIMIT_CPU)"},
+      {"sandbox.memory_mb", LIMIT(memory_mb), at_least(16), "", "address-space limit (RLIMIT_AS)"},
+      {"sandbox.max_processes", LIMIT(max_processes), at_least(1), "", "processes per program (RLIMIT_NPROC)"},
+      {"sandbox.max_file_mb", LIMIT(max_file_mb), at_least(0), "", "largest file a program may write (RLIMIT_FSIZE)"},
+      {"sandbox.max_open_files", LIMIT(max_open_files), at_least(4), "", "open file descriptors (RLIMIT_NOFILE)"},
+      {"sandbox.max_output_bytes", LIMIT(max_output_bytes), at_least(1), "", "stdout and stderr kept, each"},
+      {"sandbox.work_dir_mb", LIMIT(work_dir_mb), at_least(1), "", "size of the program's work directory (tmpfs)"},
+      {"sandbox.use_namespaces", LIMIT(use_namespaces), any, "", "user, net, pid and mount namespaces where the kernel allows"},
       // [algorithm]: GRPO
       {"algorithm.scale_by_std", FIELD(algorithm.grpo.scale_by_std), "true", any, "", "divide advantages by the group's reward std (false: Dr. GRPO)"},
       {"algorithm.std_eps", FIELD(algorithm.grpo.std_eps), "1e-6", above(0), "", "added to the std before dividing"},
@@ -135,6 +150,7 @@ const std::vector<KeySpec>& config_schema() {
   return schema;
 }
 
+#undef LIMIT
 #undef FIELD
 
 const KeySpec* find_key(std::string_view path) {

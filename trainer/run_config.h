@@ -13,6 +13,8 @@
 
 #include "kernels/ops_sampling.h"
 #include "model/config.h"
+#include "rewards/registry.h"
+#include "sandbox/sandbox.h"
 #include "trainer/grpo.h"
 #include "trainer/optimizer.h"
 
@@ -71,14 +73,6 @@ struct RewardsSection {
   std::vector<VerifierEntry> verifiers;
 };
 
-// Field names of sandbox::SandboxLimits.
-struct SandboxSection {
-  double wall_time_s = 0, cpu_time_s = 0;
-  int64_t memory_mb = 0, max_processes = 0, max_file_mb = 0, max_open_files = 0, max_output_bytes = 0;
-  int64_t work_dir_mb = 0;
-  bool use_namespaces = true;
-};
-
 struct AlgorithmSection {
   GrpoConfig grpo;
   std::string loss_averaging;  // token | sequence (maps onto grpo.token_level_loss)
@@ -122,8 +116,10 @@ struct LoggingSection {
 
 struct LoadOptions {
   bool check_files = true;  // dataset files and the model directory must exist
-  // Verifier names a run may use (rewards::verifier_registry().names()); empty: not checked.
-  std::vector<std::string> known_verifiers;
+  // Each verifier entry's name is looked up in it and its verifier constructed from the options
+  // the run would use (rewards::verifier_registry(); constructing one starts no process);
+  // null: neither is checked.
+  const rewards::Registry* verifiers = nullptr;
 };
 
 struct RunConfig {
@@ -132,7 +128,7 @@ struct RunConfig {
   DataSection data;
   RolloutSection rollout;
   RewardsSection rewards;
-  SandboxSection sandbox;
+  sandbox::SandboxLimits sandbox;  // [sandbox]; use_zygote is no key of it
   AlgorithmSection algorithm;
   OptimizerConfig optimizer;
   ScheduleSection schedule;
@@ -158,6 +154,10 @@ RunConfig load_run_config(const std::string& path, const std::vector<std::string
 // The same from TOML text; source_name stands for the file in messages.
 RunConfig parse_run_config(const std::string& toml_text, const std::string& source_name,
                            const std::vector<std::string>& overrides = {}, const LoadOptions& options = {});
+
+// The [[rewards.verifiers]] entries as the reward service constructs them: code_tests takes each
+// sandbox limit its options leave unset from [sandbox].
+std::vector<rewards::VerifierSpec> reward_verifier_specs(const RunConfig& cfg);
 
 // True when every schema key and every verifier entry hold equal values (origins ignored).
 bool same_values(const RunConfig& a, const RunConfig& b);

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "kernels/device_choice.h"
 #include "model/expert_balance.h"
 #include "parallel/launch_env.h"
 #include "trainer/data_parallel.h"
@@ -15,26 +16,6 @@ namespace rlvr::trainer {
 
 namespace {
 
-std::vector<rewards::VerifierSpec> verifier_specs(const RunConfig& cfg) {
-  std::vector<rewards::VerifierSpec> specs;
-  for (const auto& v : cfg.rewards.verifiers) {
-    rewards::VerifierSpec s{v.name, v.weight, v.options};
-    // [sandbox] limits are the defaults of the code verifier's own options.
-    if (v.name == "code_tests" && !s.options.contains("time_limit_s")) {
-      const SandboxSection& sb = cfg.sandbox;
-      const nlohmann::json limits = {{"wall_time_s", sb.wall_time_s},       {"cpu_time_s", sb.cpu_time_s},
-                                     {"memory_mb", sb.memory_mb},           {"max_processes", sb.max_processes},
-                                     {"max_file_mb", sb.max_file_mb},       {"max_open_files", sb.max_open_files},
-                                     {"max_output_bytes", sb.max_output_bytes}, {"work_dir_mb", sb.work_dir_mb},
-                                     {"use_namespaces", sb.use_namespaces}};
-      for (const auto& [key, value] : limits.items())
-        if (!s.options.contains(key)) s.options[key] = value;
-    }
-    specs.push_back(std::move(s));
-  }
-  return specs;
-}
-
 rewards::RewardServiceConfig reward_service_config(const RunConfig& cfg) {
   const int workers = int(cfg.rewards.workers > 0 ? cfg.rewards.workers : std::max(1u, std::thread::hardware_concurrency()));
   return {workers, cfg.rewards.timeout_s};
@@ -42,11 +23,7 @@ rewards::RewardServiceConfig reward_service_config(const RunConfig& cfg) {
 
 // run.device: auto is CUDA when a GPU is there.
 Device train_device(const RunConfig& cfg) {
-  if (cfg.run.device == "cpu") return Device::CPU;
-  if (cfg.run.device == "auto") return cuda_available() ? Device::CUDA : Device::CPU;
-  RLVR_CHECK(cuda_available(), "config", cfg.where("run.device"), ": run.device = \"cuda\": ",
-             "no CUDA device is present (or this build has no CUDA backend)");
-  return Device::CUDA;
+  return resolve_device(cfg.run.device, "config", cat(cfg.where("run.device"), ": run.device"));
 }
 
 void check_divisible(int64_t n, int world, const char* key) {
@@ -59,7 +36,7 @@ void check_divisible(int64_t n, int world, const char* key) {
 RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* progress_out)
     : comm(parallel::make_communicator()), host_comm(*comm), cfg(config), run_dir(std::move(dir)),
       tokenizer(make_tokenizer(cfg)), data(load_datasets(cfg, *tokenizer)), policy(make_policy(cfg, *tokenizer)),
-      service(verifier_specs(cfg), reward_service_config(cfg)),
+      service(reward_verifier_specs(cfg), reward_service_config(cfg)),
       sft_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 1, 0), cfg.data.shuffle),
       rl_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle),
       progress(progress_out, !multi_rank(comm.get()) || comm->rank() == 0) {

@@ -23,15 +23,15 @@ BoxedMathOptions parse_boxed_math_options(const nlohmann::json& options) {
   OptionReader r(options, "boxed_math");
   BoxedMathOptions o;
   o.rel_tol = r.number("rel_tol", o.rel_tol);
-  RLVR_CHECK(o.rel_tol >= 0 && o.rel_tol < 1, "rewards", "option 'rel_tol' of boxed_math must be in [0, 1), got ",
-             o.rel_tol);
+  RLVR_OPTION_CHECK(o.rel_tol >= 0 && o.rel_tol < 1, "rel_tol", "option 'rel_tol' of boxed_math must be in [0, 1), got ",
+                    o.rel_tol);
   for (const std::string& f : r.strings("fallback")) {
     if (f == "answer_is") o.extract.answer_is = true;
     else if (f == "whole") o.extract.whole = true;
     else if (f == "last_math") o.extract.last_math = true;
     else if (f == "last_number") o.extract.last_number = true;
-    else RLVR_FAIL("rewards", "bad option", "'fallback' of boxed_math: unknown strategy '", f,
-                   "' (expected answer_is, whole, last_math, last_number)");
+    else RLVR_OPTION_FAIL("fallback", "bad option 'fallback' of boxed_math: unknown strategy '", f,
+                          "' (expected answer_is, whole, last_math, last_number)");
   }
   o.answer_field = r.string("answer_field", o.answer_field);
   r.reject_unknown();

@@ -4,11 +4,13 @@
 #include "rewards/verifiers/code_tests.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "common/error.h"
+#include "rewards/options.h"
 #include "rewards/verifiers/code_extract.h"
 #include "rewards/verifiers/code_harness.h"
-#include "sandbox/sandbox.h"
+#include "sandbox/limit_fields.h"
 
 namespace rlvr::rewards {
 namespace {
@@ -20,57 +22,44 @@ struct Options {
   sandbox::SandboxLimits limits;
 };
 
-Options parse_options(const json& options) {
-  if (!(options.is_object() || options.is_null()))
-    RLVR_FAIL("code_tests", "options must be a JSON object", "got ", options.dump());
-  Options o;
-  o.limits.wall_time_s = 10;
-  o.limits.cpu_time_s = 10;
-  if (options.is_null()) return o;
-  for (const auto& [key, value] : options.items()) {
-    if (key == "reward") {
-      if (!(value.is_string() && (value == "all_or_nothing" || value == "fraction")))
-        RLVR_FAIL("code_tests", "option 'reward' must be \"all_or_nothing\" or \"fraction\"", "got ",
-                  value.dump());
-      o.fraction = value == "fraction";
-    } else if (key == "time_limit_s") {
-      if (!(value.is_number() && value.get<double>() > 0))
-        RLVR_FAIL("code_tests", "option 'time_limit_s' must be a positive number", "got ", value.dump());
-      o.limits.wall_time_s = o.limits.cpu_time_s = value.get<double>();
-    } else if (key == "memory_mb") {
-      if (!(value.is_number_integer() && value.get<long>() > 0))
-        RLVR_FAIL("code_tests", "option 'memory_mb' must be a positive integer", "got ", value.dump());
-      o.limits.memory_mb = value.get<long>();
-    } else if (key == "max_output_bytes") {
-      if (!(value.is_number_integer() && value.get<long>() > 0))
-        RLVR_FAIL("code_tests", "option 'max_output_bytes' must be a positive integer", "got ", value.dump());
-      o.limits.max_output_bytes = value.get<long>();
-    } else if (key == "wall_time_s" || key == "cpu_time_s") {
-      if (!(value.is_number() && value.get<double>() > 0))
-        RLVR_FAIL("code_tests", "option must be a positive number", "'", key, "' is ", value.dump());
-      (key == "wall_time_s" ? o.limits.wall_time_s : o.limits.cpu_time_s) = value.get<double>();
-    } else if (key == "max_processes" || key == "max_file_mb" || key == "max_open_files" || key == "work_dir_mb") {
-      if (!(value.is_number_integer() && value.get<long>() >= 0))
-        RLVR_FAIL("code_tests", "option must be a non-negative integer", "'", key, "' is ", value.dump());
-      const long v = value.get<long>();
-      if (key == "max_processes") o.limits.max_processes = v;
-      else if (key == "max_file_mb") o.limits.max_file_mb = v;
-      else if (key == "max_open_files") o.limits.max_open_files = v;
-      else o.limits.work_dir_mb = v;
-    } else if (key == "use_namespaces") {
-      if (!value.is_boolean())
-        RLVR_FAIL("code_tests", "option 'use_namespaces' must be true or false", "got ", value.dump());
-      o.limits.use_namespaces = value.get<bool>();
-    } else if (key == "zygote") {
-      if (!value.is_boolean())
-        RLVR_FAIL("code_tests", "option 'zygote' must be true or false", "got ", value.dump());
-      o.limits.use_zygote = value.get<bool>();
-    } else {
-      RLVR_FAIL("code_tests", "unknown option", "'", key,
-                "' (known: reward, time_limit_s, wall_time_s, cpu_time_s, memory_mb, max_processes, "
-                "max_file_mb, max_open_files, max_output_bytes, work_dir_mb, use_namespaces, zygote)");
-    }
+// Each sandbox limit the options set, checked against what the sandbox accepts.
+void read_limits(OptionReader& r, sandbox::SandboxLimits& limits) {
+  for (const sandbox::LimitField& f : sandbox::limit_fields()) {
+    const std::string key(f.key);
+    std::visit(
+        [&](auto member) {
+          auto& value = limits.*member;
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, bool>) {
+            value = r.flag(key, value);
+          } else {
+            if constexpr (std::is_same_v<T, double>) value = r.number(key, value);
+            else value = r.integer(key, long(value));
+            RLVR_OPTION_CHECK(f.accepts(double(value)), key, "option '", key, "' of verifier 'code_tests' must be ",
+                              f.allowed(), ", got ", value);
+          }
+        },
+        f.member);
   }
+}
+
+Options parse_options(const json& options) {
+  OptionReader r(options, "code_tests");
+  Options o;
+  const std::string reward = r.string("reward", "all_or_nothing");
+  RLVR_OPTION_CHECK(reward == "all_or_nothing" || reward == "fraction", "reward",
+                    "option 'reward' of verifier 'code_tests' must be \"all_or_nothing\" or \"fraction\", got '",
+                    reward, "'");
+  o.fraction = reward == "fraction";
+  const double time_limit = r.number("time_limit_s", 0);
+  if (r.has("time_limit_s")) {
+    RLVR_OPTION_CHECK(time_limit > 0, "time_limit_s",
+                      "option 'time_limit_s' of verifier 'code_tests' must be a positive number, got ", time_limit);
+    o.limits.wall_time_s = o.limits.cpu_time_s = time_limit;
+  }
+  read_limits(r, o.limits);  // wall_time_s and cpu_time_s, when given, win over time_limit_s
+  o.limits.use_zygote = r.flag("zygote", o.limits.use_zygote);
+  r.reject_unknown();
   return o;
 }
 
@@ -262,6 +251,19 @@ class CodeTestsVerifier : public Verifier {
 
 std::unique_ptr<Verifier> make_code_tests_verifier(const json& options) {
   return std::make_unique<CodeTestsVerifier>(parse_options(options));
+}
+
+json with_sandbox_limits(const json& options, const sandbox::SandboxLimits& limits) {
+  if (!(options.is_object() || options.is_null())) return options;  // the verifier names the problem
+  json out = options.is_null() ? json::object() : options;
+  const bool time_limit = out.contains("time_limit_s");
+  for (const sandbox::LimitField& f : sandbox::limit_fields()) {
+    const bool timed = f.member == sandbox::LimitField::Member(&sandbox::SandboxLimits::wall_time_s) ||
+                       f.member == sandbox::LimitField::Member(&sandbox::SandboxLimits::cpu_time_s);
+    if (out.contains(f.key) || (time_limit && timed)) continue;
+    std::visit([&](auto member) { out[std::string(f.key)] = limits.*member; }, f.member);
+  }
+  return out;
 }
 
 }  // namespace rlvr::rewards

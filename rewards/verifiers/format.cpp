@@ -21,11 +21,9 @@ class FormatVerifier : public Verifier {
     r.reject_unknown();
     if (!pattern_.empty()) {
       int rc = regcomp(&regex_, pattern_.c_str(), REG_EXTENDED | REG_NOSUB);
-      if (rc != 0) {
-        char msg[256];
-        regerror(rc, &regex_, msg, sizeof msg);
-        RLVR_FAIL("rewards", "bad option", "'pattern' of format: ", msg, " in '", pattern_, "'");
-      }
+      char msg[256] = "";
+      if (rc != 0) regerror(rc, &regex_, msg, sizeof msg);
+      RLVR_OPTION_CHECK(rc == 0, "pattern", "bad option 'pattern' of format: ", msg, " in '", pattern_, "'");
       compiled_ = true;
     }
   }

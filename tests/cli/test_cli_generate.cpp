@@ -187,5 +187,5 @@ TEST(CliGenerate, DeviceOptionIsChecked) {
   // Without a GPU (CI), asking for one is a clear error; with one it runs.
   const Result cuda = run_rlvr(base + " --device cuda");
   if (cuda.code != 0)
-    EXPECT_NE(cuda.out.find("--device cuda: no CUDA device is present"), std::string::npos) << cuda.out;
+    EXPECT_NE(cuda.out.find("--device = \"cuda\": no CUDA device is present"), std::string::npos) << cuda.out;
 }

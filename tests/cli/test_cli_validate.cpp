@@ -6,9 +6,12 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace {
 
@@ -39,6 +42,32 @@ TEST(CliValidate, BadConfigPrintsThePositionedErrorAndFails) {
     EXPECT_EQ(r.code, 1) << c.args << "\n" << r.out;
     EXPECT_EQ(r.out.rfind(c.message, 0), 0u) << c.args << "\n" << r.out;
   }
+}
+
+// Each verifier is constructed from its options at validation, and a bad option is reported at
+// its position in the file (at the verifier's table when the option is missing).
+TEST(CliValidate, BadVerifierOptionsPointAtTheOption) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("rlvr_validate_options_" + std::to_string(::getpid()) + ".toml")).string();
+  const std::string head = "[model]\ntokenizer = \"char\"\n[data]\ntrain = \"train.jsonl\"\n[[rewards.verifiers]]\n";
+  const struct { std::string verifier, message; } cases[] = {
+      {"name = \"boxed_math\"\noptions = { tolerance = 1e-3 }\n",
+       ":7:25: rewards.verifiers[0].options.tolerance: unknown option 'tolerance' for verifier 'boxed_math'"},
+      {"name = \"code_tests\"\n[rewards.verifiers.options]\nwall_time_s = \"long\"\n",
+       ":8:15: rewards.verifiers[0].options.wall_time_s: option 'wall_time_s' of verifier 'code_tests' must be a number, "
+       "got \"long\""},
+      {"name = \"format\"\noptions = { pattern = \"a(\" }\n",
+       ":7:23: rewards.verifiers[0].options.pattern: bad option 'pattern' of format: "},
+      {"name = \"external\"\noptions = { mode = \"oneshot\" }\n",
+       ":5:1: rewards.verifiers[0].options.command: external verifier needs option 'command'"},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(path) << head << c.verifier;
+    const Result r = cli_test::run_rlvr("validate " + path + " --no-file-checks");
+    EXPECT_EQ(r.code, 1) << c.verifier << "\n" << r.out;
+    EXPECT_EQ(r.out.rfind("rlvr validate: config: " + path + c.message, 0), 0u) << c.verifier << "\n" << r.out;
+  }
+  std::filesystem::remove(path);
 }
 
 TEST(CliValidate, ResolvedAndReference) {

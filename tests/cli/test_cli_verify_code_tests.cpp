@@ -73,7 +73,7 @@ TEST(CliVerifyCodeTests, ScoresEveryTestFormThroughTheBinary) {
 
   Result bad = run_rlvr("verify --verifier code_tests --option reward=half --input /dev/null");
   EXPECT_EQ(bad.code, 1) << bad.out;
-  EXPECT_NE(bad.out.find("option 'reward' must be"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("option 'reward' of verifier 'code_tests' must be"), std::string::npos) << bad.out;
 }
 
 }  // namespace

@@ -109,11 +109,13 @@ TEST(CodeTests, VerdictTable) {
 
 TEST(CodeTests, OptionAndRowErrorsNameTheProblem) {
   const std::pair<json, std::string> bad_options[] = {
-      {{{"rewrd", "fraction"}}, "unknown option: 'rewrd' (known: reward,"},
-      {{{"reward", "half"}}, "option 'reward' must be"},
-      {{{"time_limit_s", -1}}, "option 'time_limit_s' must be a positive number"},
-      {{{"memory_mb", "lots"}}, "option 'memory_mb' must be a positive integer"},
-      {json::array(), "options must be a JSON object"},
+      {{{"rewrd", "fraction"}}, "unknown option 'rewrd' for verifier 'code_tests' (known: cpu_time_s,"},
+      {{{"reward", "half"}}, "option 'reward' of verifier 'code_tests' must be"},
+      {{{"time_limit_s", -1}}, "option 'time_limit_s' of verifier 'code_tests' must be a positive number"},
+      {{{"memory_mb", "lots"}}, "option 'memory_mb' of verifier 'code_tests' must be a number"},
+      {{{"memory_mb", 0}}, "option 'memory_mb' of verifier 'code_tests' must be >= 1, got 0"},
+      {{{"max_open_files", 512.5}}, "option 'max_open_files' of verifier 'code_tests' must be an integer"},
+      {json::array(), "options of verifier 'code_tests' must be a table"},
   };
   for (const auto& [options, message] : bad_options) {
     try {
@@ -160,7 +162,7 @@ TEST(CodeTests, ReachableFromTheRegistryByName) {
     registry.create("code_tests", {{"time_limit", 5}});
     ADD_FAILURE() << "accepted an unknown option";
   } catch (const rlvr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown option: 'time_limit'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown option 'time_limit'"), std::string::npos) << e.what();
   }
 }
 

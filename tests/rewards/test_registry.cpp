@@ -1,8 +1,10 @@
 // The verifier registry: built-ins listed sorted, double registration, swapping a factory,
-// unknown names and unknown option keys named in the error.
+// unknown names and unknown option keys named in the error, and every bad option of a built-in
+// reported as an OptionError that names the option (a run config points at it).
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "rewards/options.h"
 #include "rewards/registry.h"
 
 namespace rlvr::rewards {
@@ -64,6 +66,35 @@ TEST(Registry, ErrorsNameTheProblem) {
   for (const Case& c : cases) {
     std::string msg = error_of([&] { verifier_registry().create(spec_from_json(c.spec)); });
     EXPECT_NE(msg.find(c.expected), std::string::npos) << c.spec.dump() << " gave: " << msg;
+  }
+}
+
+TEST(Registry, OptionErrorsNameTheOption) {
+  struct Case { std::string verifier; nlohmann::json options; std::string option; };
+  const std::vector<Case> cases = {
+      {"boxed_math", {{"tolerance", 1e-3}}, "tolerance"},
+      {"boxed_math", {{"rel_tol", "big"}}, "rel_tol"},
+      {"boxed_math", {{"rel_tol", 2}}, "rel_tol"},
+      {"boxed_math", {{"fallback", {"guess"}}}, "fallback"},
+      {"code_tests", {{"reward", "half"}}, "reward"},
+      {"code_tests", {{"memory_mb", "lots"}}, "memory_mb"},
+      {"code_tests", {{"max_open_files", 2}}, "max_open_files"},
+      {"code_tests", {{"zygote", 1}}, "zygote"},
+      {"external", nlohmann::json::object(), "command"},
+      {"external", {{"command", "true"}, {"workers", 0}}, "workers"},
+      {"external", {{"command", "true"}, {"mode", "forking"}}, "mode"},
+      {"format", {{"pattern", "a("}}, "pattern"},
+      {"format", {{"max_bytes", "many"}}, "max_bytes"},
+      {"format", nlohmann::json::array(), ""},
+  };
+  for (const Case& c : cases) {
+    try {
+      verifier_registry().create(c.verifier, c.options);
+      ADD_FAILURE() << c.verifier << " accepted " << c.options.dump();
+    } catch (const OptionError& e) {
+      EXPECT_EQ(e.option(), c.option) << c.verifier << " " << c.options.dump() << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(e.problem()), std::string::npos) << e.what();
+    }
   }
 }
 

@@ -110,12 +110,22 @@ TEST(SandboxRun, BadRequestsAreErrorsNamingTheProblem) {
     EXPECT_NE(message.find("'cobol' (known: python)"), std::string::npos) << message;
     EXPECT_NE(message.find("(languages.cpp:"), std::string::npos) << message;
   }
+  auto limits_error = [](const SandboxLimits& bad) -> std::string {
+    try {
+      run({"python", "pass", ""}, bad);
+    } catch (const rlvr::Error& e) {
+      return e.what();
+    }
+    return "";
+  };
   SandboxLimits bad;
   bad.wall_time_s = 0;
-  EXPECT_THROW(run({"python", "pass", ""}, bad), rlvr::Error);
+  EXPECT_NE(limits_error(bad).find("limit out of range: wall_time_s = 0 (allowed: > 0)"), std::string::npos)
+      << limits_error(bad);
   bad = SandboxLimits{};
   bad.max_open_files = 2;
-  EXPECT_THROW(run({"python", "pass", ""}, bad), rlvr::Error);
+  EXPECT_NE(limits_error(bad).find("limit out of range: max_open_files = 2 (allowed: >= 4)"), std::string::npos)
+      << limits_error(bad);
 }
 
 }  // namespace

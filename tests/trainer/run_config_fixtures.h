@@ -17,19 +17,20 @@ inline const std::string kMinimal =
     "[[rewards.verifiers]]\n"
     "name = \"boxed_math\"\n";
 
+// verifiers: the registry that verifier names and options are checked against (null: none).
 inline RunConfig parse_text(const std::string& text, const std::vector<std::string>& overrides = {},
-                            bool check_files = false, std::vector<std::string> known_verifiers = {}) {
+                            bool check_files = false, const rewards::Registry* verifiers = nullptr) {
   LoadOptions options;
   options.check_files = check_files;
-  options.known_verifiers = std::move(known_verifiers);
+  options.verifiers = verifiers;
   return parse_run_config(text, "run.toml", overrides, options);
 }
 
 // The message of the rlvr::Error that parsing throws, or "" when it parses.
 inline std::string parse_error(const std::string& text, const std::vector<std::string>& overrides = {},
-                               bool check_files = false, std::vector<std::string> known_verifiers = {}) {
+                               bool check_files = false, const rewards::Registry* verifiers = nullptr) {
   try {
-    parse_text(text, overrides, check_files, std::move(known_verifiers));
+    parse_text(text, overrides, check_files, verifiers);
   } catch (const std::exception& e) {
     return e.what();
   }

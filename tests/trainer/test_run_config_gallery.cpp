@@ -21,7 +21,7 @@ struct BadConfig {
   std::string text;
   std::vector<std::string> overrides;
   std::string expected;  // the message after "config: ", up to the source location of the throw
-  std::vector<std::string> known_verifiers = {};
+  const rewards::Registry* verifiers = nullptr;  // checks verifier names and options when set
 };
 
 std::string with(const std::string& extra) { return kMinimal + extra; }
@@ -69,7 +69,33 @@ const std::vector<BadConfig>& gallery() {
        "run.toml:7:1: rewards.verifiers[1].name: missing required key"},
       {"UnknownVerifier", "[model]\ntokenizer = \"char\"\n[data]\ntrain = \"t.jsonl\"\n[[rewards.verifiers]]\nname = \"boxed-math\"\n",
        {}, "run.toml:6:8: rewards.verifiers[0].name: unknown verifier 'boxed-math' (did you mean 'boxed_math'?); known: "
-       "boxed_math, code_tests, format", {"boxed_math", "code_tests", "format"}},
+       "boxed_math, code_tests, external, format", &rewards::verifier_registry()},
+      // Verifier options, checked by constructing each verifier: the position is the option's
+      // value, or the verifier's table when the option is missing.
+      {"UnknownVerifierOption", with("[rewards.verifiers.options]\ntolerance = 1e-3\n"), {},
+       "run.toml:8:13: rewards.verifiers[0].options.tolerance: unknown option 'tolerance' for verifier 'boxed_math' "
+       "(known: answer_field, fallback, rel_tol)", &rewards::verifier_registry()},
+      {"UnknownVerifierOptionSet", kMinimal, {"rewards.verifiers[0].options.tolerance=1"},
+       "--set: rewards.verifiers[0].options.tolerance: unknown option 'tolerance' for verifier 'boxed_math'",
+       &rewards::verifier_registry()},
+      {"CodeTestsLimitType", with("[[rewards.verifiers]]\nname = \"code_tests\"\noptions = { memory_mb = \"lots\" }\n"), {},
+       "run.toml:9:25: rewards.verifiers[1].options.memory_mb: option 'memory_mb' of verifier 'code_tests' must be a "
+       "number, got \"lots\"", &rewards::verifier_registry()},
+      {"CodeTestsLimitNotInteger", with("[[rewards.verifiers]]\nname = \"code_tests\"\noptions = { max_processes = 1.5 }\n"),
+       {}, "run.toml:9:29: rewards.verifiers[1].options.max_processes: option 'max_processes' of verifier 'code_tests' "
+       "must be an integer, got 1.5", &rewards::verifier_registry()},
+      {"CodeTestsLimitRange", with("[[rewards.verifiers]]\nname = \"code_tests\"\noptions = { max_open_files = 2 }\n"),
+       {}, "run.toml:9:30: rewards.verifiers[1].options.max_open_files: option 'max_open_files' of verifier 'code_tests' "
+       "must be >= 4, got 2", &rewards::verifier_registry()},
+      {"FormatPattern", with("[[rewards.verifiers]]\nname = \"format\"\n[rewards.verifiers.options]\npattern = \"a(\"\n"),
+       {}, "run.toml:10:11: rewards.verifiers[1].options.pattern: bad option 'pattern' of format: ",
+       &rewards::verifier_registry()},
+      {"FormatFlagType", with("[[rewards.verifiers]]\nname = \"format\"\noptions = { require_think = \"yes\" }\n"), {},
+       "run.toml:9:29: rewards.verifiers[1].options.require_think: option 'require_think' of verifier 'format' must be "
+       "true or false, got \"yes\"", &rewards::verifier_registry()},
+      {"ExternalWithoutCommand", with("[[rewards.verifiers]]\nname = \"external\"\nweight = 0.5\n"), {},
+       "run.toml:7:1: rewards.verifiers[1].options.command: external verifier needs option 'command' (the program to "
+       "run)", &rewards::verifier_registry()},
       {"AllWeightsZero", with("weight = 0\n"), {},
        "run.toml:7:10: rewards.verifiers: every weight is 0, so every reward would be 0"},
       {"GroupOfOne", with("[rollout]\nn = 1\n"), {},
@@ -120,7 +146,7 @@ class BadConfigGallery : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(BadConfigGallery, NamesPositionKeyAndProblem) {
   const BadConfig& c = GetParam();
-  const std::string message = parse_error(c.text, c.overrides, false, c.known_verifiers);
+  const std::string message = parse_error(c.text, c.overrides, false, c.verifiers);
   ASSERT_FALSE(message.empty()) << "parsed without error:\n" << c.text;
   const std::string want = c.expected.rfind("cli: ", 0) == 0 ? "config: " + c.expected.substr(5) : "config: " + c.expected;
   EXPECT_EQ(message.substr(0, want.size()), want) << "full message: " << message;

@@ -90,7 +90,7 @@ eval_every = 2
     overrides.insert(overrides.begin(), {"data.train=\"" + (dir_ / "train.jsonl").string() + "\"",
                                          "data.eval=\"" + (dir_ / "eval.jsonl").string() + "\""});
     LoadOptions lo;
-    lo.known_verifiers = {"boxed_math", "format"};
+    lo.verifiers = &rewards::verifier_registry();
     return parse_run_config(text, "test.toml", overrides, lo);
   }
 
