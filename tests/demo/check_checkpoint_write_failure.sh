@@ -26,7 +26,7 @@ limited "${args[@]}" --set checkpoint.on_failure='"stop"' --run-dir "$tmp/stop" 
 grep -qi "too large" "$tmp/stop.log" || { echo "FAIL: the error does not say why"; cat "$tmp/stop.log"; exit 1; }
 
 for d in go_on stop; do
-  if ls "$tmp/$d/checkpoints" 2> /dev/null | grep -q '^step_'; then
+  if ls "$tmp/$d/checkpoints" 2> /dev/null | grep -Eq '^(sft_|rl_)?step_'; then
     echo "FAIL: $d left a checkpoint that --resume would pick"; exit 1
   fi
 done

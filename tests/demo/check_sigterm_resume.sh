@@ -29,7 +29,7 @@ cut_at=$(rl_lines)
 echo "SIGTERM after $cut_at GRPO steps: exit code $rc"
 [[ $rc == 130 ]] || { echo "FAIL: expected exit code 130"; cat "$tmp/cut.log"; exit 1; }
 [[ $cut_at -lt 40 ]] || { echo "FAIL: the run was not interrupted"; exit 1; }
-ls "$tmp/cut/checkpoints" | grep -q '^step_' || { echo "FAIL: no checkpoint written on SIGTERM"; exit 1; }
+ls "$tmp/cut/checkpoints" | grep -q '^rl_step_' || { echo "FAIL: no checkpoint written on SIGTERM"; exit 1; }
 grep -q "interrupted; continue with" "$tmp/cut.log" || { echo "FAIL: no resume hint"; exit 1; }
 
 "$rlvr" "${args[@]}" --run-dir "$tmp/cut" --resume 2> "$tmp/resume.log"
