@@ -109,6 +109,7 @@ int cmd_generate(const std::vector<std::string>& argv) {
   model::Transformer m = model::Transformer::from_dir(model_dir);
   place_model(m, device);
   const std::unique_ptr<Tokenizer> tok = tokenizer_of(model_dir, m.config().vocab_size);
+  if (tok) m.limit_output_vocab(int(tok->vocab_size()));  // ids past the tokenizer's are never sampled
   // Without a tokenizer, EOS ids come from generation_config.json and config.json.
   params.eos_ids = tok ? tok->special_tokens().eos : config_eos_ids(model_dir, m.config().vocab_size);
 

@@ -19,6 +19,17 @@ Transformer::Transformer(ModelConfig cfg) : cfg_(std::move(cfg)), w_(allocate_we
 
 Device Transformer::device() const { return w_.embed.value.device(); }
 
+void Transformer::limit_output_vocab(int n) {
+  RLVR_CHECK(n > 0 && n <= cfg_.vocab_size, "model", "output vocabulary of ", n, " tokens for a model of vocab_size ",
+             cfg_.vocab_size);
+  output_vocab_ = n;
+}
+
+Tensor Transformer::head_rows() const {
+  const Tensor& head = cfg_.tie_word_embeddings ? w_.embed.value : w_.lm_head.value;
+  return output_vocab() == cfg_.vocab_size ? head : head.slice_rows(0, output_vocab());
+}
+
 void Transformer::to(Device device) {
   for (ParamRef& p : params()) {
     *p.value = p.value->to(device);
@@ -52,8 +63,8 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
     cache->h_final = h;
   }
   // Output head in FP32 (kept out of FP8 by the recipe).
-  Tensor logits = empty_f32({T, int64_t(c.vocab_size)}, dev);
-  Gemms(precision).fp32(logits, h, c.tie_word_embeddings ? w_.embed.value : w_.lm_head.value);
+  Tensor logits = empty_f32({T, int64_t(output_vocab())}, dev);
+  Gemms(precision).fp32(logits, h, head_rows());
   return logits;
 }
 

@@ -36,14 +36,19 @@ class Transformer {
   Device device() const;
   void to(Device device);
   ModelWeights& weights() { return w_; }
+  // The logits cover token ids [0, output_vocab()): the rest of the embedding rows (a checkpoint
+  // padded past its tokenizer, as Qwen3's 151,936 rows for 151,669 tokens) can never be sampled
+  // nor enter a log-probability. Default: vocab_size.
+  void limit_output_vocab(int n);
+  int output_vocab() const { return output_vocab_ > 0 ? output_vocab_ : cfg_.vocab_size; }
   std::vector<ParamRef> params() { return list_params(cfg_, w_); }
 
-  // logits [T, V] (F32, on device()). cache/stats may be null. routed, when set, runs every
+  // logits [T, output_vocab()] (F32, on device()). cache/stats may be null. routed, when set, runs every
   // MoE layer's routed experts (expert parallelism); backward then goes through it too. Null:
   // this process runs them all (local_experts()).
   Tensor forward(const Batch& batch, Precision precision, ForwardCache* cache = nullptr,
                  RouterStats* stats = nullptr, RoutedExperts* routed = nullptr);
-  // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, V] (on
+  // Accumulates into every parameter's grad (allocated on first use) from dlogits [T, output_vocab()] (on
   // device()), using the cache of the forward over the same batch and precision.
   void backward(const Tensor& dlogits, const Batch& batch, ForwardCache& cache);
   void zero_grad();
@@ -56,8 +61,12 @@ class Transformer {
                         CachedPass pass, bool all_logits = false);
 
  private:
+  // The output head's rows that make the logits: [output_vocab(), C].
+  Tensor head_rows() const;
+
   ModelConfig cfg_;
   ModelWeights w_;
+  int output_vocab_ = 0;
 };
 
 }  // namespace rlvr::model

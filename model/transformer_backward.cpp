@@ -22,14 +22,15 @@ void Transformer::backward(const Tensor& dlogits, const Batch& host_or_device_ba
   const int64_t T = batch.n_tokens(), C = c.hidden_size;
   RLVR_CHECK(cache.layers.size() == size_t(c.num_hidden_layers) && cache.x_final.defined(), "model",
              "backward needs the cache of a forward over the same batch");
-  check_shape("Transformer::backward", dlogits, "dlogits", {T, int64_t(c.vocab_size)});
+  check_shape("Transformer::backward", dlogits, "dlogits", {T, int64_t(output_vocab())});
   for (ParamRef& p : params())  // every trainable parameter has a gradient, zero if unused
     if (p.trainable && !p.grad->defined()) *p.grad = Tensor::zeros(p.value->shape(), DType::F32, dev);
   // Output head and final norm.
   Param& head = c.tie_word_embeddings ? w_.embed : w_.lm_head;
-  gemm(grad_of(head), dlogits, true, cache.h_final, false, /*accumulate=*/true);
+  Tensor dhead = grad_of(head).slice_rows(0, output_vocab());
+  gemm(dhead, dlogits, true, cache.h_final, false, /*accumulate=*/true);
   Tensor dh = empty_f32({T, C}, dev);
-  gemm(dh, dlogits, false, head.value, false);
+  gemm(dh, dlogits, false, head_rows(), false);
   Tensor dx = empty_f32({T, C}, dev);
   rmsnorm_backward(dx, grad_of(w_.final_norm), dh, cache.x_final, w_.final_norm.value, cache.final_rstd);
   for (int l = c.num_hidden_layers - 1; l >= 0; --l)

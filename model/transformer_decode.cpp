@@ -53,8 +53,8 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
   }
   Tensor hf = empty_f32(last.shape(), dev), rf = empty_f32({last.dim(0)}, dev);
   rmsnorm_forward(hf, rf, last, w_.final_norm.value, c.rms_norm_eps);
-  Tensor logits = empty_f32({last.dim(0), int64_t(c.vocab_size)}, dev);
-  gemms.fp32(logits, hf, c.tie_word_embeddings ? w_.embed.value : w_.lm_head.value);  // head kept in FP32
+  Tensor logits = empty_f32({last.dim(0), int64_t(output_vocab())}, dev);
+  gemms.fp32(logits, hf, head_rows());  // head kept in FP32
   return logits;
 }
 

@@ -174,13 +174,20 @@ class Engine {
     c.logprobs.push_back(logprob);
     if (std::find(p_.eos_ids.begin(), p_.eos_ids.end(), token) != p_.eos_ids.end())
       return finish(sl, FinishReason::Eos);
-    if (detok_ && !stops_.empty())
-      if (auto cut = stops_.check(c.tokens, detok_)) {
+    if (detok_ && !stops_.empty()) {
+      std::optional<std::string> cut;
+      try {
+        cut = stops_.check(c.tokens, detok_);
+      } catch (const Error&) {
+        return undecodable(sl);
+      }
+      if (cut) {
         c.text = std::move(*cut);
         sl.active = false;
         c.finish = FinishReason::Stop;
         return;
       }
+    }
     if (int64_t(c.tokens.size()) >= sl.cap) finish(sl, FinishReason::Length);
   }
 
@@ -188,11 +195,21 @@ class Engine {
     Completion& c = *sl.out;
     c.finish = why;
     sl.active = false;
-    if (detok_) {
-      std::span<const int32_t> body(c.tokens);
-      if (why == FinishReason::Eos) body = body.first(body.size() - 1);
+    if (!detok_) return;
+    std::span<const int32_t> body(c.tokens);
+    if (why == FinishReason::Eos) body = body.first(body.size() - 1);
+    try {
       c.text = detok_(body);
+    } catch (const Error&) {
+      undecodable(sl);
     }
+  }
+
+  // Tokens the detokenizer refuses cost this sample (no text, finish "error"), not the batch.
+  void undecodable(Slot& sl) {
+    sl.active = false;
+    sl.out->text.clear();
+    sl.out->finish = FinishReason::Error;
   }
 
   model::Transformer& m_;

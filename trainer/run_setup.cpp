@@ -46,6 +46,8 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
   // One GPU per rank on a node (NCCL has already picked LOCAL_RANK's; MPI ranks pick it here).
   if (device == Device::CUDA && dp()) select_cuda_device(parallel::discover_launch_env().local_rank);
   policy.to(device);
+  // A checkpoint may have more embedding rows than its tokenizer has tokens: never sample them.
+  policy.limit_output_vocab(int(tokenizer->vocab_size()));
   learner.comm = dp();
   if (cfg.run.expert_parallel) {
     const int experts_n = policy.config().num_experts, world = comm->size();

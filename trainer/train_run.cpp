@@ -140,6 +140,7 @@ class Run {
 
   void save_reference() {
     run_.reference = std::make_unique<model::Transformer>(run_.policy.config());
+    run_.reference->limit_output_vocab(run_.policy.output_vocab());
     auto dst = run_.reference->params();
     auto src = run_.policy.params();
     for (size_t i = 0; i < src.size(); ++i) *dst[i].value = src[i].value->clone();
@@ -155,6 +156,7 @@ class Run {
     RLVR_CHECK(dir.has_value(), "trainer", "--resume with algorithm.kl_coef > 0 needs the reference policy in ",
                reference_dir());
     run_.reference = std::make_unique<model::Transformer>(run_.policy.config());
+    run_.reference->limit_output_vocab(run_.policy.output_vocab());
     run_.reference->to(run_.device);
     load_checkpoint(*dir, *run_.reference, nullptr);
   }

@@ -206,3 +206,21 @@ TEST(Generation, ContextCapsLength) {
   EXPECT_EQ(out[0].tokens.size(), 2u);
   EXPECT_EQ(out[0].finish, FinishReason::Length);
 }
+
+// A checkpoint padded past its tokenizer (the upper half of the rows here, made to dominate every distribution),
+// limited to the tokenizer's ids: no sample ever draws a padding id.
+TEST(Generation, NeverDrawsAnIdPastTheOutputVocabulary) {
+  model::Transformer m = model::Transformer::from_dir(kFixture);
+  const model::ModelConfig& c = m.config();
+  const int kept = c.vocab_size / 2;
+  float* head = (c.tie_word_embeddings ? m.weights().embed : m.weights().lm_head).value.data<float>();
+  for (int64_t r = kept; r < c.vocab_size; ++r)
+    for (int64_t k = 0; k < c.hidden_size; ++k) head[r * c.hidden_size + k] = 5.0f;
+  m.limit_output_vocab(kept);
+  for (Precision precision : {Precision::FP32, Precision::FP8}) {
+    GenerationParams p = sampling(1.5f, 1, 4, 12);
+    p.precision = precision;
+    for (const Completion& out : generate(m, {{1, 2, 3}, {4, 5}}, p))
+      for (int32_t id : out.tokens) EXPECT_LT(id, kept);
+  }
+}

@@ -216,6 +216,14 @@ TEST_F(TrainRun, ResumeFromANamedCheckpoint) {
   }
 }
 
+// A model with more vocabulary rows than the tokenizer has ids (as real checkpoints): GRPO never
+// samples an id the tokenizer cannot decode, so the run goes through.
+TEST_F(TrainRun, ModelVocabularyLargerThanTheTokenizers) {
+  const TrainResult r = run(config({"model.init.vocab_size=4096", "sft.steps=0", "run.steps=2"}), "padded");
+  EXPECT_EQ(r.rl_steps, 2);
+  for (const auto& s : lines(dir_ / "padded" / "rollouts.jsonl")) EXPECT_NE(s["finish_reason"], "error") << s.dump();
+}
+
 TEST_F(TrainRun, CheckpointFailureStopsOrContinuesByConfig) {
   // A regular file where the checkpoints directory should be: every write fails.
   for (const char* policy : {"stop", "continue"}) {
