@@ -89,6 +89,7 @@ const std::vector<KeySpec>& config_schema() {
       {"rollout.top_p", FIELD(rollout.sampling.top_p), "1.0", Range{0, 1, true, false}, "", "nucleus sampling; 1: off"},
       {"rollout.top_k", FIELD(rollout.sampling.top_k), "0", at_least(0), "", "top-k sampling; 0: off"},
       {"rollout.max_new_tokens", FIELD(rollout.max_new_tokens), "256", between(1, 1 << 20), "", "completion length limit"},
+      {"rollout.max_batch", FIELD(rollout.max_batch), "256", between(1, 1 << 20), "", "sequences decoded together (KV cache slots: memory grows with it)"},
       {"rollout.stop", FIELD(rollout.stop), "[]", any, "", "stop strings (EOS always stops)"},
       {"rollout.keep_stop", FIELD(rollout.keep_stop), "false", any, "", "keep the matched stop string in the completion"},
       {"rollout.precision", FIELD(rollout.precision), "\"fp8\"", any, "fp32|bf16|fp8", "precision of the rollout engine's weights and GEMMs"},

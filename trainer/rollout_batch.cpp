@@ -38,7 +38,7 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   gp.stop_strings = cfg.rollout.stop;
   gp.keep_stop_string = cfg.rollout.keep_stop;
   gp.precision = cfg.rollout.model_precision();
-  gp.max_batch = int(std::min<int64_t>(int64_t(prompts.size()) * request.group_size, 256));
+  gp.max_batch = int(std::min<int64_t>(int64_t(prompts.size()) * request.group_size, cfg.rollout.max_batch));
   std::vector<std::vector<int32_t>> tokens;
   tokens.reserve(prompts.size());
   for (const Example* e : prompts) tokens.push_back(e->prompt_tokens);

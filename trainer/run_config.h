@@ -54,6 +54,7 @@ struct RolloutSection {
   int64_t prompts_per_step = 0;
   SamplingParams sampling;  // temperature, top_k, top_p (seed: set from run.seed by the trainer)
   int64_t max_new_tokens = 0;
+  int64_t max_batch = 0;  // sequences decoded together (KV cache slots)
   std::vector<std::string> stop;
   bool keep_stop = false;
   std::string precision;  // fp32 | bf16 | fp8

@@ -33,7 +33,7 @@ TEST(CliValidate, BadConfigPrintsThePositionedErrorAndFails) {
   const struct { std::string args, message; } cases[] = {
       {"validate configs/default.toml --no-file-checks --set rollout.n=1",
        "rlvr validate: config: --set: rollout.n: G = 1 with group-normalized advantages"},
-      {"validate configs/math.toml", "rlvr validate: config: configs/math.toml:13:8: model.path: the model directory does not exist"},
+      {"validate configs/math.toml", "rlvr validate: config: configs/math.toml:23:8: model.path: the model directory does not exist"},
       {"validate configs/nope.toml", "rlvr validate: config: configs/nope.toml: the config file does not exist"},
       {"validate", "rlvr validate: cli: expected one config file"},
   };
