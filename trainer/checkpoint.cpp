@@ -158,7 +158,7 @@ std::string find_checkpoint(const std::string& run_dir, const std::string& name_
   for (const fs::path& p : {fs::path(name_or_dir), fs::path(run_dir) / "checkpoints" / name_or_dir})
     if (fs::exists(p / "state.json")) return p.string();
   std::string known;
-  for (const auto& [step, path] : checkpoints(fs::path(run_dir) / "checkpoints")) known += " " + path.filename().string();
+  for (const auto& [step, path] : checkpoints(fs::path(run_dir) / "checkpoints")) known.append(" ").append(path.filename().string());
   RLVR_FAIL("checkpoint", cat("no checkpoint '", name_or_dir, "' (a directory holding state.json, or a name in ",
                               run_dir, "/checkpoints:", known.empty() ? std::string(" none") : known, ")"));
 }

@@ -212,7 +212,7 @@ std::string config_reference_markdown() {
     std::string allowed = !k.choices.empty() ? std::string(k.choices) : k.range.describe();
     if (k.field.index() == 5 || k.field.index() == 6 || k.field.index() == 0) allowed = std::string(k.choices);
     os << "| `" << k.path << "` | " << short_type(k.field) << " | "
-       << (k.default_toml.empty() ? std::string("required") : "`" + cell(k.default_toml) + "`") << " | "
+       << (k.default_toml.empty() ? std::string("required") : cat("`", cell(k.default_toml), "`")) << " | "
        << cell(allowed) << " | " << cell(k.doc) << " |\n";
   }
   os << "| `rewards.verifiers[].name` | string | required | a registered verifier | one `[[rewards.verifiers]]` table per verifier (at least one) |\n"

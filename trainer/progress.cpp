@@ -48,7 +48,7 @@ std::string Progress::eta(int64_t sft_left, int64_t rl_left) const {
     known = true;
   }
   if (!known) return partial ? "?" : format_duration(0);
-  return (partial ? ">" : "") + format_duration(seconds);
+  return std::string(partial ? ">" : "").append(format_duration(seconds));
 }
 
 void Progress::say(const std::string& line) const {

@@ -136,7 +136,9 @@ TEST(CliGenerate, TextPromptsAndStopStrings) {
   EXPECT_EQ(free["prompt"], "Q: 2+2=");
   std::string text;
   for (const json& t : free["completion_tokens"]) text += t.get<int>() < 509 ? chars[t.get<size_t>()] : "";
-  if (free["finish_reason"] == "length") EXPECT_EQ(free["completion"], text);
+  if (free["finish_reason"] == "length") {
+    EXPECT_EQ(free["completion"], text);
+  }
   ASSERT_GE(free["completion_tokens"].size(), 5u);
   const std::string stop = chars[free["completion_tokens"][3].get<size_t>()] + chars[free["completion_tokens"][4].get<size_t>()];
   const size_t at = text.find(stop);

@@ -322,7 +322,7 @@ std::vector<Case> all_cases() {
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.op->op;
-  for (int64_t d : info.param.dims) name += "_" + std::to_string(d);
+  for (int64_t d : info.param.dims) name.append("_").append(std::to_string(d));
   for (char& c : name)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   return name;

@@ -125,7 +125,9 @@ TEST(FpCodec, DecodeMatchesCuda) {
       const __half_raw h = __nv_cvt_fp8_to_halfraw(__nv_fp8_storage_t(v), kind);
       const float cuda = __half2float(__half(h));
       const float ours = kind == __NV_E4M3 ? e4m3_bits_to_float(uint8_t(v)) : e5m2_bits_to_float(uint8_t(v));
-      if (std::isnan(cuda)) EXPECT_TRUE(std::isnan(ours)) << v;
+      if (std::isnan(cuda)) {
+        EXPECT_TRUE(std::isnan(ours)) << v;
+      }
       else EXPECT_EQ(cuda, ours) << "code " << v;
     }
   }
@@ -145,7 +147,8 @@ TEST(FpCodec, FastE4M3MatchesExact) {
     const float f = e4m3_bits_to_float(uint8_t(v));
     ASSERT_EQ(float_to_e4m3_bits_fast(f), float_to_e4m3_bits(f)) << v;
     const float g = e4m3_bits_to_float(uint8_t(v + 1));
-    if (!std::isnan(f) && !std::isnan(g) && (v & 0x7f) < 0x7e)
+    if (!std::isnan(f) && !std::isnan(g) && (v & 0x7f) < 0x7e) {
       ASSERT_EQ(float_to_e4m3_bits_fast((f + g) / 2), float_to_e4m3_bits((f + g) / 2)) << v;
+    }
   }
 }

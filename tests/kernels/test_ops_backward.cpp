@@ -206,7 +206,7 @@ void PrintTo(const Case& c, std::ostream* os) {
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string name = info.param.op->op;
-  for (int64_t d : info.param.dims) name += "_" + std::to_string(d);
+  for (int64_t d : info.param.dims) name.append("_").append(std::to_string(d));
   return name;
 }
 

@@ -145,7 +145,9 @@ TEST(Sampling, TopPOnAFlatLargeVocabularyStaysInsideTheNucleus) {
   const double median_logit = row[size_t(order[n_inside / 2])];
   for (int32_t t : d.tokens) {
     // A token within float rounding of the threshold may fall either way; none further out.
-    if (!inside[size_t(t)]) ASSERT_NEAR(row[size_t(t)], row[size_t(order[n_inside - 1])], 1e-5) << t;
+    if (!inside[size_t(t)]) {
+      ASSERT_NEAR(row[size_t(t)], row[size_t(order[n_inside - 1])], 1e-5) << t;
+    }
     in_lower_half += row[size_t(t)] < median_logit;
   }
   EXPECT_GT(n_inside, 1000u);

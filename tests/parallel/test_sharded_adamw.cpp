@@ -35,7 +35,9 @@ TEST(ShardedAdamW, WorldOneEqualsPlainAdamWBitForBit) {
       h.step = step;
       serial.serial_step(1, step, h, clip);
       EXPECT_GT(st.grad_norm, 0);
-      if (clip > 0) EXPECT_LT(st.clip_scale, 1);
+      if (clip > 0) {
+        EXPECT_LT(st.clip_scale, 1);
+      }
     }
     EXPECT_EQ(sharded.flat(sharded.values), serial.flat(serial.values));
     EXPECT_EQ(sharded.versions[0], 4u);  // construction + 3 steps

@@ -48,7 +48,7 @@ std::string reformat(std::string s) {
   for (size_t p; (p = s.find("\\sqrt{")) != std::string::npos;) {
     size_t end = group_end(p + 5);
     if (end == std::string::npos) break;
-    s.replace(p, end + 1 - p, "(" + s.substr(p + 6, end - p - 6) + ")^{1/2}");
+    s.replace(p, end + 1 - p, std::string("(").append(s.substr(p + 6, end - p - 6)).append(")^{1/2}"));
   }
   std::string out;
   for (char c : s)
@@ -107,7 +107,7 @@ TEST(Datasets, Gsm8kGoldAnswers) {
     // Another form: thousands separators for large numbers, else a trailing ".00", and a dollar sign.
     std::string other_form = number;
     if (number.size() > 4 && number.find('.') == std::string::npos && number[0] != '-')
-      for (int p = static_cast<int>(number.size()) - 3; p > 0; p -= 3) other_form.insert(p, ",");
+      for (int p = static_cast<int>(number.size()) - 3; p > 0; p -= 3) other_form.insert(size_t(p), 1, ',');
     else if (number.find('.') == std::string::npos)
       other_form += ".00";
     EXPECT_EQ(kGrader.grade(solution, boxed("\\$" + other_form)).status, status::kCorrect)

@@ -11,7 +11,9 @@ namespace rlvr::runlog {
 namespace {
 
 void expect_same_number(double a, double b, const std::string& what) {
-  if (std::isnan(a) || std::isnan(b)) EXPECT_TRUE(std::isnan(a) && std::isnan(b)) << what;
+  if (std::isnan(a) || std::isnan(b)) {
+    EXPECT_TRUE(std::isnan(a) && std::isnan(b)) << what;
+  }
   else EXPECT_DOUBLE_EQ(a, b) << what;
 }
 

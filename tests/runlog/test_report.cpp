@@ -36,7 +36,9 @@ TEST(Report, JsonForScriptEscapesMarkup) {
     std::string out = json_for_script(nlohmann::json{{"s", c.text}});
     EXPECT_EQ(out.find_first_of("<>&"), std::string::npos) << out;
     auto back = nlohmann::json::parse(out)["s"].get<std::string>();
-    if (c.text.find('\xff') == std::string::npos) EXPECT_EQ(back, c.text);
+    if (c.text.find('\xff') == std::string::npos) {
+      EXPECT_EQ(back, c.text);
+    }
     else EXPECT_NE(back.find("\xEF\xBF\xBD"), std::string::npos) << "invalid UTF-8 replaced";
   }
 }
@@ -50,7 +52,7 @@ TEST(Report, SelfContainedAndEscaped) {
   EXPECT_EQ(html.find("<img"), std::string::npos) << "a completion's tag reached the markup";
   EXPECT_EQ(html.find("document.title='pwned'</script>"), std::string::npos);
   // Nothing is loaded from elsewhere: no external scripts, styles, images or fonts.
-  for (const std::string& banned : {"<link", "src=\"http", "src='http", "url(", "@import", "fetch(", "XMLHttpRequest"})
+  for (const char* banned : {"<link", "src=\"http", "src='http", "url(", "@import", "fetch(", "XMLHttpRequest"})
     EXPECT_EQ(html.find(banned), std::string::npos) << banned;
   std::smatch m;
   std::string rest = html;

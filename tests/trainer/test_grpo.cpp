@@ -77,7 +77,9 @@ TEST(GrpoLoss, ClipHigherAndLow) {
     std::vector<std::vector<float>> d;
     const PolicyLossStats st = grpo_policy_loss({{lp, lo, {}, {}, c.adv}}, cfg, 1.0, &d);
     EXPECT_EQ(st.clipped_tokens, c.clipped ? 1 : 0) << c.logp << " " << c.adv;
-    if (c.clipped) EXPECT_EQ(d[0][0], 0.0f);
+    if (c.clipped) {
+      EXPECT_EQ(d[0][0], 0.0f);
+    }
     else EXPECT_NEAR(d[0][0], -std::exp(c.logp - old) * c.adv, 1e-5);
   }
 }
@@ -102,7 +104,9 @@ TEST(GrpoLoss, GradientMatchesFiniteDifferencesWithKlAndTis) {
     p[t] += 1e-3f;
     m[t] -= 1e-3f;
     const double fd = (loss_at(p) - loss_at(m)) / 2e-3;
-    if (st.clipped_tokens == 0) EXPECT_NEAR(d[0][t], fd, 1e-4) << t;
+    if (st.clipped_tokens == 0) {
+      EXPECT_NEAR(d[0][t], fd, 1e-4) << t;
+    }
   }
   // TIS caps the weight: a rollout that was far less likely than the learner says.
   std::vector<float> far = lo;

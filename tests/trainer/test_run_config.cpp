@@ -72,7 +72,9 @@ TEST(RunConfig, SchemaIsWellFormed) {
       closed_tables.insert(current);
       current = table;
     }
-    if (!k.choices.empty()) EXPECT_EQ(k.field.index(), 5u) << path << ": choices on a non-string";
+    if (!k.choices.empty()) {
+      EXPECT_EQ(k.field.index(), 5u) << path << ": choices on a non-string";
+    }
   }
   // Every default has the key's type and lies in its range: parsing the minimal config reads them all.
   EXPECT_NO_THROW(parse_text(kMinimal));
