@@ -1,7 +1,5 @@
 // `rlvr score`: per-token log-probabilities of token sequences under a model directory.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +7,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/device_option.h"
+#include "cli/jsonl_io.h"
 #include "model/token_logprobs.h"
 #include "model/transformer.h"
 
@@ -26,58 +25,41 @@ int cmd_score(const std::vector<std::string>& argv) {
   place_model(m, device);
   const int vocab = m.config().vocab_size;
 
-  std::ifstream in(input);
-  RLVR_CHECK(in.good(), "cli", "cannot open the input file: ", input);
-  const std::string tmp = output + ".tmp";
-  std::ofstream out(tmp, std::ios::trunc);
-  RLVR_CHECK(out.good(), "cli", "cannot write the output file: ", output);
-
+  JsonlOutput out(output);
   std::vector<nlohmann::json> rows;
   std::vector<std::vector<int32_t>> seqs;
-  int64_t pending = 0, written = 0;
+  int64_t pending = 0;
   auto flush = [&] {
     if (seqs.empty()) return;
     const auto logprobs = model::sequence_logprobs(m, model::Batch::pack(seqs), precision);
     for (size_t i = 0; i < rows.size(); ++i) {
       rows[i]["logprobs"] = logprobs[i];
-      out << rows[i].dump() << "\n";
+      out.write(rows[i]);
     }
-    written += int64_t(rows.size());
     rows.clear();
     seqs.clear();
     pending = 0;
   };
-  std::string line;
-  for (int64_t line_no = 1; std::getline(in, line); ++line_no) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      RLVR_FAIL("cli", "invalid JSON", input, ":", line_no, ": ", e.what());
-    }
-    RLVR_CHECK(row.is_object() && row.contains("tokens") && row["tokens"].is_array(), "cli",
-               "line needs a \"tokens\" list of token ids: ", input, ":", line_no);
+  for_each_jsonl_object(input, [&](nlohmann::json& row, const std::string& where) {
+    RLVR_CHECK(row.contains("tokens") && row["tokens"].is_array(), "cli",
+               "line needs a \"tokens\" list of token ids: ", where);
     std::vector<int32_t> tokens;
     for (const auto& t : row["tokens"]) {
       RLVR_CHECK(t.is_number_integer() && t.get<int64_t>() >= 0 && t.get<int64_t>() < vocab, "cli",
-                 "token id out of the vocabulary: ", input, ":", line_no, ": ", t.dump(), " (vocab_size ", vocab, ")");
+                 "token id out of the vocabulary: ", where, ": ", t.dump(), " (vocab_size ", vocab, ")");
       tokens.push_back(t.get<int32_t>());
     }
-    RLVR_CHECK(tokens.size() >= 1, "cli", "empty token list: ", input, ":", line_no);
+    RLVR_CHECK(tokens.size() >= 1, "cli", "empty token list: ", where);
     RLVR_CHECK(int64_t(tokens.size()) <= m.config().max_position_embeddings, "cli", "sequence longer than the context: ",
-               input, ":", line_no, ": ", tokens.size(), " tokens, max_position_embeddings ",
-               m.config().max_position_embeddings);
+               where, ": ", tokens.size(), " tokens, max_position_embeddings ", m.config().max_position_embeddings);
     pending += int64_t(tokens.size());
     rows.push_back(std::move(row));
     seqs.push_back(std::move(tokens));
     if (pending >= batch_tokens) flush();
-  }
+  });
   flush();
-  out.close();
-  RLVR_CHECK(out.good(), "cli", "failed writing the output file: ", output);
-  std::filesystem::rename(tmp, output);
-  std::fprintf(stderr, "scored %lld sequences (%s, %s) -> %s\n", (long long)written, model::precision_name(precision),
+  out.commit();
+  std::fprintf(stderr, "scored %lld sequences (%s, %s) -> %s\n", (long long)out.lines(), model::precision_name(precision),
                std::string(device_name(device)).c_str(), output.c_str());
   return 0;
 }

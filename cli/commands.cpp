@@ -8,6 +8,7 @@ int cmd_generate(const std::vector<std::string>& args);
 int cmd_logs(const std::vector<std::string>& args);
 int cmd_sandbox(const std::vector<std::string>& args);
 int cmd_score(const std::vector<std::string>& args);
+int cmd_tokenize(const std::vector<std::string>& args);
 int cmd_train(const std::vector<std::string>& args);
 int cmd_validate(const std::vector<std::string>& args);
 int cmd_verify(const std::vector<std::string>& args);
@@ -22,6 +23,8 @@ const std::vector<Command>& commands() {
       {"score", "per-token log-probabilities of token sequences under a model",
        "rlvr score --model DIR --input IN.jsonl --output OUT.jsonl [--precision fp32|bf16|fp8] [--batch-tokens N] [--device auto|cpu|cuda]",
        cmd_score},
+      {"tokenize", "token ids of each line's \"text\" (or, with --decode, the text of its \"tokens\")",
+       "rlvr tokenize (--model DIR | --tokenizer FILE) --input IN.jsonl --output OUT.jsonl [--decode]", cmd_tokenize},
       {"train", "train a policy with SFT and GRPO from a run config",
        "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | --resume-from CHECKPOINT]", cmd_train},
       {"validate", "check a run config without running it",
