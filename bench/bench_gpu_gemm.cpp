@@ -109,17 +109,19 @@ void BM_gemm_fp8_fprop(benchmark::State& state) {
   }
 }
 
-// wgrad: both operands 128x1 tiles of token-major tensors [K tokens, M] and [K tokens, N].
-void BM_gemm_fp8_wgrad(benchmark::State& state) {
+// wgrad: both operands 128x1 tiles of token-major tensors [K tokens, M] and [K tokens, N]; into
+// BF16, or as the model runs it, accumulated into the F32 weight gradient (on CUDA an F32 scratch
+// GEMM plus an add, kernels/cuda/cublaslt.cpp: the difference is the add's cost).
+void BM_gemm_fp8_wgrad(benchmark::State& state, bool accumulate) {
   if (skip_without_gpu(state)) return;
   const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
   const auto a = rlvr::quantize_fp8(random_device(K, M, DType::F32), QuantLayout::Tile128x1);
   const auto b = rlvr::quantize_fp8(random_device(K, N, DType::F32), QuantLayout::Tile128x1);
-  Tensor y = Tensor::empty({M, N}, DType::BF16, Device::CUDA);
+  Tensor y = Tensor::zeros({M, N}, accumulate ? DType::F32 : DType::BF16, Device::CUDA);
   for (auto _ : state) {
-    const double ms = median_ms([&] { rlvr::gemm_fp8(y, a, b); });
-    report(state, "FP8 128x1 x 128x1 wgrad (bf16 out)", mnk(M, N, K), ms, 2.0 * M * N * K / (ms * 1e-3) / 1e12,
-           "TFLOP/s");
+    const double ms = median_ms([&] { rlvr::gemm_fp8(y, a, b, accumulate); });
+    report(state, accumulate ? "FP8 128x1 x 128x1 wgrad (+= f32, the model's)" : "FP8 128x1 x 128x1 wgrad (bf16 out)",
+           mnk(M, N, K), ms, 2.0 * M * N * K / (ms * 1e-3) / 1e12, "TFLOP/s");
   }
 }
 
@@ -165,7 +167,8 @@ void quant_shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_gemm_bf16)->Apply(gemm_shapes);
 BENCHMARK(BM_gemm_fp8_fprop)->Apply(gemm_shapes);
-BENCHMARK(BM_gemm_fp8_wgrad)->Apply(gemm_shapes);
+BENCHMARK_CAPTURE(BM_gemm_fp8_wgrad, bf16_out, false)->Apply(gemm_shapes);
+BENCHMARK_CAPTURE(BM_gemm_fp8_wgrad, accumulate_f32, true)->Apply(gemm_shapes);
 BENCHMARK(BM_copy)->Apply(quant_shapes);
 BENCHMARK_CAPTURE(BM_quantize, tile_1x128, QuantLayout::Tile1x128)->Apply(quant_shapes);
 BENCHMARK_CAPTURE(BM_quantize, tile_128x1, QuantLayout::Tile128x1)->Apply(quant_shapes);

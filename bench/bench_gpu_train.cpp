@@ -1,11 +1,11 @@
 // GPU learner step and decode: a full SFT learner step (forward, cross-entropy, backward, AdamW
-// with BF16 moments; trainer::sft_step, the path `rlvr train` runs) of an MoE that fills a good part
-// of the GPU, in fp8 and bf16, and rollout decode tokens/s at batch 1, 32 and 256 in fp8 and bf16.
+// with BF16 moments; trainer::sft_step, the path `rlvr train` runs) of an MoE, in fp8 and bf16, and
+// rollout decode tokens/s at batch 1, 32 and 128 in fp8 and bf16.
 // Each figure is the median of CUDA-event-timed repetitions after warm-up, next to its floor
 // (FLOPs over 1100 TFLOP/s FP8 / 670 BF16; decode bytes over 3.0 TB/s). With --export DIR it also
 // writes the model (config.json + model.safetensors) and the token batch (tokens.jsonl) for the
 // PyTorch peer, bench/peers/torch_train_step.py.
-// Usage: bench_gpu_train [--preset small|fill] [--export DIR]
+// Usage: bench_gpu_train [--preset small|moe489m|fill] [--export DIR]
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -55,6 +55,17 @@ Preset preset(const std::string& name) {
     c.num_hidden_layers = 2;
     c.num_experts = 8;
     return {c, 8, 256};
+  }
+  if (name == "moe489m") {
+    // Issue 23's figure: 489 M parameters, 137 M active per token (untied head), B = 8, T = 1024.
+    c.hidden_size = 1024;
+    c.num_attention_heads = 16;
+    c.head_dim = 64;
+    c.intermediate_size = 0;  // every layer MoE
+    c.moe_intermediate_size = 512;
+    c.num_hidden_layers = 8;
+    c.num_experts = 32;
+    return {c, 8, 1024};
   }
   // About 1.7 B parameters (0.35 B active per token): weights, gradients and BF16 moments take
   // ~20 GB, activations of 8192 tokens a few more.
@@ -134,7 +145,7 @@ void decode_rows(const Preset& p, std::vector<Row>& rows) {
   model::init_weights(m.config(), m.weights(), 1);
   m.to(Device::CUDA);
   for (model::Precision prec : {model::Precision::BF16, model::Precision::FP8}) {
-    for (int batch : {1, 32, 256}) {
+    for (int batch : {1, 32, 128}) {
       std::vector<std::vector<int32_t>> prompts(size_t(batch), std::vector<int32_t>(64, 7));
       for (int b = 0; b < batch; ++b) prompts[size_t(b)][0] = int32_t(b % p.cfg.vocab_size);
       rollout::GenerationParams gp;
@@ -185,7 +196,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--preset") == 0) preset_name = argv[i + 1];
     else if (std::strcmp(argv[i], "--export") == 0) export_dir = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: bench_gpu_train [--preset small|fill] [--export DIR]\n");
+      std::fprintf(stderr, "usage: bench_gpu_train [--preset small|moe489m|fill] [--export DIR]\n");
       return 2;
     }
   }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# On the development machine (Debian, nvcc 13): builds the GPU test and benchmark binaries with
-# -DRLVR_CUDA=ON (and the rlvr binary) and packs them, stripped, with the shared libraries they need that a bare GPU
+# On the development machine (Debian, nvcc 13): builds the binaries bench/gpu_check.sh runs with
+# -DRLVR_CUDA=ON and packs them, stripped, with the shared libraries they need that a bare GPU
 # image lacks (OpenBLAS, gtest, benchmark, ...) into build-gpu-bundle/, for machines where
 # bench/gpu_check.sh cannot build (no Debian -dev packages, no registry). The CUDA runtime and
-# cuBLASLt are not packed: the GPU machine's own /usr/local/cuda provides them.
+# cuBLASLt are not packed: the GPU machine's own /usr/local/cuda provides them; nor is NCCL (218 MB,
+# over the device tool's 64 MiB): gpu_check.sh finds the one of the GPU image's PyTorch.
 # Usage: bench/gpu_bundle.sh [build dir, default build-gpu] [jobs, default 2]; then carry
 # build-gpu-bundle with the device tool (run's `carry: ["build-gpu-bundle"]`).
 set -euo pipefail
@@ -13,17 +14,16 @@ jobs=${2:-2}
 bundle=build-gpu-bundle
 
 cmake -S . -B "$build" -G Ninja -DRLVR_CUDA=ON -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$build" --target test_kernels test_model test_trainer test_parallel rlvr bench_gpu_gemm bench_gpu_train bench_parallel dp_compare_metrics -j"$jobs"
+cmake --build "$build" --target test_kernels test_model test_trainer test_parallel bench_gpu_gemm bench_gpu_train -j"$jobs"
 
 rm -rf "$bundle"
 mkdir -p "$bundle/bin" "$bundle/lib"
 cp "$build/tests/test_kernels" "$build/tests/test_model" "$build/tests/test_trainer" "$build/tests/test_parallel" \
-   "$build/cli/rlvr" "$build/bench/bench_gpu_gemm" "$build/bench/bench_gpu_train" "$build/bench/bench_parallel" \
-   "$build/tests/dp_compare_metrics" "$bundle/bin/"
+   "$build/bench/bench_gpu_gemm" "$build/bench/bench_gpu_train" "$bundle/bin/"
 strip "$bundle/bin/"*
 
-# Every resolved library except the C/C++ runtime (the GPU image has newer ones) and CUDA's.
-skip='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s\.|libstdc\+\+\.|libcuda\.|libcudart\.|libcublas|libnvidia)'
+# Every resolved library except the C/C++ runtime (the GPU image has newer ones), CUDA's and NCCL.
+skip='^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|librt\.|libpthread\.|libgcc_s\.|libstdc\+\+\.|libcuda\.|libcudart\.|libcublas|libnvidia|libnccl)'
 for exe in "$bundle/bin/"*; do
   ldd "$exe" | awk '$3 ~ /^\// {print $1, $3}' | while read -r name path; do
     if ! [[ $name =~ $skip ]]; then cp -L -n "$path" "$bundle/lib/$name"; fi

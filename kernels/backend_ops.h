@@ -60,7 +60,7 @@
   X(void, adamw_step, (Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWParams& p))              \
   X(void, add_inplace, (Tensor& a, const Tensor& b))                                                                \
   X(void, scale_inplace, (Tensor& a, float s))                                                                      \
-  X(double, sum_squares, (const Tensor& a))                                                                         \
+  X(double, sum_squares, (const std::vector<const Tensor*>& tensors))                                               \
   /* out = in converted, same shape: Tensor::to(DType) */                                                           \
   X(void, convert_dtype, (Tensor& out, const Tensor& in))                                                           \
   X(void, gemm, (Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, bool accumulate))         \

@@ -1,6 +1,8 @@
 // Elementwise ops of the residual stream.
 #pragma once
 
+#include <vector>
+
 #include "kernels/tensor.h"
 
 namespace rlvr {
@@ -12,5 +14,9 @@ void scale_inplace(Tensor& a, float s);
 // sum of a[i]^2 in double, a F32 (the gradient norm). The CPU adds in index order; CUDA adds
 // per-block partial sums in block order, so each device's result is deterministic.
 double sum_squares(const Tensor& a);
+// The sum over several F32 tensors on one device (every gradient of a model): on the CPU the
+// tensors' sums added in list order; on CUDA one reduction and one copy to the host for the
+// whole list. 0 for an empty list.
+double sum_squares(const std::vector<const Tensor*>& tensors);
 
 }  // namespace rlvr

@@ -1,6 +1,7 @@
 // Forward pass of the MoE transformer: embedding, the decoder layers, final norm, output head.
 #include "model/transformer.h"
 
+#include "kernels/index_checks.h"
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
 
@@ -46,6 +47,7 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   const Batch batch = host_or_device_batch.to(dev);
   const int64_t T = batch.n_tokens(), C = c.hidden_size;
   RLVR_CHECK(T > 0, "model", "forward: empty batch");
+  DeferredIndexChecks index_checks;  // one device synchronization for the pass, at its end
   if (cache) cache->layers.assign(size_t(c.num_hidden_layers), LayerCache{});
   if (stats) stats->load.assign(size_t(c.num_hidden_layers), {});
 
@@ -65,6 +67,7 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   // Output head in FP32 (kept out of FP8 by the recipe).
   Tensor logits = empty_f32({T, int64_t(output_vocab())}, dev);
   Gemms(precision).fp32(logits, h, head_rows());
+  index_checks.check();
   return logits;
 }
 

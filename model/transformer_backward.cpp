@@ -1,6 +1,7 @@
 // Backward pass of the MoE transformer: output head, final norm, the decoder layers in reverse,
 // embedding, from the forward's cache.
 #include "kernels/gemm.h"
+#include "kernels/index_checks.h"
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
 #include "model/transformer.h"
@@ -25,6 +26,7 @@ void Transformer::backward(const Tensor& dlogits, const Batch& host_or_device_ba
   check_shape("Transformer::backward", dlogits, "dlogits", {T, int64_t(output_vocab())});
   for (ParamRef& p : params())  // every trainable parameter has a gradient, zero if unused
     if (p.trainable && !p.grad->defined()) *p.grad = Tensor::zeros(p.value->shape(), DType::F32, dev);
+  DeferredIndexChecks index_checks;  // one device synchronization for the pass, at its end
   // Output head and final norm.
   Param& head = c.tie_word_embeddings ? w_.embed : w_.lm_head;
   Tensor dhead = grad_of(head).slice_rows(0, output_vocab());
@@ -36,6 +38,7 @@ void Transformer::backward(const Tensor& dlogits, const Batch& host_or_device_ba
   for (int l = c.num_hidden_layers - 1; l >= 0; --l)
     layer_backward(dx, w_.layers[size_t(l)], c, batch, cache.layers[size_t(l)]);
   embedding_backward(grad_of(w_.embed), dx, batch.tokens);
+  index_checks.check();
 }
 
 }  // namespace rlvr::model

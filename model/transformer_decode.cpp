@@ -4,6 +4,7 @@
 // the CPU; on CUDA every pass runs the batch GEMMs, cuBLASLt's).
 #include <set>
 
+#include "kernels/index_checks.h"
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
 #include "model/transformer.h"
@@ -40,6 +41,7 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
   const Gemms gemms(precision, pass == CachedPass::Decode && dev == Device::CPU);
   const KvAppend at{slots, start, batch.seq_offsets, positions};
 
+  DeferredIndexChecks index_checks;  // one device synchronization for the pass, at its end
   Tensor x = empty_f32({T, C}, dev);
   embedding_forward(x, batch.tokens, w_.embed.value);
   for (int l = 0; l < c.num_hidden_layers; ++l) layer_decode(x, w_.layers[size_t(l)], c, l, at, kv, gemms);
@@ -55,6 +57,7 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
   rmsnorm_forward(hf, rf, last, w_.final_norm.value, c.rms_norm_eps);
   Tensor logits = empty_f32({last.dim(0), int64_t(output_vocab())}, dev);
   gemms.fp32(logits, hf, head_rows());  // head kept in FP32
+  index_checks.check();
   return logits;
 }
 

@@ -1,9 +1,12 @@
 // The NCCL backend for GPU ranks: buffers are CUDA device pointers, every collective is
-// enqueued on the communicator's own stream and waited for before returning, by polling: a
+// enqueued on the communicator's own stream, ordered after the work already on the compute
+// stream (the kernels that fill its send buffer) and before the work that follows (the kernels
+// that read its output), and waited for before returning, by polling: a
 // collective that outlives CommOptions::collective_timeout_s, or an asynchronous NCCL error (a
 // peer's connection lost), aborts the communicator and throws, so no rank hangs on a dead peer. The NCCL unique
 // id travels over MPI or through a file on shared storage. Compiled to stubs without NCCL.
 #include "common/error.h"
+#include "kernels/tensor.h"
 #include "parallel/communicator.h"
 
 #ifdef RLVR_HAVE_NCCL
@@ -16,9 +19,13 @@
 #include <fstream>
 #include <thread>
 
+#include "kernels/cuda/cuda_check.h"
+
 namespace rlvr::parallel {
 
 namespace {
+
+using cuda::kComputeStream;
 
 #define RLVR_NCCL(call)                                                                          \
   do {                                                                                           \
@@ -44,6 +51,7 @@ ncclDataType_t nccl_type(CommDType t) {
 }
 
 ncclRedOp_t nccl_op(ReduceOp op) { return op == ReduceOp::Sum ? ncclSum : ncclMax; }
+
 
 // Rank 0 writes the id to a temp file and renames it into place; the others poll for it.
 // NOTE: the path must be fresh per job (e.g. contain $SLURM_JOB_ID): a stale file from an
@@ -100,9 +108,14 @@ class Nccl final : public Communicator {
     else RLVR_FAIL("parallel", "no way to share the NCCL id", "set an id file on shared storage or build with MPI");
     RLVR_NCCL(ncclCommInitRank(&comm_, size_, id, rank_));
     RLVR_CUDA_RT(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    RLVR_CUDA_RT(cudaEventCreateWithFlags(&inputs_ready_, cudaEventDisableTiming));
+    RLVR_CUDA_RT(cudaEventCreateWithFlags(&outputs_ready_, cudaEventDisableTiming));
   }
   ~Nccl() override {
+    // NOTE: unchecked: a destructor, and the device may already be in an error state.
     if (comm_) ncclCommDestroy(comm_);
+    if (inputs_ready_) cudaEventDestroy(inputs_ready_);
+    if (outputs_ready_) cudaEventDestroy(outputs_ready_);
     if (stream_) cudaStreamDestroy(stream_);
   }
   int rank() const override { return rank_; }
@@ -112,68 +125,82 @@ class Nccl final : public Communicator {
 
   void all_reduce(void* buf, size_t count, CommDType t, ReduceOp op) override {
     check_reducible(t, "all_reduce");
-    RLVR_NCCL(ncclAllReduce(buf, buf, count, nccl_type(t), nccl_op(op), comm_, stream_));
-    sync();
+    run_ordered([&] { RLVR_NCCL(ncclAllReduce(buf, buf, count, nccl_type(t), nccl_op(op), comm_, stream_)); });
   }
   void reduce_scatter(const void* send, void* recv, size_t recv_count, CommDType t, ReduceOp op) override {
     check_reducible(t, "reduce_scatter");
-    RLVR_NCCL(ncclReduceScatter(send, recv, recv_count, nccl_type(t), nccl_op(op), comm_, stream_));
-    sync();
+    run_ordered(
+        [&] { RLVR_NCCL(ncclReduceScatter(send, recv, recv_count, nccl_type(t), nccl_op(op), comm_, stream_)); });
   }
   void all_gather(const void* send, void* recv, size_t send_count, CommDType t) override {
-    RLVR_NCCL(ncclAllGather(send, recv, send_count, nccl_type(t), comm_, stream_));
-    sync();
+    run_ordered([&] { RLVR_NCCL(ncclAllGather(send, recv, send_count, nccl_type(t), comm_, stream_)); });
   }
   void broadcast(void* buf, size_t count, CommDType t, int root) override {
     check_root(root);
-    RLVR_NCCL(ncclBroadcast(buf, buf, count, nccl_type(t), root, comm_, stream_));
-    sync();
+    run_ordered([&] { RLVR_NCCL(ncclBroadcast(buf, buf, count, nccl_type(t), root, comm_, stream_)); });
   }
   void all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                   const std::vector<size_t>& recv_counts, CommDType t) override {
     check_counts(send_counts, "send_counts");
     check_counts(recv_counts, "recv_counts");
     const size_t esz = comm_dtype_size(t);
-    size_t s_off = 0, r_off = 0;
-    RLVR_NCCL(ncclGroupStart());
-    for (int p = 0; p < size_; ++p) {
-      const size_t sc = send_counts[size_t(p)], rc = recv_counts[size_t(p)];
-      if (sc) RLVR_NCCL(ncclSend(static_cast<const char*>(send) + s_off * esz, sc, nccl_type(t), p, comm_, stream_));
-      if (rc) RLVR_NCCL(ncclRecv(static_cast<char*>(recv) + r_off * esz, rc, nccl_type(t), p, comm_, stream_));
-      s_off += sc;
-      r_off += rc;
-    }
-    RLVR_NCCL(ncclGroupEnd());
-    sync();
+    run_ordered([&] {
+      size_t s_off = 0, r_off = 0;
+      RLVR_NCCL(ncclGroupStart());
+      for (int p = 0; p < size_; ++p) {
+        const size_t sc = send_counts[size_t(p)], rc = recv_counts[size_t(p)];
+        if (sc) RLVR_NCCL(ncclSend(static_cast<const char*>(send) + s_off * esz, sc, nccl_type(t), p, comm_, stream_));
+        if (rc) RLVR_NCCL(ncclRecv(static_cast<char*>(recv) + r_off * esz, rc, nccl_type(t), p, comm_, stream_));
+        s_off += sc;
+        r_off += rc;
+      }
+      RLVR_NCCL(ncclGroupEnd());
+    });
   }
   void barrier() override {
-    int* flag = nullptr;
-    RLVR_CUDA_RT(cudaMallocAsync(reinterpret_cast<void**>(&flag), sizeof(int), stream_));
-    RLVR_CUDA_RT(cudaMemsetAsync(flag, 0, sizeof(int), stream_));
-    RLVR_NCCL(ncclAllReduce(flag, flag, 1, ncclInt32, ncclSum, comm_, stream_));
-    RLVR_CUDA_RT(cudaFreeAsync(flag, stream_));
-    sync();
+    run_ordered([&] {
+      int* flag = nullptr;
+      RLVR_CUDA_RT(cudaMallocAsync(reinterpret_cast<void**>(&flag), sizeof(int), stream_));
+      RLVR_CUDA_RT(cudaMemsetAsync(flag, 0, sizeof(int), stream_));
+      RLVR_NCCL(ncclAllReduce(flag, flag, 1, ncclInt32, ncclSum, comm_, stream_));
+      RLVR_CUDA_RT(cudaFreeAsync(flag, stream_));
+    });
   }
-  // Counts live on the host; they go through a device buffer for NCCL.
+  // Counts live on the host; they go through a device buffer for NCCL (from the tensor cache:
+  // no cudaMalloc, and no device-wide cudaFree, per exchange).
   std::vector<size_t> exchange_counts(const std::vector<size_t>& send_counts) override {
     check_counts(send_counts, "send_counts");
     const size_t n = size_t(size_);
     std::vector<int64_t> mine(send_counts.begin(), send_counts.end()), all(n * n);
-    int64_t* d = nullptr;
-    RLVR_CUDA_RT(cudaMalloc(reinterpret_cast<void**>(&d), (n + n * n) * sizeof(int64_t)));
+    // NOTE: int64 counts in an i32 tensor of twice the length (Tensor has no i64 dtype).
+    Tensor buf = Tensor::empty({int64_t(2 * (n + n * n))}, DType::I32, Device::CUDA);
+    int64_t* d = static_cast<int64_t*>(buf.raw());
     RLVR_CUDA_RT(cudaMemcpy(d, mine.data(), n * sizeof(int64_t), cudaMemcpyHostToDevice));
     all_gather(d, d + n, n, CommDType::I64);
     RLVR_CUDA_RT(cudaMemcpy(all.data(), d + n, n * n * sizeof(int64_t), cudaMemcpyDeviceToHost));
-    RLVR_CUDA_RT(cudaFree(d));
     std::vector<size_t> recv(n);
     for (size_t p = 0; p < n; ++p) recv[p] = size_t(all[p * n + size_t(rank_)]);
     return recv;
   }
 
  private:
+  // The NCCL stream waits for the compute stream's work so far, enqueue() puts the collective
+  // on it, the compute stream's later work waits for the collective, and the host waits too.
+  // NOTE: the stream is non-blocking (it never waits on the legacy stream by itself), so both
+  // orders must be asked for.
+  template <typename Enqueue>
+  void run_ordered(Enqueue&& enqueue) {
+    RLVR_CHECK(comm_ != nullptr, "parallel", "rank ", rank_,
+               ": the NCCL communicator was aborted by an earlier error");
+    RLVR_CUDA_RT(cudaEventRecord(inputs_ready_, kComputeStream));
+    RLVR_CUDA_RT(cudaStreamWaitEvent(stream_, inputs_ready_, 0));
+    enqueue();
+    RLVR_CUDA_RT(cudaEventRecord(outputs_ready_, stream_));
+    RLVR_CUDA_RT(cudaStreamWaitEvent(kComputeStream, outputs_ready_, 0));
+    sync();
+  }
   void sync() {
     using Clock = std::chrono::steady_clock;
-    RLVR_CHECK(comm_ != nullptr, "parallel", "rank ", rank_, ": the NCCL communicator was aborted by an earlier error");
     const auto start = Clock::now();
     for (int polls = 0;; ++polls) {
       const cudaError_t q = cudaStreamQuery(stream_);
@@ -206,6 +233,7 @@ class Nccl final : public Communicator {
   double timeout_s_ = 600;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
+  cudaEvent_t inputs_ready_ = nullptr, outputs_ready_ = nullptr;  // see run_ordered
 };
 
 }  // namespace

@@ -5,26 +5,75 @@
 #include <cstring>
 #include <numeric>
 
+#ifdef RLVR_HAVE_CUDA
+#include "kernels/cuda/cuda_check.h"
+#endif
+
 namespace rlvr::parallel {
+
+#ifdef RLVR_HAVE_CUDA
+using cuda::kComputeStream;  // where device buffers are filled and read, and collectives ordered
+#endif
 
 HostStagedCommunicator::HostStagedCommunicator(Communicator& inner, std::optional<Device> staging)
     : inner_(inner), staging_(staging) {
   if (!staging_ && inner.device_buffers()) staging_ = Device::CUDA;
 }
 
+// Page-locked host memory, grown to the largest staged buffer (at least doubling) and kept.
+void* HostStagedCommunicator::pinned(size_t bytes) const {
+#ifdef RLVR_HAVE_CUDA
+  if (bytes > pinned_bytes_) {
+    const size_t grown = std::max(bytes, pinned_bytes_ * 2);
+    RLVR_CUDA_CHECK(cudaStreamSynchronize(kComputeStream));  // no copy still reads the old buffer
+    pinned_.reset();
+    pinned_bytes_ = 0;
+    void* p = nullptr;
+    RLVR_CUDA_CHECK(cudaHostAlloc(&p, grown, cudaHostAllocDefault));
+    pinned_ = std::shared_ptr<void>(p, [](void* q) { cudaFreeHost(q); });  // NOTE: unchecked, in a deleter
+    pinned_bytes_ = grown;
+  }
+  return pinned_.get();
+#else
+  (void)bytes;
+  RLVR_FAIL("parallel", "staging through the GPU", "this build has no CUDA backend");
+#endif
+}
+
 Tensor HostStagedCommunicator::scratch(size_t bytes) const {
   return Tensor::empty({int64_t(std::max<size_t>(bytes, 1))}, DType::E4M3, *staging_);
 }
 
+// Host scratch: a plain copy. GPU scratch: through pinned memory and an asynchronous copy on the
+// compute stream, which the collective that reads it waits for.
 Tensor HostStagedCommunicator::stage(const void* host, size_t bytes) const {
-  Tensor h = Tensor::empty({int64_t(std::max<size_t>(bytes, 1))}, DType::E4M3);
-  if (bytes) std::memcpy(h.raw(), host, bytes);
-  return *staging_ == Device::CPU ? h : h.to(*staging_);
+  Tensor t = scratch(bytes);
+  if (bytes == 0) return t;
+  if (*staging_ == Device::CPU) {
+    std::memcpy(t.raw(), host, bytes);
+    return t;
+  }
+  void* p = pinned(bytes);
+  std::memcpy(p, host, bytes);
+#ifdef RLVR_HAVE_CUDA
+  RLVR_CUDA_CHECK(cudaMemcpyAsync(t.raw(), p, bytes, cudaMemcpyHostToDevice, kComputeStream));
+#endif
+  return t;
 }
 
-void HostStagedCommunicator::unstage(const Tensor& staged, void* host, size_t bytes) {
-  const Tensor h = staged.to(Device::CPU);
-  if (bytes) std::memcpy(host, h.raw(), bytes);
+// The reverse, after the collective that wrote it (the compute stream waits for it).
+void HostStagedCommunicator::unstage(const Tensor& staged, void* host, size_t bytes) const {
+  if (bytes == 0) return;
+  if (*staging_ == Device::CPU) {
+    std::memcpy(host, staged.raw(), bytes);
+    return;
+  }
+  void* p = pinned(bytes);
+#ifdef RLVR_HAVE_CUDA
+  RLVR_CUDA_CHECK(cudaMemcpyAsync(p, staged.raw(), bytes, cudaMemcpyDeviceToHost, kComputeStream));
+  RLVR_CUDA_CHECK(cudaStreamSynchronize(kComputeStream));
+#endif
+  std::memcpy(host, p, bytes);
 }
 
 void HostStagedCommunicator::in_place(void* buf, size_t bytes, const std::function<void(void*)>& run) const {

@@ -1,11 +1,13 @@
 // Host buffers over any communicator. Over a device-buffer backend (NCCL) every collective
-// copies its host inputs to the GPU, runs there and copies the results back; over a host
+// copies its host inputs to the GPU, runs there and copies the results back (through page-locked
+// host memory, asynchronously on the compute stream the collective is ordered with); over a host
 // backend (single, MPI) calls pass straight through. Whatever takes host memory (the trainer's
 // reductions and gathers, ZeRO-1's flat buffers, the expert-parallel exchanges) talks through
 // one of these, so it runs unchanged on every backend.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "parallel/communicator.h"
@@ -38,12 +40,15 @@ class HostStagedCommunicator final : public Communicator {
  private:
   Tensor scratch(size_t bytes) const;
   Tensor stage(const void* host, size_t bytes) const;
-  static void unstage(const Tensor& staged, void* host, size_t bytes);
+  void unstage(const Tensor& staged, void* host, size_t bytes) const;
+  void* pinned(size_t bytes) const;
   // buf staged, run on the staged copy, copied back.
   void in_place(void* buf, size_t bytes, const std::function<void(void*)>& run) const;
 
   Communicator& inner_;
   std::optional<Device> staging_;  // none: pass-through
+  mutable std::shared_ptr<void> pinned_;  // GPU staging: page-locked host memory, reused
+  mutable size_t pinned_bytes_ = 0;
 };
 
 }  // namespace rlvr::parallel

@@ -139,6 +139,7 @@ void check_consistency(const RunConfig& cfg, const LoadOptions& options) {
                      "evaluation needs data: set data.eval, data.eval_fraction or data.eval_size");
   if (cfg.sft.steps > 0 && cfg.sft.completion_field.empty())
     RLVR_CONFIG_FAIL(cfg.where("sft.completion_field"), "sft.completion_field", "the SFT phase needs a completion field");
+  check_cuda_limits(cfg);
 }
 
 namespace {
@@ -185,11 +186,14 @@ void check_model_dir(const RunConfig& cfg) {
   const fs::path config = fs::path(dir) / "config.json";
   if (!fs::is_regular_file(config, ec))
     RLVR_CONFIG_FAIL(cfg.where("model.path"), "model.path", "no config.json in the model directory ", dir);
+  model::ModelConfig loaded;
   try {
-    model::ModelConfig::load(config.string()).validate();
+    loaded = model::ModelConfig::load(config.string());
+    loaded.validate();
   } catch (const Error& e) {
     RLVR_CONFIG_FAIL(cfg.where("model.path"), "model.path", "the model config does not load: ", e.what());
   }
+  check_cuda_limits(cfg, loaded);
   const bool has_weights = fs::is_regular_file(fs::path(dir) / "model.safetensors", ec) ||
                            fs::is_regular_file(fs::path(dir) / "model.safetensors.index.json", ec);
   if (!has_weights)

@@ -21,6 +21,10 @@ std::string suggestion_suffix(const std::string& word, const std::vector<std::st
 void check_consistency(const RunConfig& cfg, const LoadOptions& options);
 // Files the config names: datasets (rows scanned for the fields the template needs), model dir.
 void check_files(const RunConfig& cfg);
+// With run.device = "cuda": the CUDA backend's limits on the config's keys and [model.init]
+// (config_checks_cuda.cpp); the second form for the config.json of model.path.
+void check_cuda_limits(const RunConfig& cfg);
+void check_cuda_limits(const RunConfig& cfg, const model::ModelConfig& from_path);
 
 // A TOML string literal with escapes; a double that reads back bit-identical.
 std::string toml_string(const std::string& s);

@@ -52,12 +52,10 @@ parallel::ParamManifest AdamW::manifest() const {
 }
 
 double global_grad_norm(const std::vector<model::ParamRef>& params) {
-  double s = 0;
-  for (const model::ParamRef& p : params) {
-    if (!p.trainable || !p.grad->defined()) continue;
-    s += sum_squares(*p.grad);
-  }
-  return std::sqrt(s);
+  std::vector<const Tensor*> grads;  // one reduction (and on a GPU one copy) for them all
+  for (const model::ParamRef& p : params)
+    if (p.trainable && p.grad->defined()) grads.push_back(p.grad);
+  return std::sqrt(sum_squares(grads));
 }
 
 double AdamW::step(float lr) {

@@ -5,7 +5,7 @@ Loads the model bench_gpu_train --export DIR wrote (config.json + model.safetens
 layout) with Hugging Face transformers in bf16, eager, on the GPU, and times
   - a learner step on the exported token batch: forward, next-token cross-entropy, backward,
     torch.optim.AdamW (fused) step;
-  - decode with model.generate at batch 1, 32 and 256 (64-token prompts, 32 new tokens, sampling).
+  - decode with model.generate at batch 1, 32 and 128 (64-token prompts, 32 new tokens, sampling).
 CUDA events, warm-up first, median of the timed repetitions. Prints one table.
 Usage: python3 bench/peers/torch_train_step.py DIR
 """
@@ -57,7 +57,7 @@ def main():
     model.eval()
     vocab = model.config.vocab_size
     with torch.no_grad():
-        for batch in (1, 32, 256):
+        for batch in (1, 32, 128):
             prompts = torch.full((batch, 64), 7, dtype=torch.long, device="cuda")
             prompts[:, 0] = torch.arange(batch, device="cuda") % vocab
             gen = dict(max_new_tokens=32, min_new_tokens=32, do_sample=True, temperature=1.0, top_k=0, top_p=1.0)

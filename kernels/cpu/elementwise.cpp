@@ -18,11 +18,16 @@ void scale_inplace(Tensor& a, float s) {
   for (int64_t i = 0, n = a.numel(); i < n; ++i) x[i] *= s;
 }
 
-double sum_squares(const Tensor& a) {
-  const float* x = a.data<float>();
-  double s = 0;
-  for (int64_t i = 0, n = a.numel(); i < n; ++i) s += double(x[i]) * x[i];
-  return s;
+// Each tensor's sum in index order, the sums added in list order.
+double sum_squares(const std::vector<const Tensor*>& tensors) {
+  double total = 0;
+  for (const Tensor* a : tensors) {
+    const float* x = a->data<float>();
+    double s = 0;
+    for (int64_t i = 0, n = a->numel(); i < n; ++i) s += double(x[i]) * x[i];
+    total += s;
+  }
+  return total;
 }
 
 // Any float format to any other, through f32 (Tensor::to rules out i32).

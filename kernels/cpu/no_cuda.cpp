@@ -2,6 +2,7 @@
 // CUDA request is a clear error.
 #ifndef RLVR_HAVE_CUDA
 #include "kernels/block_cache.h"
+#include "kernels/index_checks.h"
 #include "kernels/ops_dispatch.h"
 #include "kernels/tensor.h"
 
@@ -20,6 +21,11 @@ void cuda_copy(void*, const void*, size_t, Device, Device) {
 void cuda_memset_zero(void*, size_t) {
   RLVR_FAIL("kernels", "CUDA memset requested", "this build has no CUDA backend");
 }
+
+// No CUDA op runs, so nothing is ever deferred.
+DeferredIndexChecks::DeferredIndexChecks() = default;
+DeferredIndexChecks::~DeferredIndexChecks() = default;
+void DeferredIndexChecks::check() {}
 
 }  // namespace rlvr
 #endif

@@ -7,13 +7,14 @@
 #include <cstdint>
 
 #include "kernels/cuda/cuda_check.h"
+#include "kernels/cuda_limits.h"
 
 namespace rlvr::cuda::attn {
 
 constexpr int kThreads = 256;          // 8 warps
 constexpr int kRowsPerBlock = 8;       // query rows per block (one per warp) in forward / dq
 constexpr int kKeysPerTile = 32;       // keys per shared-memory tile (one per lane)
-constexpr int kMaxHeadDim = 256;
+constexpr int kMaxHeadDim = cuda_limits::kMaxHeadDim;
 constexpr int kMaxPerLane = kMaxHeadDim / 32;  // head-dim elements each lane accumulates
 
 // Copies rows [row0, row0 + rows) of a [n_rows, *] matrix (leading dimension ld_src, columns

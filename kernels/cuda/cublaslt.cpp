@@ -12,6 +12,7 @@
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/cuda_limits.h"
 #include "kernels/quantize.h"
 
 namespace rlvr::cuda {
@@ -103,8 +104,9 @@ class Lt {
     int found = 0;
     const cublasStatus_t st =
         cublasLtMatmulAlgoGetHeuristic(handle, g.desc, g.a, g.b, g.d, g.d, pref, 1, &result, &found);
-    cublasLtMatmulPreferenceDestroy(pref);
+    RLVR_CUBLAS_CHECK(cublasLtMatmulPreferenceDestroy(pref));
     if (st != CUBLAS_STATUS_SUCCESS || found == 0) {
+      // NOTE: unchecked: already on the way to an error about the heuristic.
       cublasLtMatrixLayoutDestroy(g.a);
       cublasLtMatrixLayoutDestroy(g.b);
       cublasLtMatrixLayoutDestroy(g.d);
@@ -188,8 +190,24 @@ void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, boo
     if (!accumulate) y.zero_();
     return;
   }
-  RLVR_CHECK(K % 16 == 0, "kernels", "gemm_fp8: K = ", K, " is not a multiple of 16 (cuBLASLt's FP8 rule)");
+  RLVR_CHECK(K % cuda_limits::kFp8WidthMultiple == 0, "kernels", "gemm_fp8: K = ", K, " is not a multiple of ",
+             cuda_limits::kFp8WidthMultiple, " (cuBLASLt's FP8 rule)");
   RLVR_CHECK(aligned16(y.raw()), "kernels", "gemm_fp8: y is not 16-byte aligned");
+  if (accumulate) {
+    // NOTE: cuBLASLt's documentation does not say that beta != 0 (reading C) is supported with
+    // the block-scaled VEC128_32F / BLK128x128_32F modes, and nobody has seen it on a GPU: the
+    // product goes to an F32 scratch and is added, y + A.B rounded once to y's dtype, as the CPU.
+    Tensor product = Tensor::empty({M, N}, DType::F32, Device::CUDA);
+    gemm_fp8(product, a, b, /*accumulate=*/false);
+    if (y.dtype() == DType::F32) {
+      add_inplace(y, product);
+    } else {
+      Tensor sum = y.to(DType::F32);
+      add_inplace(sum, product);
+      y.copy_(sum.to(y.dtype()));
+    }
+    return;
+  }
   const cudaDataType_t out = y.dtype() == DType::BF16 ? CUDA_R_16BF : CUDA_R_32F;
   // TN: cuBLASLt's A = b (N x K, transposed), B = a (M x K), D = Y^T column-major = Y row-major.
   const GemmKey key{GemmKind::FP8, N, M, K, true, false, int(out), scale_mode(b.layout), scale_mode(a.layout),

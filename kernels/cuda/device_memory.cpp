@@ -3,7 +3,9 @@
 #include <cuda_runtime.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "kernels/block_cache.h"
 #include "kernels/cuda/cuda_check.h"
@@ -38,6 +40,26 @@ bool cache_enabled() {
   return on;
 }
 
+// cudaFree runs where nothing can throw (a tensor's destructor, maybe during another exception's
+// unwinding): its first failure is kept here and thrown by the next allocation. (One that follows
+// a kernel's fault repeats that fault's error, which the next checked call reports anyway.)
+std::mutex free_error_mu;
+std::string free_error;
+
+void free_device(void* p) {
+  const cudaError_t rc = cudaFree(p);
+  if (rc == cudaSuccess) return;
+  std::lock_guard<std::mutex> lock(free_error_mu);
+  if (free_error.empty()) free_error = cudaGetErrorString(rc);
+}
+
+void throw_free_error() {
+  std::lock_guard<std::mutex> lock(free_error_mu);
+  if (free_error.empty()) return;
+  const std::string what = std::exchange(free_error, std::string());
+  RLVR_FAIL("cuda", "cudaFree failed", "an earlier free of device memory: ", what);
+}
+
 // Never destroyed: tensors held by static objects may be freed after main returns.
 BlockCache& device_cache() {
   static BlockCache* cache = new BlockCache(
@@ -49,7 +71,7 @@ BlockCache& device_cache() {
         }
         return p;
       },
-      [](void* p) { cudaFree(p); });
+      free_device);
   return *cache;
 }
 
@@ -57,6 +79,7 @@ BlockCache& device_cache() {
 
 void* cuda_malloc(size_t bytes) {
   RLVR_CHECK(cuda_available(), "kernels", "CUDA tensor requested: ", "no CUDA device is present");
+  throw_free_error();
   void* p = nullptr;
   if (!cache_enabled()) {
     RLVR_CUDA_CHECK(cudaMalloc(&p, bytes));
@@ -65,17 +88,20 @@ void* cuda_malloc(size_t bytes) {
   p = device_cache().allocate(bytes);
   if (!p) {
     size_t free_b = 0, total_b = 0;
-    cudaMemGetInfo(&free_b, &total_b);
+    const cudaError_t info = cudaMemGetInfo(&free_b, &total_b);
+    const std::string device =
+        info == cudaSuccess ? cat(free_b, " of ", total_b, " free on the device")
+                            : cat("free memory unknown (cudaMemGetInfo: ", cudaGetErrorString(info), ")");
     RLVR_FAIL("kernels", "CUDA out of memory",
               cat("allocating ", bytes, " bytes with ", device_cache().stats().bytes_in_use, " in use by tensors, ",
-                  free_b, " of ", total_b, " free on the device"));
+                  device));
   }
   return p;
 }
 
 void cuda_free(void* p) {
   if (cache_enabled()) device_cache().free(p);
-  else cudaFree(p);
+  else free_device(p);
 }
 
 BlockCacheStats cuda_memory_stats() { return cache_enabled() ? device_cache().stats() : BlockCacheStats{}; }

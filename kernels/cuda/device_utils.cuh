@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/tensor.h"
@@ -19,11 +20,24 @@ inline unsigned blocks_for(int64_t n, int threads) { return unsigned(n <= 0 ? 1 
 
 inline void check_launch() { RLVR_CUDA_CHECK(cudaGetLastError()); }
 
-// Kernels record the smallest offending index of an untrusted input (a token id, a target, an
-// expert id) here instead of reading out of bounds; the host then throws the CPU's message.
-// One slot per host thread; reset before the launch, read (synchronizing) after it.
-unsigned long long* bad_index_reset();
-int64_t bad_index_read();  // -1 when no kernel reported one
+// One launch's report of a bad untrusted index (a token id, a target, an expert id): the kernel
+// records the smallest offending index in slot() instead of reading out of bounds; check(fail)
+// then calls fail(i), which throws the CPU's message, for a reported i: at once (reading the slot
+// waits for the kernel), or inside a DeferredIndexChecks scope when the scope checks
+// (kernels/index_checks.h). fail may run later: it captures what its message needs by value.
+class BadIndexReport {
+ public:
+  BadIndexReport();
+  ~BadIndexReport();
+  BadIndexReport(const BadIndexReport&) = delete;
+  BadIndexReport& operator=(const BadIndexReport&) = delete;
+  unsigned long long* slot() const;
+  void check(std::function<void(int64_t)> fail);
+
+ private:
+  size_t index_ = 0;
+  bool armed_ = false;
+};
 
 // One element of a device array, copied to the host (for error messages).
 template <typename T>

@@ -20,21 +20,33 @@ __global__ void scale_inplace_kernel(float* a, float s, int64_t n) {
   if (i < n) a[i] *= s;
 }
 
-// One partial sum per block (grid-stride over the input), in double.
-constexpr int kSumThreads = 256, kSumBlocks = 264;
-__global__ void sum_squares_kernel(double* partial, const float* a, int64_t n) {
-  __shared__ double warp_sums[kSumThreads / 32];
+// sum_squares over a list of tensors: a chunk of up to kSumChunk tensors per launch (their
+// pointers passed by value), blockIdx.y picking the tensor; each block writes one partial sum in
+// double (0 when its grid-stride range is empty), then one block adds all partials in a fixed
+// order: deterministic, one copy to the host.
+constexpr int kSumThreads = 256, kSumMaxBlocks = 264, kSumChunk = 64, kSumFinalThreads = 1024;
+struct SumChunk {
+  const float* data[kSumChunk];
+  int64_t n[kSumChunk];
+};
+
+__global__ void sum_squares_kernel(double* partial, SumChunk chunk) {
+  __shared__ double scratch[32];
+  const float* a = chunk.data[blockIdx.y];
+  const int64_t n = chunk.n[blockIdx.y];
   double s = 0;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     s += double(a[i]) * a[i];
-  s = warp_sum(s);
-  if (threadIdx.x % 32 == 0) warp_sums[threadIdx.x / 32] = s;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    double t = 0;
-    for (int w = 0; w < kSumThreads / 32; ++w) t += warp_sums[w];
-    partial[blockIdx.x] = t;
-  }
+  s = block_reduce(s, scratch, SumOp{});
+  if (threadIdx.x == 0) partial[int64_t(blockIdx.y) * gridDim.x + blockIdx.x] = s;
+}
+
+__global__ void sum_partials_kernel(double* out, const double* partial, int64_t n) {
+  __shared__ double scratch[32];
+  double s = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += partial[i];
+  s = block_reduce(s, scratch, SumOp{});
+  if (threadIdx.x == 0) *out = s;
 }
 
 // Round to nearest even, NaN kept: __float2bfloat16_rn is what the CPU codec is tested against.
@@ -64,20 +76,37 @@ void scale_inplace(Tensor& a, float s) {
   check_launch();
 }
 
-double sum_squares(const Tensor& a) {
-  const int64_t n = a.numel();
-  if (n == 0) return 0.0;
-  const int blocks = int(std::min<int64_t>(kSumBlocks, blocks_for(n, kSumThreads)));
-  // One buffer of partial sums per host thread, allocated once: the gradient norm calls this for
-  // every parameter of every optimizer step.
-  thread_local Tensor partial = Tensor::empty({kSumBlocks * 2}, DType::F32, Device::CUDA);  // kSumBlocks doubles
-  sum_squares_kernel<<<blocks, kSumThreads>>>(static_cast<double*>(partial.raw()), a.data<float>(), n);
+double sum_squares(const std::vector<const Tensor*>& tensors) {
+  // Blocks per tensor in each chunk: what its largest tensor fills, at most kSumMaxBlocks.
+  std::vector<int> blocks;
+  int64_t n_partial = 0;
+  for (size_t first = 0; first < tensors.size(); first += kSumChunk) {
+    int64_t largest = 0;
+    for (size_t i = first; i < std::min(tensors.size(), first + kSumChunk); ++i)
+      largest = std::max(largest, tensors[i]->numel());
+    blocks.push_back(int(std::min<int64_t>(kSumMaxBlocks, blocks_for(largest, kSumThreads))));
+    n_partial += int64_t(blocks.back()) * int64_t(std::min<size_t>(kSumChunk, tensors.size() - first));
+  }
+  // NOTE: doubles in an F32 tensor of twice the length (Tensor has no f64 dtype); one extra for the total.
+  Tensor scratch = Tensor::empty({2 * (n_partial + 1)}, DType::F32, Device::CUDA);
+  double* partial = static_cast<double*>(scratch.raw());
+  int64_t offset = 0;
+  for (size_t first = 0, c = 0; first < tensors.size(); first += kSumChunk, ++c) {
+    const size_t count = std::min<size_t>(kSumChunk, tensors.size() - first);
+    SumChunk chunk{};
+    for (size_t i = 0; i < count; ++i) {
+      chunk.data[i] = tensors[first + i]->data<float>();
+      chunk.n[i] = tensors[first + i]->numel();
+    }
+    sum_squares_kernel<<<dim3(unsigned(blocks[c]), unsigned(count)), kSumThreads>>>(partial + offset, chunk);
+    check_launch();
+    offset += int64_t(blocks[c]) * int64_t(count);
+  }
+  sum_partials_kernel<<<1, kSumFinalThreads>>>(partial + n_partial, partial, n_partial);
   check_launch();
-  std::vector<double> host(static_cast<size_t>(blocks));
-  RLVR_CUDA_CHECK(cudaMemcpy(host.data(), partial.raw(), sizeof(double) * size_t(blocks), cudaMemcpyDeviceToHost));
-  double s = 0;
-  for (double p : host) s += p;
-  return s;
+  double total = 0;
+  RLVR_CUDA_CHECK(cudaMemcpy(&total, partial + n_partial, sizeof(double), cudaMemcpyDeviceToHost));
+  return total;
 }
 
 void convert_dtype(Tensor& out, const Tensor& in) {

@@ -41,6 +41,12 @@ __global__ void assign_rows_kernel(int32_t* row_of_slot, int32_t* token_of_row, 
   }
 }
 
+// One thread: offsets[e + 1] = offsets[e] + counts[e] rounded up to pad_to, as the host's copy.
+__global__ void padded_offsets_kernel(int64_t* offsets, const int32_t* counts, int E, int pad_to) {
+  offsets[0] = 0;
+  for (int e = 0; e < E; ++e) offsets[e + 1] = offsets[e] + (int64_t(counts[e]) + pad_to - 1) / pad_to * pad_to;
+}
+
 // One block per row: out[r] = x[token_of_row[r]], zeros for padding rows.
 __global__ void permute_rows_kernel(float* out, const float* x, const int32_t* token_of_row, int64_t T, int64_t C,
                                     unsigned long long* bad) {
@@ -110,9 +116,12 @@ __global__ void unpermute_combine_backward_kernel(float* dexpert_out, float* dga
   }
 }
 
-void throw_bad_row(const char* op, const Permutation& p, int64_t slot) {
-  RLVR_FAIL("kernels", "bad permutation", op, ": p.row_of_slot[", slot, "] = ",
-            read_device_element(p.row_of_slot.data<int32_t>(), slot), " is outside [0, ", p.n_rows(), ")");
+// Throws, for a reported slot, the CPU's message.
+std::function<void(int64_t)> bad_row(const char* op, const Permutation& p) {
+  return [op, row_of_slot = p.row_of_slot, R = p.n_rows()](int64_t slot) {
+    RLVR_FAIL("kernels", "bad permutation", op, ": p.row_of_slot[", slot, "] = ",
+              read_device_element(row_of_slot.data<int32_t>(), slot), " is outside [0, ", R, ")");
+  };
 }
 
 }  // namespace
@@ -123,21 +132,21 @@ Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to
   p.n_experts = n_experts;
   p.top_k = int(K);
   p.n_tokens = T;
-  // Counts to the host: the row offsets are host data (the grouped GEMMs need them there).
-  const Tensor counts = count_experts(expert_ids, E, "make_permutation").to(Device::CPU);
-  p.offsets.assign(size_t(E) + 1, 0);
-  for (int64_t e = 0; e < E; ++e) {
-    const int64_t c = counts.data<int32_t>()[e];
-    p.offsets[size_t(e) + 1] = p.offsets[size_t(e)] + (c + pad_to - 1) / pad_to * pad_to;
-  }
+  // The row offsets on the device, then one copy to the host: the model slices each expert's
+  // rows by them on the host (one GEMM per expert), so this is the layer's one synchronization.
+  // NOTE: int64 offsets in an i32 tensor of twice the length (Tensor has no i64 dtype).
+  const Tensor counts = count_experts(expert_ids, E, "make_permutation");
+  Tensor offsets = Tensor::empty({2 * (E + 1)}, DType::I32, Device::CUDA);
+  padded_offsets_kernel<<<1, 1>>>(static_cast<int64_t*>(offsets.raw()), counts.data<int32_t>(), int(E), pad_to);
+  check_launch();
+  p.offsets.resize(size_t(E) + 1);
+  RLVR_CUDA_CHECK(
+      cudaMemcpy(p.offsets.data(), offsets.raw(), p.offsets.size() * sizeof(int64_t), cudaMemcpyDeviceToHost));
   const int64_t R = p.offsets.back();
   p.row_of_slot = Tensor::empty({T * K}, DType::I32, Device::CUDA);
   p.token_of_row = Tensor::empty({R}, DType::I32, Device::CUDA);
-  if (R > 0) RLVR_CUDA_CHECK(cudaMemset(p.token_of_row.raw(), 0xff, p.token_of_row.nbytes()));  // -1: padding
+  if (R > 0) RLVR_CUDA_CHECK(cudaMemsetAsync(p.token_of_row.raw(), 0xff, p.token_of_row.nbytes()));  // -1: padding
   if (T * K == 0) return p;
-  // NOTE: int64 offsets in an i32 tensor of twice the length (Tensor has no i64 dtype).
-  Tensor offsets = Tensor::empty({2 * (E + 1)}, DType::I32, Device::CUDA);
-  RLVR_CUDA_CHECK(cudaMemcpy(offsets.raw(), p.offsets.data(), size_t(E + 1) * sizeof(int64_t), cudaMemcpyHostToDevice));
   assign_rows_kernel<<<unsigned(E), kThreads>>>(p.row_of_slot.data<int32_t>(), p.token_of_row.data<int32_t>(),
                                                 expert_ids.data<int32_t>(), static_cast<const int64_t*>(offsets.raw()),
                                                 T * K, int(K));
@@ -148,45 +157,46 @@ Permutation make_permutation(const Tensor& expert_ids, int n_experts, int pad_to
 void permute_rows(Tensor& out, const Tensor& x, const Permutation& p) {
   const int64_t R = p.n_rows(), C = x.dim(1);
   if (R == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   permute_rows_kernel<<<unsigned(R), 128>>>(out.data<float>(), x.data<float>(), p.token_of_row.data<int32_t>(),
-                                            p.n_tokens, C, bad);
+                                            p.n_tokens, C, bad.slot());
   check_launch();
-  if (const int64_t r = bad_index_read(); r >= 0)
+  bad.check([token_of_row = p.token_of_row, T = p.n_tokens](int64_t r) {
     RLVR_FAIL("kernels", "bad permutation", "permute_rows: p.token_of_row[", r, "] = ",
-              read_device_element(p.token_of_row.data<int32_t>(), r), " is outside [-1, ", p.n_tokens, ")");
+              read_device_element(token_of_row.data<int32_t>(), r), " is outside [-1, ", T, ")");
+  });
 }
 
 void permute_rows_backward(Tensor& dx, const Tensor& dout, const Permutation& p) {
   if (p.n_tokens == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   permute_rows_backward_kernel<<<unsigned(p.n_tokens), 128>>>(dx.data<float>(), dout.data<float>(),
                                                               p.row_of_slot.data<int32_t>(), p.top_k, p.n_rows(),
-                                                              dx.dim(1), bad);
+                                                              dx.dim(1), bad.slot());
   check_launch();
-  if (const int64_t s = bad_index_read(); s >= 0) throw_bad_row("permute_rows_backward", p, s);
+  bad.check(bad_row("permute_rows_backward", p));
 }
 
 void unpermute_combine(Tensor& y, const Tensor& expert_out, const Tensor& gates, const Permutation& p) {
   if (p.n_tokens == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   unpermute_combine_kernel<<<unsigned(p.n_tokens), 128>>>(y.data<float>(), expert_out.data<float>(),
                                                           gates.data<float>(), p.row_of_slot.data<int32_t>(), p.top_k,
-                                                          p.n_rows(), y.dim(1), bad);
+                                                          p.n_rows(), y.dim(1), bad.slot());
   check_launch();
-  if (const int64_t s = bad_index_read(); s >= 0) throw_bad_row("unpermute_combine", p, s);
+  bad.check(bad_row("unpermute_combine", p));
 }
 
 void unpermute_combine_backward(Tensor& dexpert_out, Tensor& dgates, const Tensor& dy, const Tensor& expert_out,
                                 const Tensor& gates, const Permutation& p) {
   dexpert_out.zero_();  // padding rows get zero gradient
   if (p.n_tokens == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   unpermute_combine_backward_kernel<<<unsigned(p.n_tokens), 128>>>(
       dexpert_out.data<float>(), dgates.data<float>(), dy.data<float>(), expert_out.data<float>(), gates.data<float>(),
-      p.row_of_slot.data<int32_t>(), p.top_k, p.n_rows(), dy.dim(1), bad);
+      p.row_of_slot.data<int32_t>(), p.top_k, p.n_rows(), dy.dim(1), bad.slot());
   check_launch();
-  if (const int64_t s = bad_index_read(); s >= 0) throw_bad_row("unpermute_combine_backward", p, s);
+  bad.check(bad_row("unpermute_combine_backward", p));
 }
 
 }  // namespace rlvr::cuda

@@ -1,5 +1,8 @@
 // CUDA rotary position embedding (rotate_half pairs (i, i + D/2)), forward and its transpose.
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "kernels/cuda/device_utils.cuh"
@@ -29,21 +32,33 @@ __global__ void rope_kernel(float* x, const int32_t* pos, const float* inv_freq,
   a[i + half] = __fadd_rn(__fmul_rn(x2, c), __fmul_rn(x1, s));
 }
 
+// inv_freq for (theta, head_dim) on the device, computed on the host with the CPU's exact
+// formula (so the angles agree bit for bit) and uploaded once per pair.
+const float* inv_freq(float theta, int64_t D) {
+  static std::mutex mu;
+  // NOTE: never destroyed, as the device cache (kernels/cuda/device_memory.cpp).
+  static auto* cache = new std::map<std::pair<float, int64_t>, Tensor>;
+  std::lock_guard<std::mutex> lock(mu);
+  Tensor& t = (*cache)[{theta, D}];
+  if (!t.defined()) {
+    std::vector<float> f(static_cast<size_t>(D / 2));
+    for (int64_t i = 0; i < D / 2; ++i) f[size_t(i)] = float(1.0 / std::pow(double(theta), double(2 * i) / double(D)));
+    t = Tensor::from_floats({D / 2}, f).to(Device::CUDA);
+  }
+  return t.data<float>();
+}
+
 void rope_rotate(Tensor& x, const Tensor& positions, int head_dim, float theta, float sign, const char* op) {
   const int64_t T = x.dim(0), D = head_dim, H = x.dim(1) / D, half = D / 2;
   if (T * H * half == 0) return;
-  // inv_freq on the host with the CPU's exact formula, so the angles agree bit for bit.
-  std::vector<float> inv_freq(static_cast<size_t>(half));
-  for (int64_t i = 0; i < half; ++i)
-    inv_freq[size_t(i)] = float(1.0 / std::pow(double(theta), double(2 * i) / double(D)));
-  const Tensor freq = Tensor::from_floats({half}, inv_freq).to(Device::CUDA);
-  unsigned long long* bad = bad_index_reset();
-  rope_kernel<<<blocks_for(T * H * half, 256), 256>>>(x.data<float>(), positions.data<int32_t>(), freq.data<float>(),
-                                                      T, H, D, sign, bad);
+  BadIndexReport bad;
+  rope_kernel<<<blocks_for(T * H * half, 256), 256>>>(x.data<float>(), positions.data<int32_t>(), inv_freq(theta, D),
+                                                      T, H, D, sign, bad.slot());
   check_launch();
-  if (const int64_t t = bad_index_read(); t >= 0)
+  bad.check([op, positions](int64_t t) {
     RLVR_FAIL("kernels", "bad position", op, ": positions[", t, "] = ",
               read_device_element(positions.data<int32_t>(), t), " is negative");
+  });
 }
 
 }  // namespace

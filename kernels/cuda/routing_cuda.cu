@@ -103,6 +103,15 @@ __global__ void int_to_float_kernel(float* out, const int32_t* in, int64_t n) {
   if (i < n) out[i] = float(in[i]);
 }
 
+// Throws, for a reported slot i of expert_ids [T, K], the CPU's message.
+std::function<void(int64_t)> bad_expert_id(const char* op, const Tensor& expert_ids, int64_t E) {
+  return [op, expert_ids, E](int64_t i) {
+    const int64_t K = expert_ids.dim(1);
+    RLVR_FAIL("kernels", "bad expert id", op, ": expert_ids[", i / K, ", ", i % K, "] = ",
+              read_device_element(expert_ids.data<int32_t>(), i), " is outside [0, ", E, ")");
+  };
+}
+
 }  // namespace
 
 void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor& router_logits, const Tensor& bias,
@@ -121,14 +130,12 @@ void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Ten
   const int64_t T = scores.dim(0), E = scores.dim(1), K = cfg.top_k;
   RLVR_CHECK(K <= kMaxTopK, "kernels", "topk_route_backward: top_k ", K, " is above the CUDA kernel's ", kMaxTopK);
   if (T == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   topk_route_backward_kernel<<<blocks_for(T, 128), 128>>>(
       drouter_logits.data<float>(), dgates.data<float>(), expert_ids.data<int32_t>(), scores.data<float>(), T, int(E),
-      int(K), cfg.scoring == RouterScoring::Softmax, cfg.normalize, cfg.scaling, bad);
+      int(K), cfg.scoring == RouterScoring::Softmax, cfg.normalize, cfg.scaling, bad.slot());
   check_launch();
-  if (const int64_t i = bad_index_read(); i >= 0)
-    RLVR_FAIL("kernels", "bad expert id", "topk_route_backward: expert_ids[", i / K, ", ", i % K, "] = ",
-              read_device_element(expert_ids.data<int32_t>(), i), " is outside [0, ", E, ")");
+  bad.check(bad_expert_id("topk_route_backward", expert_ids, E));
 }
 
 // Counts per expert as i32 on the device; throws the CPU's message for an id outside [0, E).
@@ -136,14 +143,11 @@ Tensor count_experts(const Tensor& expert_ids, int64_t E, const char* op) {
   Tensor counts = Tensor::zeros({E}, DType::I32, Device::CUDA);
   const int64_t n = expert_ids.numel();
   if (n == 0) return counts;
-  unsigned long long* bad = bad_index_reset();
-  expert_count_kernel<<<blocks_for(n, 256), 256>>>(counts.data<int32_t>(), expert_ids.data<int32_t>(), n, int(E), bad);
+  BadIndexReport bad;
+  expert_count_kernel<<<blocks_for(n, 256), 256>>>(counts.data<int32_t>(), expert_ids.data<int32_t>(), n, int(E),
+                                                   bad.slot());
   check_launch();
-  if (const int64_t i = bad_index_read(); i >= 0) {
-    const int64_t K = expert_ids.dim(1);
-    RLVR_FAIL("kernels", "bad expert id", op, ": expert_ids[", i / K, ", ", i % K, "] = ",
-              read_device_element(expert_ids.data<int32_t>(), i), " is outside [0, ", E, ")");
-  }
+  bad.check(bad_expert_id(op, expert_ids, E));
   return counts;
 }
 

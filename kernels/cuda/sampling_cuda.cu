@@ -10,13 +10,14 @@
 
 #include "kernels/cuda/device_utils.cuh"
 #include "kernels/cuda/ops_cuda.h"
+#include "kernels/cuda_limits.h"
 #include "kernels/philox.h"
 
 namespace rlvr::cuda {
 namespace {
 
 constexpr int kThreads = 512;
-constexpr int kMaxTopK = 1024;
+constexpr int kMaxTopK = cuda_limits::kMaxSamplingTopK;
 
 // Order-preserving map of a non-NaN float to uint32, and back (for bisection over values).
 __device__ inline unsigned float_key(float f) {

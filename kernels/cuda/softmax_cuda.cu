@@ -85,9 +85,12 @@ __global__ void softmax_entropy_kernel(float* ent, const float* logits, const fl
   if (threadIdx.x == 0) ent[t] = -s;
 }
 
-void throw_bad_target(const char* op, const Tensor& targets, int64_t t, int64_t V) {
-  RLVR_FAIL("kernels", "bad target", op, ": targets[", t, "] = ", read_device_element(targets.data<int32_t>(), t),
-            " is outside [0, ", V, ")");
+// Throws, for a reported target index t, the CPU's message.
+std::function<void(int64_t)> bad_target(const char* op, const Tensor& targets, int64_t V) {
+  return [op, targets, V](int64_t t) {
+    RLVR_FAIL("kernels", "bad target", op, ": targets[", t, "] = ", read_device_element(targets.data<int32_t>(), t),
+              " is outside [0, ", V, ")");
+  };
 }
 
 }  // namespace
@@ -102,23 +105,23 @@ void softmax_forward(Tensor& out, const Tensor& x) {
 void log_softmax_gather(Tensor& logp, Tensor& lse, const Tensor& logits, const Tensor& targets) {
   const int64_t T = logits.dim(0), V = logits.dim(1);
   if (T == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   log_softmax_gather_kernel<<<unsigned(T), kThreads>>>(logp.data<float>(), lse.data<float>(), logits.data<float>(),
-                                                       targets.data<int32_t>(), V, bad);
+                                                       targets.data<int32_t>(), V, bad.slot());
   check_launch();
-  if (const int64_t t = bad_index_read(); t >= 0) throw_bad_target("log_softmax_gather", targets, t, V);
+  bad.check(bad_target("log_softmax_gather", targets, V));
 }
 
 void log_softmax_gather_backward(Tensor& dlogits, const Tensor& dlogp, const Tensor& logits, const Tensor& lse,
                                  const Tensor& targets) {
   const int64_t T = logits.dim(0), V = logits.dim(1);
   if (T == 0) return;
-  unsigned long long* bad = bad_index_reset();
+  BadIndexReport bad;
   log_softmax_gather_backward_kernel<<<unsigned(T), kThreads>>>(dlogits.data<float>(), dlogp.data<float>(),
                                                                 logits.data<float>(), lse.data<float>(),
-                                                                targets.data<int32_t>(), V, bad);
+                                                                targets.data<int32_t>(), V, bad.slot());
   check_launch();
-  if (const int64_t t = bad_index_read(); t >= 0) throw_bad_target("log_softmax_gather_backward", targets, t, V);
+  bad.check(bad_target("log_softmax_gather_backward", targets, V));
 }
 
 void softmax_entropy(Tensor& ent, const Tensor& logits, const Tensor& lse) {

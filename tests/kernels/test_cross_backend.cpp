@@ -120,6 +120,18 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({o, rstd, dx, dw});
        },
        1e-5, 1e-5},
+      // dweight over many rows (q/k-norm shaped: one head wide), which CUDA reduces across
+      // blocks in double: the CPU adds the rows one by one in float, so its own rounding walks
+      // about sqrt(N) half-ulps of partial sums near sqrt(N): 5e-4 absolute at N = 3000.
+      {"rmsnorm dweight, many rows", {"rmsnorm_backward"}, {{3000, 128}, {1030, 7}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(rand_f32(rng, {d[0], d[1]})), w = r.on(rand_f32(rng, {d[1]}));
+         const Tensor dout = r.on(rand_f32(rng, {d[0], d[1]})), rstd = r.on(rand_f32(rng, {d[0]}, 0.5, 1.5));
+         Tensor dx = r.out({d[0], d[1]}), dw = r.inout(rand_f32(rng, {d[1]}));
+         rmsnorm_backward(dx, dw, dout, x, w, rstd);
+         return to_cpu({dw});
+       },
+       5e-4, 1e-5},
       {"rope", {"rope_forward", "rope_backward"}, {{1, 1, 2}, {33, 4, 128}, {5, 3, 130}},
        [](const Dims& d, Rng& rng, GuardedRun& r) {
          Tensor x = r.inout(rand_f32(rng, {d[0], d[1] * d[2]}));
@@ -159,11 +171,16 @@ const std::vector<CrossOp>& cross_table() {
        0, 0},
       // sum_squares adds in double, in another order on CUDA (per-block partial sums): the
       // difference is far below the float it is compared as. Scaling is one IEEE multiply.
+      // The list form: a and 70 tensors of odd lengths (two launches' worth on CUDA).
       {"scale_inplace and sum_squares", {"scale_inplace", "sum_squares"}, {{1}, {4097}, {1000003}},
        [](const Dims& d, Rng& rng, GuardedRun& r) {
          Tensor a = r.inout(rand_f32(rng, {d[0]}));
          scale_inplace(a, -0.37f);
-         const Tensor sum = Tensor::from_floats({1}, {float(sum_squares(a))});
+         Tensors more;
+         for (int64_t i = 0; i < 70; ++i) more.push_back(r.on(rand_f32(rng, {1 + (i * 37) % 200})));
+         std::vector<const Tensor*> list{&a};
+         for (const Tensor& t : more) list.push_back(&t);
+         const Tensor sum = Tensor::from_floats({2}, {float(sum_squares(a)), float(sum_squares(list))});
          return to_cpu({a, sum});
        },
        0, 1e-6},

@@ -1,10 +1,11 @@
 // The CUDA backend's clear errors: cuBLASLt's FP8 constraints caught before the call, and
 // untrusted indices (tokens, targets, expert ids, positions) reported with the CPU's message
-// instead of read out of bounds (these skip without a CUDA device); and in a build without the
-// backend, the error a CUDA request gets.
+// instead of read out of bounds, at once or when a DeferredIndexChecks scope checks (these skip
+// without a CUDA device); and in a build without the backend, the error a CUDA request gets.
 #include <gtest/gtest.h>
 
 #include "kernels/gemm.h"
+#include "kernels/index_checks.h"
 #include "kernels/ops.h"
 #include "kernels/ops_dispatch.h"
 #include "kernels/quantize.h"
@@ -66,6 +67,37 @@ TEST(CudaErrors, UntrustedIndicesGetTheCpuMessage) {
   Tensor x = cuda_rand(rng, {2, 8});
   expect_error_mentions([&] { rope_forward(x, cuda_i32({2}, {0, -3}), 8, 1e4f); },
                         {"rope_forward", "positions[1] = -3"});
+}
+
+TEST(CudaErrors, DeferredIndexChecksThrowTheFirstReportAtCheck) {
+  SKIP_WITHOUT_CUDA();
+  Rng rng(5);
+  const Tensor table = cuda_rand(rng, {10, 8});
+  Tensor out = Tensor::empty({3, 8}, DType::F32, Device::CUDA), x = cuda_rand(rng, {2, 8});
+  {
+    DeferredIndexChecks checks;
+    embedding_forward(out, cuda_i32({3}, {1, 2, 3}), table);
+    rope_forward(x, cuda_i32({2}, {0, -3}), 8, 1e4f);          // reported, not thrown yet
+    embedding_forward(out, cuda_i32({3}, {1, 99, 2}), table);  // reported too
+    expect_error_mentions([&] { checks.check(); }, {"rope_forward", "positions[1] = -3"});  // the first launched
+    checks.check();  // nothing left
+  }
+  {
+    DeferredIndexChecks dropped;  // left without check(), as when a pass throws
+    embedding_forward(out, cuda_i32({3}, {1, 99, 2}), table);
+  }
+  // Every slot is clean again: no stale report, and an op outside a scope throws at once.
+  embedding_forward(out, cuda_i32({3}, {1, 2, 3}), table);
+  expect_error_mentions([&] { embedding_forward(out, cuda_i32({3}, {0, 10, 0}), table); },
+                        {"embedding_forward", "tokens[1] = 10"});
+}
+
+TEST(CudaErrors, CpuOpsThrowAtOnceInsideADeferredScope) {
+  DeferredIndexChecks checks;
+  Tensor out = Tensor::empty({2, 4}, DType::F32);
+  expect_error_mentions([&] { embedding_forward(out, i32({2}, {1, 10}), Tensor::zeros({10, 4}, DType::F32)); },
+                        {"embedding_forward", "tokens[1] = 10"});
+  checks.check();
 }
 
 TEST(CudaErrors, BuildWithoutTheBackendSaysSo) {

@@ -177,5 +177,19 @@ TEST(OpForward, SoftmaxFamilyHandlesMaskedLogits) {
   EXPECT_NEAR(ent.to_floats()[0], -(p2 * std::log(p2) + (1 - p2) * std::log(1 - p2)), 1e-6);
 }
 
+TEST(OpForward, SumSquaresOfAListIsTheSumOfEachInOrder) {
+  // The gradient norm's one call: on the CPU bit for bit the per-tensor sums added in list order.
+  Rng rng(77);
+  const Tensor a = f32({3, 5}, rng.floats(15)), b = f32({1}, {-3.0}), c = f32({1000}, rng.floats(1000));
+  EXPECT_EQ(sum_squares(std::vector<const Tensor*>{&a, &b, &c}), sum_squares(a) + sum_squares(b) + sum_squares(c));
+  EXPECT_EQ(sum_squares(b), 9.0);
+  EXPECT_EQ(sum_squares(std::vector<const Tensor*>{}), 0.0);
+  const Tensor h = a.to(DType::BF16);
+  expect_error_mentions([&] { sum_squares(std::vector<const Tensor*>{&a, &h}); },
+                        {"sum_squares", "tensors[1] is bf16[3, 5]", "expected dtype f32"});
+  const Tensor undefined;
+  expect_error_mentions([&] { sum_squares(std::vector<const Tensor*>{&undefined}); }, {"tensors[0] is undefined"});
+}
+
 }  // namespace
 }  // namespace rlvr::test

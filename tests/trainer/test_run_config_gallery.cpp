@@ -115,6 +115,19 @@ const std::vector<BadConfig>& gallery() {
       {"ContextTooShort", with("[model.init]\nmax_position_embeddings = 64\n"), {},
        "run.toml:8:27: model.init.max_position_embeddings: 64 is shorter than data.max_prompt_tokens + "
        "rollout.max_new_tokens = 768"},
+      // run.device = "cuda": the CUDA backend's limits (kernels/cuda_limits.h), before any work.
+      {"CudaHeadDimAboveTheKernels", with("[run]\ndevice = \"cuda\"\n[model.init]\nhead_dim = 320\n"), {},
+       "run.toml:10:12: model.init.head_dim: 320 is above the CUDA attention kernels' 256 (run.device = \"cuda\")"},
+      {"CudaFp8Width", with("[run]\ndevice = \"cuda\"\n[model.init]\nhidden_size = 40\n"), {},
+       "run.toml:10:15: model.init.hidden_size: hidden_size = 40 is not a multiple of 16, which cuBLASLt's FP8 GEMMs "
+       "need on CUDA (precision.train = \"fp8\", run.device = \"cuda\"); use a multiple of 16 or precision fp32 / "
+       "bf16"},
+      {"CudaFp8RolloutWidth", with("[run]\ndevice = \"cuda\"\n[model.init]\nmoe_intermediate_size = 40\n"),
+       {"precision.train=\"bf16\""},
+       "run.toml:10:25: model.init.moe_intermediate_size: moe_intermediate_size = 40 is not a multiple of 16, which "
+       "cuBLASLt's FP8 GEMMs need on CUDA (rollout.precision = \"fp8\", run.device = \"cuda\")"},
+      {"CudaSamplerTopK", with("[run]\ndevice = \"cuda\"\n[rollout]\ntop_k = 2000\n"), {},
+       "run.toml:10:9: rollout.top_k: 2000 is above the CUDA sampler's 1024 (run.device = \"cuda\")"},
       {"EvalTwice", kMinimal, {"data.eval=e.jsonl", "data.eval_fraction=0.1"},
        "--set: data.eval_fraction: holds out rows of data.train, but data.eval is set; use one or the other"},
       {"EvalWithoutData", with("[logging]\neval_every = 10\n"), {},
