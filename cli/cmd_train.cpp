@@ -4,8 +4,8 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/run_config_arg.h"
 #include "cli/commands.h"
-#include "rewards/registry.h"
 #include "trainer/run_config.h"
 #include "trainer/train_run.h"
 
@@ -13,12 +13,8 @@ namespace rlvr::cli {
 
 int cmd_train(const std::vector<std::string>& argv) {
   const Args args(argv, {"--set", "--run-dir", "--resume-from"}, {"--resume"});
-  RLVR_CHECK(args.positionals().size() == 1, "cli",
-             "expected one config file: rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | "
-             "--resume-from CHECKPOINT]");
-  trainer::LoadOptions load;
-  load.verifiers = &rewards::verifier_registry();
-  const trainer::RunConfig cfg = trainer::load_run_config(args.positionals()[0], args.get_all("--set"), load);
+  const trainer::RunConfig cfg = load_run_config_arg(
+      args, "rlvr train run.toml [--run-dir DIR] [--set KEY=VALUE ...] [--resume | --resume-from CHECKPOINT]");
   trainer::TrainOptions opt;
   opt.run_dir = args.get_or("--run-dir", "");
   opt.resume = args.has("--resume");

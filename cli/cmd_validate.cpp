@@ -5,8 +5,8 @@
 #include <string>
 
 #include "cli/args.h"
+#include "cli/run_config_arg.h"
 #include "cli/commands.h"
-#include "rewards/registry.h"
 #include "trainer/config_schema.h"
 #include "trainer/run_config.h"
 
@@ -50,12 +50,9 @@ int cmd_validate(const std::vector<std::string>& argv) {
     std::fputs(trainer::config_reference_markdown().c_str(), stdout);
     return 0;
   }
-  RLVR_CHECK(args.positionals().size() == 1, "cli", "expected one config file: rlvr validate run.toml [--set KEY=VALUE ...]");
+  const trainer::RunConfig cfg =
+      load_run_config_arg(args, "rlvr validate run.toml [--set KEY=VALUE ...]", !args.has("--no-file-checks"));
   const std::string& path = args.positionals()[0];
-  trainer::LoadOptions options;
-  options.check_files = !args.has("--no-file-checks");
-  options.verifiers = &rewards::verifier_registry();
-  const trainer::RunConfig cfg = trainer::load_run_config(path, args.get_all("--set"), options);
   if (args.has("--resolved")) {
     std::fputs(cfg.to_toml().c_str(), stdout);
     return 0;

@@ -95,11 +95,12 @@ int cmd_verify(const std::vector<std::string>& argv) {
   FILE* summary = output ? stdout : stderr;
   std::fprintf(summary, "verified %zu samples with %s in %.3f s (%.0f checks/s)\n", rows.size(), spec.name.c_str(),
                seconds, seconds > 0 ? rows.size() / seconds : 0.0);
-  for (const auto& [verifier, counts] : service.metrics().status_counts)
+  const rewards::RewardMetrics metrics = service.metrics();
+  for (const auto& [verifier, counts] : metrics.status_counts)
     for (const auto& [status, count] : counts) std::fprintf(summary, "  %-10s %ld\n", status.c_str(), count);
-  if (service.metrics().abandoned_calls > 0)
+  if (metrics.abandoned_calls > 0)
     std::fprintf(summary, "  (%ld verifier calls overran the time limit and were abandoned)\n",
-                 service.metrics().abandoned_calls);
+                 metrics.abandoned_calls);
   return 0;
 }
 

@@ -91,8 +91,14 @@ RewardService::RewardService(const std::vector<VerifierSpec>& specs, RewardServi
                              const Registry& registry)
     : RewardService(create_all(specs, registry), config) {}
 
+RewardMetrics RewardService::metrics() const {
+  std::lock_guard lock(metrics_mutex_);
+  return metrics_;
+}
+
 std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch) {
   const auto begin = Clock::now();
+  long abandoned = 0;
   auto state = std::make_shared<BatchState>();
   state->samples = batch;
   state->verifiers = verifiers_;
@@ -127,7 +133,7 @@ std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch)
         c.verdict = {0.0, status::kTimeout,
                      "verifier ran past " + std::to_string(config_.sample_timeout_s) + " s; thread abandoned"};
         ++state->completed;
-        ++metrics_.abandoned_calls;
+        ++abandoned;
         state->abandoned_workers[c.worker] = true;
         if (state->next < state->calls.size()) spawn();
       }
@@ -145,6 +151,8 @@ std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch)
 
   std::vector<ScoredSample> out(batch.size());
   std::lock_guard lock(state->mutex);
+  std::lock_guard metrics_lock(metrics_mutex_);
+  metrics_.abandoned_calls += abandoned;
   for (size_t s = 0; s < batch.size(); ++s) {
     for (size_t v = 0; v < verifiers_.size(); ++v) {
       const Verdict& verdict = state->calls[s * verifiers_.size() + v].verdict;

@@ -1,11 +1,13 @@
 // The reward service: scores a batch of samples with a run's weighted verifiers on a pool of
 // threads, with a time limit per (sample, verifier). A verifier that throws gives that sample
 // "error", one that overruns gives "timeout"; the rest of the batch is unaffected. Keeps every
-// verdict and counts statuses for metrics.
+// verdict and counts statuses for metrics. Several threads may score batches at once (a run's
+// pipelined rollouts and its evaluation).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,12 +49,13 @@ class RewardService {
                 const Registry& registry = verifier_registry());
 
   std::vector<ScoredSample> score(const std::vector<Sample>& batch);
-  const RewardMetrics& metrics() const { return metrics_; }
+  RewardMetrics metrics() const;  // a copy: the counts of every batch scored so far
   const std::vector<WeightedVerifier>& verifiers() const { return verifiers_; }
 
  private:
   std::vector<WeightedVerifier> verifiers_;
   RewardServiceConfig config_;
+  mutable std::mutex metrics_mutex_;
   RewardMetrics metrics_;
 };
 

@@ -31,6 +31,9 @@ inline constexpr const char* kSamplesTrained = "samples_trained";
 inline constexpr const char* kTimeRollout = "time_rollout_s";
 inline constexpr const char* kTimeReward = "time_reward_s";
 inline constexpr const char* kTimeLearner = "time_learner_s";
+inline constexpr const char* kTimeWait = "time_wait_s";  // pipelined rollouts: learner waiting
+inline constexpr const char* kStaleness = "staleness";   // GRPO updates the batch's weights lag
+inline constexpr const char* kStaleBatchesDropped = "stale_batches_dropped";  // so far, staleness_policy "drop"
 inline constexpr const char* kEpDispatchBytes = "ep_dispatch_bytes";
 inline constexpr const char* kStatusCounts = "status_counts";  // verifier -> status -> count
 inline constexpr const char* kEvalAccuracy = "eval_accuracy";
@@ -60,5 +63,6 @@ inline constexpr const char* kCompletionTokens = "completion_tokens";
 inline constexpr const char* kFinishReason = "finish_reason";
 inline constexpr const char* kRolloutLogprob = "rollout_logprob";
 inline constexpr const char* kLearnerLogprob = "learner_logprob";
+inline constexpr const char* kPolicyVersion = "policy_version";  // GRPO updates of the generating weights
 
 }  // namespace rlvr::runlog::field

@@ -94,7 +94,8 @@ bool all_ok(parallel::Communicator* comm, bool ok) {
 }  // namespace
 
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
-                            const TrainState& state, int64_t keep, const std::string& tokenizer_json) {
+                            const TrainState& state, int64_t keep, const std::string& tokenizer_json,
+                            const std::vector<CheckpointFile>& rank_files) {
   // Sharded: rank 0 writes the model, config and state; every rank its optimizer slice, into
   // one temporary directory (named without a pid so that all ranks agree) renamed by rank 0.
   parallel::Communicator* comm = optimizer.comm();
@@ -124,7 +125,10 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
       if (!tokenizer_json.empty()) write_file_atomic((tmp / "char_tokenizer.json").string(), tokenizer_json);
     });
   bool ok = all_ok(comm, error.empty());
-  if (ok) attempt([&] { optimizer.write_state(tmp); });
+  if (ok) attempt([&] {
+    optimizer.write_state(tmp);
+    for (const CheckpointFile& f : rank_files) write_file_atomic((tmp / f.name).string(), f.bytes);
+  });
   ok = all_ok(comm, error.empty());
   if (ok && writer)
     attempt([&] {

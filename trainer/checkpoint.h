@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,9 +39,14 @@ std::string checkpoint_name(const TrainState& state);
 // With a sharded (data-parallel) optimizer it is collective: rank 0 writes the weights and
 // state.json, each rank its slice under optimizer/ (parallel/optimizer_checkpoint.h), and every
 // rank throws when any failed.
-// tokenizer_json: written as char_tokenizer.json when not empty.
+// tokenizer_json: written as char_tokenizer.json when not empty. rank_files: written by every rank
+// that passes them (their names must differ between ranks), e.g. the batches in flight.
+struct CheckpointFile {
+  std::string name, bytes;
+};
 std::string save_checkpoint(const std::string& run_dir, model::Transformer& model, AdamW& optimizer,
-                            const TrainState& state, int64_t keep, const std::string& tokenizer_json = "");
+                            const TrainState& state, int64_t keep, const std::string& tokenizer_json = "",
+                            const std::vector<CheckpointFile>& rank_files = {});
 
 // The newest complete checkpoint directory, if any (temporary directories are ignored; the
 // step_N directories of older runs count, ordered by the steps their state.json holds).

@@ -1,5 +1,4 @@
-// Gathering per-rank rollout blocks (see rollout_gather.h). Records travel as CBOR: exact for
-// floats and doubles, and indifferent to completions that are not valid UTF-8.
+// Rollout batches as documents (see rollout_gather.h).
 #include "trainer/rollout_gather.h"
 
 #include <nlohmann/json.hpp>
@@ -24,11 +23,11 @@ json encode(const SampleRecord& r) {
           {"pv", r.policy_version}, {"rt", r.routes}};
 }
 
-SampleRecord decode(const json& s, const Example* prompt, int first_group) {
+SampleRecord decode(const json& s, const Example* prompt, int prompt_index_offset) {
   SampleRecord r;
   r.prompt = prompt;
   rollout::Completion& c = r.completion;
-  c.prompt_index = s.at("p").get<int>() + first_group;
+  c.prompt_index = s.at("p").get<int>() + prompt_index_offset;
   c.sample_index = s.at("s").get<int>();
   c.tokens = s.at("t").get<std::vector<int32_t>>();
   c.logprobs = s.at("l").get<std::vector<float>>();
@@ -47,37 +46,59 @@ SampleRecord decode(const json& s, const Example* prompt, int first_group) {
 
 }  // namespace
 
+nlohmann::json batch_to_json(const RolloutBatch& b) {
+  json samples = json::array();
+  for (const SampleRecord& r : b.samples) samples.push_back(encode(r));
+  const auto& g = b.gen;
+  return {{"groups", b.prompts.size()}, {"samples", samples},
+          {"gen", {g.prefill_tokens, g.decode_tokens, g.decode_steps, g.prefill_seconds, g.decode_seconds}},
+          {"time", {b.rollout_seconds, b.reward_seconds}}};
+}
+
+RolloutBatch batch_from_json(const json& doc, const std::vector<const Example*>& prompts, int prompt_index_offset,
+                             int group_size) {
+  RolloutBatch b;
+  b.prompts = prompts;
+  b.group_size = group_size;
+  RLVR_CHECK(doc.at("groups").get<size_t>() == prompts.size(), "trainer", "rollout batch of ",
+             doc.at("groups").get<size_t>(), " groups for ", prompts.size(), " prompts");
+  for (const auto& s : doc.at("samples")) {
+    const size_t group = s.at("p").get<size_t>();
+    RLVR_CHECK(group < prompts.size(), "trainer", "rollout batch: group ", group, " of ", prompts.size());
+    b.samples.push_back(decode(s, prompts[group], prompt_index_offset));
+  }
+  const auto& g = doc.at("gen");
+  b.gen = {g[0].get<int64_t>(), g[1].get<int64_t>(), g[2].get<int64_t>(), g[3].get<double>(), g[4].get<double>()};
+  b.rollout_seconds = doc.at("time")[0].get<double>();
+  b.reward_seconds = doc.at("time")[1].get<double>();
+  return b;
+}
+
 RolloutBatch gather_rollouts(parallel::Communicator* comm, const RolloutBatch& local,
                              const std::vector<const Example*>& all_prompts) {
   if (!multi_rank(comm)) return local;
-  json samples = json::array();
-  for (const SampleRecord& r : local.samples) samples.push_back(encode(r));
-  const auto& g = local.gen;
-  const json mine_json = {{"groups", local.prompts.size()}, {"samples", samples},
-                          {"gen", {g.prefill_tokens, g.decode_tokens, g.decode_steps, g.prefill_seconds, g.decode_seconds}},
-                          {"time", {local.rollout_seconds, local.reward_seconds}}};
-  const std::vector<uint8_t> mine = json::to_cbor(mine_json);
+  const std::vector<uint8_t> mine = json::to_cbor(batch_to_json(local));
   const auto parts = gather_strings(comm, std::string(mine.begin(), mine.end()));
   RolloutBatch out;
   out.prompts = all_prompts;
   out.group_size = local.group_size;
   size_t first_group = 0;
   for (const std::string& part : parts) {
-    const json j = json::from_cbor(part);
-    for (const auto& s : j.at("samples")) {
-      const size_t group = s.at("p").get<size_t>() + first_group;
-      RLVR_CHECK(group < all_prompts.size(), "trainer", "gathered rollouts: group ", group, " of ", all_prompts.size());
-      out.samples.push_back(decode(s, all_prompts[group], int(first_group)));
-    }
-    const auto& gen = j.at("gen");
-    out.gen.prefill_tokens += gen[0].get<int64_t>();
-    out.gen.decode_tokens += gen[1].get<int64_t>();
-    out.gen.decode_steps = std::max(out.gen.decode_steps, gen[2].get<int64_t>());
-    out.gen.prefill_seconds = std::max(out.gen.prefill_seconds, gen[3].get<double>());
-    out.gen.decode_seconds = std::max(out.gen.decode_seconds, gen[4].get<double>());
-    out.rollout_seconds = std::max(out.rollout_seconds, j.at("time")[0].get<double>());
-    out.reward_seconds = std::max(out.reward_seconds, j.at("time")[1].get<double>());
-    first_group += j.at("groups").get<size_t>();
+    const json doc = json::from_cbor(part);
+    const size_t groups = doc.at("groups").get<size_t>();
+    RLVR_CHECK(first_group + groups <= all_prompts.size(), "trainer", "gathered rollouts: more groups than prompts");
+    const std::vector<const Example*> prompts(all_prompts.begin() + long(first_group),
+                                              all_prompts.begin() + long(first_group + groups));
+    RolloutBatch b = batch_from_json(doc, prompts, int(first_group), local.group_size);
+    for (SampleRecord& r : b.samples) out.samples.push_back(std::move(r));
+    out.gen.prefill_tokens += b.gen.prefill_tokens;
+    out.gen.decode_tokens += b.gen.decode_tokens;
+    out.gen.decode_steps = std::max(out.gen.decode_steps, b.gen.decode_steps);
+    out.gen.prefill_seconds = std::max(out.gen.prefill_seconds, b.gen.prefill_seconds);
+    out.gen.decode_seconds = std::max(out.gen.decode_seconds, b.gen.decode_seconds);
+    out.rollout_seconds = std::max(out.rollout_seconds, b.rollout_seconds);
+    out.reward_seconds = std::max(out.reward_seconds, b.reward_seconds);
+    first_group += groups;
   }
   RLVR_CHECK(first_group == all_prompts.size() && out.samples.size() == all_prompts.size() * size_t(out.group_size),
              "trainer", "gathered rollouts: ", out.samples.size(), " samples of ", first_group, " groups for ",

@@ -26,6 +26,8 @@ struct RunSection {
   std::string device;   // auto | cpu | cuda
   int64_t steps = 0;    // GRPO steps (one rollout batch each)
   bool expert_parallel = false;  // split routed experts over the data-parallel ranks in training
+  int64_t max_staleness = 0;       // pipelined rollouts: GRPO updates a batch may lag; 0: synchronous
+  std::string staleness_policy;    // wait | drop
   std::string run_dir;  // empty: runs/<name>
 };
 

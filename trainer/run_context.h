@@ -6,6 +6,7 @@
 // rank 0 alone writes the logs.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -23,11 +24,15 @@
 #include "trainer/optimizer.h"
 #include "trainer/progress.h"
 #include "trainer/run_config.h"
+#include "trainer/step_batch.h"
 
 namespace rlvr::trainer {
 
+class RolloutPipeline;  // trainer/rollout_pipeline.h
+
 struct RunContext {
   RunContext(const RunConfig& cfg, std::string run_dir, std::ostream* progress_out);
+  ~RunContext();
 
   std::unique_ptr<parallel::Communicator> comm;        // first: MPI starts before anything else
   mutable parallel::HostStagedCommunicator host_comm;  // comm with host buffers (staged for NCCL)
@@ -47,6 +52,8 @@ struct RunContext {
   TrainState state;
   JsonlLog metrics, rollouts;  // rank 0 only
   Progress progress;
+  std::deque<StepBatch> in_flight;            // batches a checkpoint held, trained first on resume
+  std::unique_ptr<RolloutPipeline> pipeline;  // run.max_staleness > 0, during the GRPO phase
 
   // The communicator every data-parallel helper uses (host buffers, whatever the backend); null
   // in one process.

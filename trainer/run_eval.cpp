@@ -7,7 +7,7 @@
 
 namespace rlvr::trainer {
 
-double run_evaluation(RunContext& run) {
+double run_evaluation(RunContext& run, bool log_samples) {
   const RunConfig& cfg = run.cfg;
   std::vector<const Example*> all_prompts;
   for (const Example& e : run.data.eval) all_prompts.push_back(&e);
@@ -24,7 +24,11 @@ double run_evaluation(RunContext& run) {
   const double acc = accuracy(rb);
   nlohmann::json m = eval_metrics(run.state.rl_step, run.progress.elapsed(), rb);
   m[runlog::field::kStatusCounts] = status_counts(rb, run.service);
-  if (run.writer()) run.metrics.write(m);
+  if (run.writer()) {
+    run.metrics.write(m);
+    if (log_samples)
+      for (const SampleRecord& s : rb.samples) run.rollouts.write(rollout_record(run.state.rl_step, s, run.service));
+  }
   run.progress.say(cat("eval at step ", run.state.rl_step, ": accuracy ", fixed(acc, 3), " on ", rb.samples.size(),
                        " samples"));
   return acc;

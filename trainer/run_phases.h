@@ -12,9 +12,10 @@ void run_sft_step(RunContext& run);
 // One GRPO step: roll out and score this rank's prompts, group advantages, the policy update,
 // the metrics line, one rollouts.jsonl line per sample of the whole batch, progress (run_rl.cpp).
 void run_rl_step(RunContext& run);
-// Generation and verifiers over the eval set at the current weights; writes the eval line and
-// returns the accuracy over the whole set (run_eval.cpp).
-double run_evaluation(RunContext& run);
+// Generation and verifiers over the eval set at the current weights; writes the eval line (and,
+// with log_samples, one rollouts.jsonl line per sample) and returns the accuracy over the whole
+// set (run_eval.cpp).
+double run_evaluation(RunContext& run, bool log_samples = false);
 
 // The progress line's "time left" at the run's current step.
 std::string run_eta(const RunContext& run);

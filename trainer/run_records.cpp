@@ -118,7 +118,10 @@ nlohmann::json RlStepMetrics::to_json() const {
           {f::kSamplesTrained, samples_trained},
           {f::kTimeRollout, timing.rollout_s},
           {f::kTimeReward, timing.reward_s},
-          {f::kTimeLearner, timing.learner_s}};
+          {f::kTimeLearner, timing.learner_s},
+          {f::kTimeWait, timing.wait_s},
+          {f::kStaleness, timing.staleness},
+          {f::kStaleBatchesDropped, timing.stale_batches_dropped}};
 }
 
 nlohmann::json eval_metrics(int64_t step, double time_s, const RolloutBatch& rb) {
@@ -160,7 +163,8 @@ nlohmann::json rollout_record(int64_t step, const SampleRecord& s, const rewards
                       {f::kCompletionTokens, c.tokens.size()},
                       {f::kFinishReason, rollout::finish_reason_name(c.finish)},
                       {f::kRolloutLogprob, s.rollout_logprob()},
-                      {f::kLearnerLogprob, nullptr}};
+                      {f::kLearnerLogprob, nullptr},
+                      {f::kPolicyVersion, s.policy_version}};
   if (std::isfinite(s.learner_logprob)) j[f::kLearnerLogprob] = s.learner_logprob;
   return j;
 }

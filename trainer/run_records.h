@@ -13,6 +13,9 @@ namespace rlvr::trainer {
 
 struct StepTiming {
   double step_s = 0, rollout_s = 0, reward_s = 0, learner_s = 0;
+  double wait_s = 0;      // pipelined: the learner waited this long for the batch
+  int64_t staleness = 0;  // GRPO updates between the batch's weights and the ones it trains
+  int64_t stale_batches_dropped = 0;  // staleness_policy "drop": batches skipped so far
 };
 
 // A GRPO step's metrics, computed once from the step's records and the update: the

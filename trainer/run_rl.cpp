@@ -5,6 +5,7 @@
 #include "trainer/data_parallel.h"
 #include "trainer/lr_schedule.h"
 #include "trainer/rollout_gather.h"
+#include "trainer/rollout_pipeline.h"
 #include "trainer/run_phases.h"
 #include "trainer/run_records.h"
 
@@ -57,20 +58,28 @@ void log_rl_step(RunContext& run, const RolloutBatch& rb, const RlStepMetrics& m
                          " | eta ", run_eta(run)));
 }
 
+// This step's batch: from the pipeline, from a checkpoint's batches in flight, or generated now
+// by the policy itself (the synchronous loop).
+StepBatch next_batch(RunContext& run, int64_t step) {
+  if (run.pipeline) return run.pipeline->take(step);
+  if (!run.in_flight.empty()) {
+    StepBatch b = std::move(run.in_flight.front());
+    run.in_flight.pop_front();
+    return b;
+  }
+  return generate_step_batch(run, run.policy, run.rl_order, step, run.state.rl_step);
+}
+
 }  // namespace
 
 void run_rl_step(RunContext& run) {
   const auto t_step = std::chrono::steady_clock::now();
   const RunConfig& cfg = run.cfg;
   TrainState& st = run.state;
-  std::vector<const Example*> all_prompts;
-  for (int64_t i : run.rl_order.next(cfg.rollout.prompts_per_step)) all_prompts.push_back(&run.data.train[size_t(i)]);
-  const RankShare share = rank_share(int64_t(all_prompts.size()), run.dp());
-  const std::vector<const Example*> prompts(all_prompts.begin() + share.begin, all_prompts.begin() + share.end);
   const int64_t step = st.rl_step + 1;
-  const RolloutRequest req{int(cfg.rollout.n), cfg.rollout.sampling, step_seed(st.seed, 3, step), share.begin,
-                           /*policy_version=*/st.rl_step};
-  RolloutBatch rb = collect_rollouts(run.policy, *run.tokenizer, run.service, cfg, prompts, req);
+  StepBatch batch = next_batch(run, step);
+  RolloutBatch& rb = batch.local;
+  const double wait_s = seconds_since(t_step);
 
   const GrpoUpdateOptions upd{cfg.algorithm.grpo_config(), cfg.algorithm.ppo_epochs, cfg.algorithm.mini_batches};
   assign_advantages(rb, upd.grpo);
@@ -88,15 +97,19 @@ void run_rl_step(RunContext& run) {
   const GrpoUpdateResult up =
       grpo_update(run.policy, *run.optimizer, run.reference.get(), samples, upd, run.learner, lr_at);
   run.update_expert_bias();
+  if (run.pipeline) run.pipeline->publish(step);
   const double learn_s = seconds_since(t_learn);
   for (size_t k = 0; k < trained.size() && k < up.learner_logp_sum.size(); ++k)
     trained[k]->learner_logprob = up.learner_logp_sum[k];
 
   st.rl_step = step;
-  st.rl_cursor = run.rl_order.cursor();
+  if (!run.pipeline) st.rl_cursor = run.rl_order.cursor();  // the pipeline's is read at a checkpoint
   st.optimizer_steps = run.optimizer->steps_taken();
-  if (run.dp()) rb = gather_rollouts(run.dp(), rb, all_prompts);
-  const StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
+  if (run.dp()) rb = gather_rollouts(run.dp(), rb, batch.all_prompts);
+  StepTiming timing{seconds_since(t_step), rb.rollout_seconds, rb.reward_seconds, learn_s};
+  timing.wait_s = run.pipeline ? wait_s : 0;
+  timing.staleness = step - 1 - batch.policy_version;
+  timing.stale_batches_dropped = run.pipeline ? run.pipeline->dropped() : 0;
   run.progress.step_done(Progress::kRl);
   log_rl_step(run, rb, rl_step_metrics(step, run.progress.elapsed(), rb, up, lr_at(0), timing));
 }

@@ -10,6 +10,7 @@
 #include "trainer/data_parallel.h"
 #include "trainer/policy_setup.h"
 #include "trainer/rollout_batch.h"
+#include "trainer/rollout_pipeline.h"
 #include "trainer/run_context.h"
 
 namespace rlvr::trainer {
@@ -64,6 +65,8 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
   state.seed = uint64_t(cfg.run.seed);
   state.phase = cfg.sft.steps > 0 ? "sft" : "rl";
 }
+
+RunContext::~RunContext() = default;
 
 parallel::Communicator* RunContext::dp() const { return multi_rank(comm.get()) ? &host_comm : nullptr; }
 

@@ -4,12 +4,16 @@
 #include "trainer/train_run.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
 
 #include "common/error.h"
 #include "kernels/gemm.h"
 #include "runlog/fields.h"
 #include "trainer/data_parallel.h"
 #include "trainer/policy_setup.h"
+#include "trainer/rollout_pipeline.h"
 #include "trainer/run_phases.h"
 #include "trainer/stop_signals.h"
 
@@ -18,6 +22,14 @@ namespace fs = std::filesystem;
 namespace rlvr::trainer {
 
 namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  RLVR_CHECK(in.good(), "trainer", "cannot read ", path);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
 
 class Run {
  public:
@@ -100,6 +112,7 @@ class Run {
     // The reference is the policy RL started from: the first RL checkpoint's parent is not kept,
     // so a resumed KL run uses the SFT-final weights saved beside the checkpoints.
     if (st.phase == "rl" && run_.cfg.algorithm.grpo.kl_coef > 0) load_reference();
+    load_in_flight(dir);
     const TrainState s = st;
     namespace f = runlog::field;
     if (run_.writer()) {
@@ -117,6 +130,25 @@ class Run {
     if (run_.writer()) drop_later_checkpoints(s);
     elapsed_before_ = st.elapsed_s;
     resumed_ = true;
+  }
+
+  // ---- batches in flight (pipelined rollouts) ----
+  std::string in_flight_name(int rank) const { return cat("in_flight_rank", rank, ".cbor"); }
+
+  std::vector<CheckpointFile> in_flight_files() {
+    std::deque<StepBatch> batches = run_.in_flight;
+    if (run_.pipeline) batches = run_.pipeline->in_flight(run_.state.rl_step, run_.state.rl_cursor);
+    if (batches.empty()) return {};
+    return {{in_flight_name(run_.comm->rank()), encode_step_batches(run_, batches)}};
+  }
+
+  void load_in_flight(const std::string& dir) {
+    const fs::path mine = fs::path(dir) / in_flight_name(run_.comm->rank());
+    const bool other_world = fs::exists(fs::path(dir) / in_flight_name(run_.comm->size()));
+    RLVR_CHECK(!other_world && (fs::exists(mine) || !fs::exists(fs::path(dir) / in_flight_name(0))), "trainer", dir,
+               ": its rollout batches in flight were written by another number of ranks; resume it on as many");
+    if (!fs::exists(mine)) return;
+    run_.in_flight = decode_step_batches(run_, read_file(mine.string()), mine.string());
   }
 
   // Resuming from an older checkpoint abandons what came after it: its checkpoints go, so that
@@ -175,6 +207,8 @@ class Run {
     if (!run_.optimizer) run_.make_optimizer();
     if (run_.cfg.algorithm.grpo.kl_coef > 0 && !run_.reference) save_reference();
     if (run_.experts) run_.experts->take_dispatch_bytes();  // the SFT phase's are not a GRPO step's
+    if (run_.cfg.run.max_staleness > 0 && run_.state.rl_step < run_.cfg.run.steps)
+      run_.pipeline = std::make_unique<RolloutPipeline>(run_, std::exchange(run_.in_flight, {}));
     while (run_.state.rl_step < run_.cfg.run.steps && !stopping()) {
       run_rl_step(run_);
       const int64_t every = run_.cfg.logging.eval_every;
@@ -204,8 +238,9 @@ class Run {
     const std::string tok_json = run_.cfg.model.tokenizer == "char" ? char_tokenizer_json() : std::string();
     try {
       if (!run_.optimizer) run_.make_optimizer();
-      const std::string dir =
-          save_checkpoint(run_.run_dir, run_.policy, *run_.optimizer, run_.state, run_.cfg.checkpoint.keep, tok_json);
+      const std::vector<CheckpointFile> files = in_flight_files();
+      const std::string dir = save_checkpoint(run_.run_dir, run_.policy, *run_.optimizer, run_.state,
+                                              run_.cfg.checkpoint.keep, tok_json, files);
       last_checkpoint_ = run_.state.global_step();
       run_.progress.say(cat("checkpoint ", dir));
     } catch (const Error& e) {

@@ -188,6 +188,7 @@ TEST(CliGenerate, DeviceOptionIsChecked) {
   EXPECT_NE(bad.out.find("--device must be auto, cpu or cuda, got 'gpu'"), std::string::npos) << bad.out;
   // Without a GPU (CI), asking for one is a clear error; with one it runs.
   const Result cuda = run_rlvr(base + " --device cuda");
-  if (cuda.code != 0)
+  if (cuda.code != 0) {
     EXPECT_NE(cuda.out.find("--device = \"cuda\": no CUDA device is present"), std::string::npos) << cuda.out;
+  }
 }

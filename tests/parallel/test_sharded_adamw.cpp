@@ -52,7 +52,12 @@ TEST(ShardedAdamW, ParametersOnTheGpuStepLikeHostOnes) {
   if (!cuda_available()) GTEST_SKIP() << "needs a CUDA device";
   std::vector<std::unique_ptr<Communicator>> comms;
   comms.push_back(make_single_communicator());
-  if (nccl_available()) comms.push_back(make_communicator({.backend = Backend::Nccl, .cuda_device = 0}, LaunchEnv{}));
+  if (nccl_available()) {
+    CommOptions nccl;
+    nccl.backend = Backend::Nccl;
+    nccl.cuda_device = 0;
+    comms.push_back(make_communicator(nccl, LaunchEnv{}));
+  }
   for (auto& comm : comms) {
     SCOPED_TRACE(comm->backend());
     ToyModel host(3), gpu(3);

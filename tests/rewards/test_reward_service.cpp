@@ -44,7 +44,7 @@ TEST(RewardService, CombinesWeightedVerdicts) {
     EXPECT_EQ(scored[i].verdicts[1].status, math_status[i]) << i << ": " << scored[i].verdicts[1].detail;
   }
   EXPECT_NE(scored[4].verdicts[1].detail.find("no field 'answer'"), std::string::npos) << scored[4].verdicts[1].detail;
-  const auto& counts = service.metrics().status_counts;
+  const auto counts = service.metrics().status_counts;
   EXPECT_EQ(counts.at("boxed_math").at("correct"), 2);
   EXPECT_EQ(counts.at("format").at("correct"), 3);
   EXPECT_EQ(service.metrics().samples, 5);

@@ -12,115 +12,18 @@
 
 #include "model/transformer.h"
 #include "trainer/checkpoint.h"
+#include "trainer/eval_run.h"
 #include "trainer/run_config.h"
 #include "trainer/train_run.h"
+#include "tests/trainer/train_run_fixture.h"
 
 namespace fs = std::filesystem;
 
 namespace rlvr::trainer {
 namespace {
 
-class TrainRun : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rlvr-train-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::mt19937 rng(5);
-    for (const char* name : {"train", "eval"}) {
-      std::ofstream out(dir_ / (std::string(name) + ".jsonl"));
-      for (int i = 0; i < (name[0] == 't' ? 64 : 8); ++i) {
-        const int a = int(rng() % 10), b = int(rng() % 10);
-        out << nlohmann::json{{"prompt", std::to_string(a) + "+" + std::to_string(b) + "="},
-                              {"answer", std::to_string(a + b)},
-                              {"completion", "\\boxed{" + std::to_string(a + b) + "}"}}
-                   .dump()
-            << "\n";
-      }
-    }
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  RunConfig config(std::vector<std::string> overrides = {}) const {
-    const std::string text = R"(
-[run]
-seed = 3
-steps = 4
-[model]
-tokenizer = "char"
-alphabet = "0123456789+=\\{}boxed\n"
-[model.init]
-hidden_size = 32
-intermediate_size = 64
-moe_intermediate_size = 32
-num_hidden_layers = 1
-num_attention_heads = 2
-num_key_value_heads = 1
-head_dim = 16
-max_position_embeddings = 32
-num_experts = 4
-num_experts_per_tok = 2
-expert_bias_update_rate = 0.001
-[data]
-prompt_template = "{prompt}\n"
-max_prompt_tokens = 16
-[rollout]
-n = 4
-prompts_per_step = 4
-max_new_tokens = 8
-precision = "fp8"
-[[rewards.verifiers]]
-name = "boxed_math"
-[[rewards.verifiers]]
-name = "format"
-weight = 0.1
-options = { require_think = false, require_boxed = true }
-[algorithm]
-mini_batches = 2
-micro_batch_tokens = 64
-[precision]
-train = "fp8"
-[sft]
-steps = 3
-batch_size = 8
-[logging]
-eval_every = 2
-)";
-    overrides.insert(overrides.begin(), {"data.train=\"" + (dir_ / "train.jsonl").string() + "\"",
-                                         "data.eval=\"" + (dir_ / "eval.jsonl").string() + "\""});
-    LoadOptions lo;
-    lo.verifiers = &rewards::verifier_registry();
-    return parse_run_config(text, "test.toml", overrides, lo);
-  }
-
-  TrainResult run(const RunConfig& cfg, const std::string& name, bool resume = false, int64_t stop_after = -1) const {
-    TrainOptions o;
-    o.run_dir = (dir_ / name).string();
-    o.resume = resume;
-    o.stop_after_global_step = stop_after;
-    return train(cfg, o);
-  }
-
-  static std::vector<nlohmann::json> lines(const fs::path& p) {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(p);
-    for (std::string l; std::getline(in, l);) out.push_back(nlohmann::json::parse(l));
-    return out;
-  }
-
-  // Metrics without the fields that measure time.
-  static std::vector<nlohmann::json> metrics_without_time(const fs::path& run_dir) {
-    auto ms = lines(run_dir / "metrics.jsonl");
-    for (auto& m : ms)
-      for (const char* k : {"time_s", "tokens_per_s", "rollout_tokens_per_s", "time_rollout_s", "time_reward_s",
-                            "time_learner_s"})
-        m.erase(k);
-    return ms;
-  }
-
-  fs::path dir_;
-};
+using testing::expect_same_metrics;
+using TrainRun = testing::TrainRun;
 
 TEST_F(TrainRun, WritesTheRunDirectory) {
   const TrainResult r = run(config(), "run");
@@ -165,10 +68,6 @@ TEST_F(TrainRun, WritesTheRunDirectory) {
   EXPECT_THROW(run(config(), "run"), Error);
 }
 
-void expect_same_metrics(const std::vector<nlohmann::json>& a, const std::vector<nlohmann::json>& b) {
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "line " << i + 1;
-}
 
 TEST_F(TrainRun, ResumeContinuesExactly) {
   const RunConfig cfg = config({"checkpoint.every=0"});
@@ -222,6 +121,30 @@ TEST_F(TrainRun, ModelVocabularyLargerThanTheTokenizers) {
   const TrainResult r = run(config({"model.init.vocab_size=4096", "sft.steps=0", "run.steps=2"}), "padded");
   EXPECT_EQ(r.rl_steps, 2);
   for (const auto& s : lines(dir_ / "padded" / "rollouts.jsonl")) EXPECT_NE(s["finish_reason"], "error") << s.dump();
+}
+
+// `rlvr eval` of a run's checkpoint: the same prompts and sampling seed as the run's own final
+// evaluation, so the same accuracy; one rollouts.jsonl line per sample; --data evaluates a file.
+TEST_F(TrainRun, EvalOfACheckpointRepeatsTheRunsEvaluation) {
+  RunConfig cfg = config({"logging.eval_n=2", "logging.eval_temperature=1.0"});
+  cfg.run.run_dir = (dir_ / "trained").string();
+  const TrainResult trained = train(cfg, TrainOptions{});
+  EvalOptions o;
+  o.checkpoint = "rl_step_4";
+  const EvalResult r = evaluate(cfg, o);
+  EXPECT_EQ(r.run_dir, (dir_ / "trained" / "eval_rl_step_4").string());
+  EXPECT_EQ(r.step, 4);
+  EXPECT_EQ(r.accuracy, trained.last_eval_accuracy);
+  const auto m = lines(fs::path(r.run_dir) / "metrics.jsonl");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0]["phase"], "eval");
+  EXPECT_EQ(m[0]["step"], 4);
+  EXPECT_EQ(m[0]["eval_accuracy"], r.accuracy);
+  EXPECT_EQ(lines(fs::path(r.run_dir) / "rollouts.jsonl").size(), 8u * 2u);  // 8 eval prompts x eval_n
+  EXPECT_THROW(evaluate(cfg, o), Error);  // the directory holds an evaluation already
+  o.data = (dir_ / "train.jsonl").string();
+  o.run_dir = (dir_ / "on_train").string();
+  EXPECT_EQ(evaluate(cfg, o).samples, 64 * 2);
 }
 
 TEST_F(TrainRun, CheckpointFailureStopsOrContinuesByConfig) {
