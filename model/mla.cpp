@@ -54,6 +54,19 @@ Tensor head_prefix(const Tensor& x, int64_t H, int64_t width) {
 
 int64_t attention_width(const ModelConfig& cfg) { return std::max(cfg.qk_head_dim(), cfg.v_head_dim); }
 
+// The attention core's keys and values [T, H*Da] (allocated): per head [k_nope | k_rope | 0] and
+// [v | 0], from kv_b_proj's output kv (per head [k_nope | v]) and the shared RoPE key.
+void expand_keys_values(Tensor& k, Tensor& v, const Tensor& kv, const Tensor& k_rope, const ModelConfig& cfg) {
+  const int64_t T = kv.dim(0), H = cfg.num_attention_heads, dn = cfg.qk_nope_head_dim, Da = attention_width(cfg);
+  k = Tensor::zeros({T, H * Da}, DType::F32, kv.device());
+  v = Tensor::zeros({T, H * Da}, DType::F32, kv.device());
+  const Tensor kv_rows = per_head(kv, H);
+  Tensor k_rows = per_head(k, H), v_rows = per_head(v, H);
+  copy_columns(k_rows, 0, kv_rows, 0, dn);
+  for (int64_t hd = 0; hd < H; ++hd) copy_columns(k, hd * Da + dn, k_rope, 0, cfg.qk_rope_head_dim);
+  copy_columns(v_rows, 0, kv_rows, dn, cfg.v_head_dim);
+}
+
 // The log-sum-exp rows of sequence [t0, t1) as the attention op wants them: [H, t1 - t0].
 Tensor lse_rows(const Tensor& lse, int64_t H, int64_t t0, int64_t t1) {
   return lse.slice_rows(t0 * H, t1 * H).reshape({H, t1 - t0});
@@ -63,7 +76,7 @@ Tensor lse_rows(const Tensor& lse, int64_t H, int64_t t0, int64_t t1) {
 
 size_t MlaCache::cached_bytes() const {
   size_t n = h_in.cached_bytes() + q_b_in.cached_bytes() + kv_b_in.cached_bytes() + o_in.cached_bytes();
-  for (const Tensor* t : {&q_a, &q_a_rstd, &c, &c_rstd, &q, &k, &v, &out, &lse}) n += t->defined() ? t->nbytes() : 0;
+  for (const Tensor* t : {&q_a, &q_a_rstd, &c, &c_rstd, &q, &kv, &k_rope, &out, &lse}) n += t->defined() ? t->nbytes() : 0;
   return n;
 }
 
@@ -104,21 +117,16 @@ void mla_latent(Tensor& latent, Tensor& k_rope, const Tensor& h, const MlaWeight
 
 void mla_forward(Tensor& y, const Tensor& h, const MlaWeights& w, const ModelConfig& cfg, const Batch& batch,
                  const Gemms& gemms, MlaCache* cache) {
-  const int64_t T = h.dim(0), H = cfg.num_attention_heads, dn = cfg.qk_nope_head_dim, dv = cfg.v_head_dim;
-  const int64_t Da = attention_width(cfg);
+  const int64_t T = h.dim(0), H = cfg.num_attention_heads, Da = attention_width(cfg);
   const Device dev = h.device();
   const RopeParams rope = mla_rope(cfg);
   Tensor q, latent, k_rope, kv;
   mla_query(q, h, w, cfg, batch.positions, rope, gemms, cache);
   mla_latent(latent, k_rope, h, w, cfg, batch.positions, rope, gemms, cache);
   gemms.linear(kv, latent, w.kv_b, cache ? &cache->kv_b_in : nullptr);  // per head [k_nope | v]
-  // Per head: keys [k_nope | k_rope | 0], values [v | 0], queries [q | 0], all Da wide.
-  const Tensor qa = pad_heads(q, H, Da), kv_rows = per_head(kv, H);
-  Tensor k = Tensor::zeros({T, H * Da}, DType::F32, dev), v = Tensor::zeros({T, H * Da}, DType::F32, dev);
-  Tensor k_rows = per_head(k, H), v_rows = per_head(v, H);
-  copy_columns(k_rows, 0, kv_rows, 0, dn);
-  for (int64_t hd = 0; hd < H; ++hd) copy_columns(k, hd * Da + dn, k_rope, 0, cfg.qk_rope_head_dim);
-  copy_columns(v_rows, 0, kv_rows, dn, dv);
+  const Tensor qa = pad_heads(q, H, Da);  // per head [q | 0], Da wide as the keys
+  Tensor k, v;
+  expand_keys_values(k, v, kv, k_rope, cfg);
   Tensor out = empty_f32({T, H * Da}, dev), lse = empty_f32({T * H}, dev);
   for (size_t s = 0; s < batch.n_sequences(); ++s) {
     const int64_t t0 = batch.seq_offsets[s], t1 = batch.seq_offsets[s + 1];
@@ -126,8 +134,8 @@ void mla_forward(Tensor& y, const Tensor& h, const MlaWeights& w, const ModelCon
     attention_forward(out_s, lse_s, qa.slice_rows(t0, t1), k.slice_rows(t0, t1), v.slice_rows(t0, t1), int(H),
                       int(H), mla_softmax_scale(cfg), 0);
   }
-  gemms.linear(y, head_prefix(out, H, dv), w.o, cache ? &cache->o_in : nullptr, kAttentionOutput);
-  if (cache) cache->q = qa, cache->k = k, cache->v = v, cache->out = out, cache->lse = lse;
+  gemms.linear(y, head_prefix(out, H, cfg.v_head_dim), w.o, cache ? &cache->o_in : nullptr, kAttentionOutput);
+  if (cache) cache->q = qa, cache->kv = kv, cache->k_rope = k_rope, cache->out = out, cache->lse = lse;
 }
 
 void mla_backward(Tensor& dh, const Tensor& dy, MlaWeights& w, const ModelConfig& cfg, const Batch& batch,
@@ -139,12 +147,14 @@ void mla_backward(Tensor& dh, const Tensor& dy, MlaWeights& w, const ModelConfig
   Tensor do_in;
   linear_backward(&do_in, dy, w.o, c.o_in);
   const Tensor dout = pad_heads(do_in, H, Da);
+  Tensor k, v;
+  expand_keys_values(k, v, c.kv, c.k_rope, cfg);
   Tensor dq = empty_f32({T, H * Da}, dev), dk = empty_f32({T, H * Da}, dev), dvv = empty_f32({T, H * Da}, dev);
   for (size_t s = 0; s < batch.n_sequences(); ++s) {
     const int64_t t0 = batch.seq_offsets[s], t1 = batch.seq_offsets[s + 1];
     Tensor dq_s = dq.slice_rows(t0, t1), dk_s = dk.slice_rows(t0, t1), dv_s = dvv.slice_rows(t0, t1);
     attention_backward(dq_s, dk_s, dv_s, dout.slice_rows(t0, t1), c.out.slice_rows(t0, t1), lse_rows(c.lse, H, t0, t1),
-                       c.q.slice_rows(t0, t1), c.k.slice_rows(t0, t1), c.v.slice_rows(t0, t1), int(H), int(H),
+                       c.q.slice_rows(t0, t1), k.slice_rows(t0, t1), v.slice_rows(t0, t1), int(H), int(H),
                        mla_softmax_scale(cfg), 0);
   }
   // kv_b_proj's output gradient, per head [dk_nope | dv]; the shared RoPE key sums its heads.

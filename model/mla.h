@@ -28,7 +28,9 @@ struct MlaCache {
   LinearCache q_b_in;        // q_b_proj's input (the normalized query latent)
   Tensor c, c_rstd;          // the KV latent before kv_a_layernorm [T, kv_lora_rank] and its rstd
   LinearCache kv_b_in;       // kv_b_proj's input (the normalized latent)
-  Tensor q, k, v;            // attention operands [T, H*Da], Da = max(qk_head_dim, v_head_dim), zero padded
+  Tensor q;                  // attention queries [T, H*Da], Da = max(qk_head_dim, v_head_dim), zero padded
+  Tensor kv, k_rope;         // kv_b_proj's output [T, H*(nope+v)] and the RoPE key: backward re-expands
+                             // the attention's keys and values from them
   Tensor out, lse;           // attention output [T, H*Da]; log-sum-exp [H*T] per sequence
   LinearCache o_in;          // o_proj's input [T, H*v_head_dim]
   size_t cached_bytes() const;
