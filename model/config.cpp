@@ -131,7 +131,7 @@ nlohmann::json rope_json(const ModelConfig& c) {
 // beside them, so that a checkpoint reloads as itself).
 nlohmann::json deepseek_json(const ModelConfig& c) {
   return {{"architectures", {"DeepseekV3ForCausalLM"}},
-          {"model_type", "deepseek_v3"},
+          {"model_type", c.model_type()},
           {"vocab_size", c.vocab_size},
           {"hidden_size", c.hidden_size},
           {"intermediate_size", c.intermediate_size},
@@ -174,7 +174,7 @@ nlohmann::json deepseek_json(const ModelConfig& c) {
 nlohmann::json ModelConfig::to_json() const {
   if (uses_mla()) return deepseek_json(*this);
   nlohmann::json j = {{"architectures", {"Qwen3MoeForCausalLM"}},
-                      {"model_type", "qwen3_moe"},
+                      {"model_type", model_type()},
                       {"vocab_size", vocab_size},
                       {"hidden_size", hidden_size},
                       {"intermediate_size", intermediate_size},

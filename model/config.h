@@ -68,7 +68,7 @@ struct ModelConfig {
   bool uses_expert_bias() const { return scoring_func == "sigmoid" || expert_bias_update_rate > 0; }
   int q_dim() const { return num_attention_heads * head_dim; }
   int kv_dim() const { return num_key_value_heads * head_dim; }
-  const char* model_type() const { return uses_mla() ? "deepseek_v3" : "qwen3_moe"; }
+  const char* model_type() const { return uses_mla() ? "deepseek_v3" : "qwen3_moe"; }  // what to_json writes
   void validate() const;  // throws rlvr::Error naming the field
 
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source);
