@@ -12,7 +12,10 @@
 //               whose timing varies between runs of any precision.
 // Each seed changes the initialization and the data; the final loss is measured on a fixed
 // held-out set (the same tokens for every precision) after the last step, in fp32.
-// Usage: bench_fp8_fidelity [steps=1000] [bigram|markov|arithmetic] [seeds=3]
+// Models: qwen3_moe (GQA, softmax top-2 of 4 + a shared expert) or deepseek (the same width with
+// DeepSeek-V3's architecture: MLA, sigmoid routing limited to 2 of 4 expert groups, top-2 of 8, a
+// shared expert). Also prints the activation memory held for backward per token.
+// Usage: bench_fp8_fidelity [steps=1000] [bigram|markov|arithmetic] [seeds=3] [qwen3_moe|deepseek]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -98,9 +101,9 @@ class MarkovTask : public Task {
   double entropy_ = 0;
 };
 
-// The small MoE the precision tests train (tests/model/small_moe.h), over the task's vocabulary.
-ModelConfig bench_config(int vocab) {
-  ModelConfig c = testsupport::small_moe();
+// The small models the precision tests train (testsupport/small_moe.h), over the task's vocabulary.
+ModelConfig bench_config(const std::string& model, int vocab) {
+  ModelConfig c = model == "deepseek" ? testsupport::small_deepseek() : testsupport::small_moe();
   c.vocab_size = vocab;
   c.max_position_embeddings = 256;
   return c;
@@ -109,6 +112,7 @@ ModelConfig bench_config(int vocab) {
 struct Curve {
   std::vector<double> train;  // per step, in the run's precision
   double heldout = 0;         // after the last step, fp32 forward
+  double activation_bytes_per_token = 0;  // held for backward, first step
 };
 
 double batch_loss(Transformer& m, const Batch& b, Precision p, ForwardCache* cache, Tensor* dlogits) {
@@ -116,8 +120,9 @@ double batch_loss(Transformer& m, const Batch& b, Precision p, ForwardCache* cac
   return cross_entropy(logits, b, std::vector<float>(size_t(b.n_tokens()), 1.0f), dlogits);
 }
 
-Curve train(const Task& task, Precision p, unsigned seed, int steps, int batch, int seq_len, const Batch& heldout) {
-  Transformer m(bench_config(task.vocab()));
+Curve train(const std::string& model, const Task& task, Precision p, unsigned seed, int steps, int batch, int seq_len,
+            const Batch& heldout) {
+  Transformer m(bench_config(model, task.vocab()));
   init_weights(m.config(), m.weights(), 1234 + seed);
   trainer::OptimizerConfig oc;
   oc.lr = 2e-3f;
@@ -131,6 +136,7 @@ Curve train(const Task& task, Precision p, unsigned seed, int steps, int batch, 
     ForwardCache cache;
     Tensor dlogits;
     const double loss = batch_loss(m, bt, p, &cache, &dlogits);
+    if (step == 0) out.activation_bytes_per_token = double(cache.activation_bytes()) / double(bt.n_tokens());
     m.zero_grad();
     m.backward(dlogits, bt, cache);
     const float warm = std::min(1.0f, float(step + 1) / 50.0f);
@@ -156,17 +162,21 @@ int main(int argc, char** argv) {
   const int steps = argc > 1 ? std::atoi(argv[1]) : 1000;
   const std::string task_name = argc > 2 ? argv[2] : "markov";
   const int seeds = argc > 3 ? std::atoi(argv[3]) : 3;
-  if (steps < 100 || seeds < 1 || (task_name != "bigram" && task_name != "markov" && task_name != "arithmetic")) {
-    std::fprintf(stderr, "usage: bench_fp8_fidelity [steps>=100] [bigram|markov|arithmetic] [seeds>=1]\n");
+  const std::string model = argc > 4 ? argv[4] : "qwen3_moe";
+  if (steps < 100 || seeds < 1 || (task_name != "bigram" && task_name != "markov" && task_name != "arithmetic") ||
+      (model != "qwen3_moe" && model != "deepseek")) {
+    std::fprintf(stderr, "usage: bench_fp8_fidelity [steps>=100] [bigram|markov|arithmetic] [seeds>=1] "
+                         "[qwen3_moe|deepseek]\n");
     return 2;
   }
   const MarkovTask markov(task_name == "bigram" ? 1 : 2);
   const ArithmeticTask arithmetic;
   const Task& task = task_name == "arithmetic" ? static_cast<const Task&>(arithmetic) : markov;
   const int batch = 8, seq_len = 96;
-  std::printf("FP8 vs BF16 fidelity: task %s, %d steps, %d seeds, batch %d x %d tokens, MoE hidden 128, 2 layers "
-              "(dense, then 4 experts top-2 + 1 shared)\n",
-              task_name.c_str(), steps, seeds, batch, seq_len);
+  std::printf("FP8 vs BF16 fidelity: task %s, %d steps, %d seeds, batch %d x %d tokens, MoE hidden 128, 2 layers %s\n",
+              task_name.c_str(), steps, seeds, batch, seq_len,
+              model == "deepseek" ? "(DeepSeek-V3: MLA; dense, then 8 experts in 4 groups, 2 groups, top-2 + 1 shared)"
+                                  : "(GQA; dense, then 4 experts top-2 + 1 shared)");
   if (task_name != "arithmetic") std::printf("chain entropy (the loss floor): %.4f nats/symbol\n", markov.entropy());
 
   std::mt19937 heldout_rng(999);
@@ -180,7 +190,7 @@ int main(int argc, char** argv) {
   for (unsigned s = 0; s < unsigned(seeds); ++s)
     for (int p = 0; p < 3; ++p) {
       const auto t0 = std::chrono::steady_clock::now();
-      runs[size_t(p)].push_back(train(task, precisions[p], s, steps, batch, seq_len, heldout));
+      runs[size_t(p)].push_back(train(model, task, precisions[p], s, steps, batch, seq_len, heldout));
       seconds[p] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 
@@ -218,5 +228,9 @@ int main(int argc, char** argv) {
               pct(tr[1], tr[0]), pct(tr[2], tr[0]), ho[0], ho[1], pct(ho[1], ho[0]), pct(ho[2], ho[0]));
   std::printf("\ntime per run: bf16 %.1f s, fp8 %.1f s, fp32 %.1f s\n", seconds[0] / seeds, seconds[1] / seeds,
               seconds[2] / seeds);
+  std::printf("activation memory held for backward (ForwardCache::activation_bytes): bf16 %.0f, fp8 %.0f, fp32 %.0f "
+              "bytes/token\n",
+              runs[0][0].activation_bytes_per_token, runs[1][0].activation_bytes_per_token,
+              runs[2][0].activation_bytes_per_token);
   return 0;
 }

@@ -24,8 +24,8 @@
   X(void, rmsnorm_forward, (Tensor& out, Tensor& rstd, const Tensor& x, const Tensor& weight, float eps))           \
   X(void, rmsnorm_backward,                                                                                         \
     (Tensor& dx, Tensor& dweight, const Tensor& dout, const Tensor& x, const Tensor& weight, const Tensor& rstd))   \
-  X(void, rope_forward, (Tensor& x, const Tensor& positions, int head_dim, float theta))                            \
-  X(void, rope_backward, (Tensor& dx, const Tensor& positions, int head_dim, float theta))                          \
+  X(void, rope_forward, (Tensor& x, const Tensor& positions, const RopeParams& p))                                  \
+  X(void, rope_backward, (Tensor& dx, const Tensor& positions, const RopeParams& p))                                \
   X(void, attention_forward,                                                                                        \
     (Tensor& out, Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, int n_kv_heads,      \
      float scale, int64_t q_offset))                                                                                \
@@ -61,6 +61,8 @@
   X(void, add_inplace, (Tensor& a, const Tensor& b))                                                                \
   X(void, scale_inplace, (Tensor& a, float s))                                                                      \
   X(double, sum_squares, (const std::vector<const Tensor*>& tensors))                                               \
+  X(void, copy_columns,                                                                                             \
+    (Tensor& dst, int64_t dst_col, const Tensor& src, int64_t src_col, int64_t n_cols, bool accumulate))            \
   /* out = in converted, same shape: Tensor::to(DType) */                                                           \
   X(void, convert_dtype, (Tensor& out, const Tensor& in))                                                           \
   X(void, gemm, (Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_b, bool accumulate))         \

@@ -19,6 +19,9 @@ struct RoutingConfig {
   RouterScoring scoring = RouterScoring::Softmax;
   bool normalize = true;  // gates /= sum of the k selected scores
   float scaling = 1.0f;   // gates *= routed_scaling_factor
+  // Group-limited selection (DeepSeek-V3): the experts form n_group equal groups of consecutive
+  // ids; only the experts of the topk_group best groups can be chosen. 1, 1: no limit.
+  int n_group = 1, topk_group = 1;
 };
 
 // Rows grouped by expert: expert e owns rows [offsets[e], offsets[e+1]), its tokens in token
@@ -31,6 +34,15 @@ struct Permutation {
   Tensor row_of_slot;            // i32 [T*k]: row of (token t, choice j) at index t*k+j
   Tensor token_of_row;           // i32 [R]: -1 for padding rows
   int64_t n_rows() const { return offsets.empty() ? 0 : offsets.back(); }
+};
+
+// ---- Rotary position embedding (kernels/ops_rope.h) -------------------------------------------
+
+struct RopeParams {
+  int head_dim = 0;                // D, even: every head of D elements rotates as a whole
+  std::vector<float> inv_freq;     // [D/2]: pair i turns by position * inv_freq[i]
+  float attention_scaling = 1.0f;  // cos and sin are multiplied by it (YaRN's attention factor)
+  bool interleaved = false;        // pairs (2i, 2i+1); false: rotate_half's (i, i + D/2)
 };
 
 // ---- Sampling (kernels/ops_sampling.h) --------------------------------------------------------

@@ -1,6 +1,7 @@
 // Elementwise ops of the residual stream.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "kernels/tensor.h"
@@ -18,5 +19,11 @@ double sum_squares(const Tensor& a);
 // tensors' sums added in list order; on CUDA one reduction and one copy to the host for the
 // whole list. 0 for an empty list.
 double sum_squares(const std::vector<const Tensor*>& tensors);
+// dst[r, dst_col + j] = src[r, src_col + j] (or += with accumulate) for every row r and
+// j < n_cols: a block of columns of one row-major matrix into another with the same row count.
+// dst [R, Wd], src [R, Ws], F32, distinct storage. One block per head of a [T, H*D] tensor:
+// reshape both to [T*H, D].
+void copy_columns(Tensor& dst, int64_t dst_col, const Tensor& src, int64_t src_col, int64_t n_cols,
+                  bool accumulate = false);
 
 }  // namespace rlvr

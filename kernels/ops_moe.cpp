@@ -12,6 +12,13 @@ void check_routing_config(const char* op, const RoutingConfig& cfg, int64_t n_ex
   RLVR_CHECK(cfg.top_k >= 1 && cfg.top_k <= n_experts, "kernels", op, ": top_k ", cfg.top_k,
              " must be in [1, ", n_experts, "] (the number of experts)");
   RLVR_CHECK(std::isfinite(cfg.scaling), "kernels", op, ": scaling is ", cfg.scaling);
+  RLVR_CHECK(cfg.n_group >= 1 && n_experts % cfg.n_group == 0, "kernels", op, ": n_group ", cfg.n_group,
+             " must divide the ", n_experts, " experts");
+  RLVR_CHECK(cfg.topk_group >= 1 && cfg.topk_group <= cfg.n_group, "kernels", op, ": topk_group ", cfg.topk_group,
+             " must be in [1, ", cfg.n_group, "] (n_group)");
+  RLVR_CHECK(cfg.top_k <= cfg.topk_group * (n_experts / cfg.n_group), "kernels", op, ": top_k ", cfg.top_k,
+             " is more than the ", cfg.topk_group * (n_experts / cfg.n_group), " experts of ", cfg.topk_group,
+             " groups (topk_group) of ", n_experts / cfg.n_group);
 }
 
 // The permutation's own tensors agree with its sizes and with the device of the op.

@@ -10,7 +10,9 @@ namespace rlvr {
 // scores = softmax or sigmoid of router_logits; the k experts with the largest score + bias
 // are chosen (ties go to the lower expert id), in descending order of score + bias; the gates
 // are their unbiased scores, then normalized and scaled per cfg. bias [E] or an undefined
-// Tensor: DeepSeek's aux-loss-free balancing bias, used for selection only.
+// Tensor: DeepSeek's aux-loss-free balancing bias, used for selection only. With cfg.n_group > 1
+// the choice is limited to the cfg.topk_group groups whose two largest score + bias sum highest
+// (one for groups of one expert; ties to the lower group id), as DeepSeek-V3 routes.
 // expert_ids i32 [T,k]; gates [T,k]; scores [T,E] (cached for backward); router_logits [T,E].
 void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor& router_logits,
                 const Tensor& bias, const RoutingConfig& cfg);

@@ -6,6 +6,7 @@
 
 #include "kernels/ops.h"
 #include "model/layer_helpers.h"
+#include "model/rope.h"
 
 namespace rlvr::model {
 
@@ -41,15 +42,13 @@ void project_qkv(Tensor& q, Tensor& k, Tensor& v, const Tensor& h, const Attenti
   gemms.linear(v, h, w.v);
   q = head_rmsnorm(q_raw, w.q_norm, cfg, q_rstd);
   k = head_rmsnorm(k_raw, w.k_norm, cfg, k_rstd);
-  rope_forward(q, positions, cfg.head_dim, cfg.rope_theta);
-  rope_forward(k, positions, cfg.head_dim, cfg.rope_theta);
+  const RopeParams rope = rope_params(cfg, cfg.head_dim, false);
+  rope_forward(q, positions, rope);
+  rope_forward(k, positions, rope);
   if (!cache) return;
   cache->q_raw = q_raw, cache->k_raw = k_raw, cache->q_rstd = q_rstd, cache->k_rstd = k_rstd;
   cache->q = q, cache->k = k, cache->v = v;
 }
-
-// Recipe: power-of-2 scales for the attention output projection's input.
-constexpr LinearOptions kOutputProjection{true, false};
 
 // The log-sum-exp rows of sequence [t0, t1) as the attention op wants them: [Hq, t1 - t0].
 Tensor lse_of(const Tensor& lse, const ModelConfig& cfg, int64_t t0, int64_t t1) {
@@ -78,7 +77,7 @@ void attention_forward(Tensor& y, const Tensor& h, const AttentionWeights& w, co
     rlvr::attention_forward(out_s, lse_s, q.slice_rows(t0, t1), k.slice_rows(t0, t1), v.slice_rows(t0, t1),
                             cfg.num_attention_heads, cfg.num_key_value_heads, softmax_scale(cfg), 0);
   }
-  gemms.linear(y, out, w.o, cache ? &cache->o_in : nullptr, kOutputProjection);
+  gemms.linear(y, out, w.o, cache ? &cache->o_in : nullptr, kAttentionOutput);
   if (cache) cache->out = out, cache->lse = lse;
 }
 
@@ -96,8 +95,9 @@ void attention_backward(Tensor& dh, const Tensor& dy, AttentionWeights& w, const
                              c.v.slice_rows(t0, t1), cfg.num_attention_heads, cfg.num_key_value_heads,
                              softmax_scale(cfg), 0);
   }
-  rope_backward(dq, batch.positions, cfg.head_dim, cfg.rope_theta);
-  rope_backward(dk, batch.positions, cfg.head_dim, cfg.rope_theta);
+  const RopeParams rope = rope_params(cfg, cfg.head_dim, false);
+  rope_backward(dq, batch.positions, rope);
+  rope_backward(dk, batch.positions, rope);
   const Tensor dq_raw = head_rmsnorm_backward(dq, c.q_raw, w.q_norm, c.q_rstd, cfg.head_dim);
   const Tensor dk_raw = head_rmsnorm_backward(dk, c.k_raw, w.k_norm, c.k_rstd, cfg.head_dim);
   Tensor dh_k, dh_v;
@@ -124,7 +124,7 @@ void attention_decode(Tensor& y, const Tensor& h, const AttentionWeights& w, con
     rlvr::attention_forward(out_s, lse, q.slice_rows(t0, t1), keys, values, cfg.num_attention_heads,
                             cfg.num_key_value_heads, softmax_scale(cfg), at.start[s]);
   }
-  gemms.linear(y, out, w.o, nullptr, kOutputProjection);
+  gemms.linear(y, out, w.o, nullptr, kAttentionOutput);
 }
 
 }  // namespace rlvr::model

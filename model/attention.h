@@ -3,8 +3,8 @@
 // y [T, C] that is added back to it:
 //   y = o_proj(attn(rope(q_norm(q_proj h)), rope(k_norm(k_proj h)), v_proj h))
 // Three entry points share the projections: attention_forward over packed sequences (training,
-// scoring), its backward, and attention_decode over a KV cache (generation). A new attention
-// variant is one new forward/backward pair here.
+// scoring), its backward, and attention_decode over a KV cache (generation). The other variant,
+// multi-head latent attention, is the same set in model/mla.h; the layer picks one.
 #pragma once
 
 #include <cstdint>
@@ -35,16 +35,6 @@ void attention_forward(Tensor& y, const Tensor& h, const AttentionWeights& w, co
 // weights' grads are accumulated.
 void attention_backward(Tensor& dh, const Tensor& dy, AttentionWeights& w, const ModelConfig& cfg,
                         const Batch& batch, AttentionCache& cache);
-
-// Where a cached pass writes: sequence s of the batch (tokens [seq_offsets[s], seq_offsets[s+1]))
-// appends to KV slot slots[s] from position start[s]; positions [T] (i32, on the weights'
-// device) holds each token's position.
-struct KvAppend {
-  const std::vector<int>& slots;
-  const std::vector<int64_t>& start;
-  const std::vector<int64_t>& seq_offsets;
-  const Tensor& positions;
-};
 
 // y [T, C] (allocated) from h [T, C] of layer `layer`: the new keys and values are written to
 // kv, and each token attends to its slot's positions up to its own.

@@ -1,5 +1,6 @@
-// The MoE transformer's configuration: Hugging Face Qwen3-MoE `config.json` field names, plus
-// DeepSeek-style switches (shared experts, sigmoid scoring with a selection bias, first-k dense).
+// The MoE transformer's configuration: Hugging Face `config.json` field names of Qwen3-MoE and
+// DeepSeek-V3 (multi-head latent attention, group-limited sigmoid routing with a selection bias,
+// shared experts, first-k dense, YaRN), in transformers 5.x's and the older spellings.
 #pragma once
 
 #include <string>
@@ -12,6 +13,18 @@ namespace rlvr::model {
 enum class Precision { FP32, BF16, FP8 };
 Precision parse_precision(const std::string& s);  // "fp32" | "bf16" | "fp8"
 const char* precision_name(Precision p);
+
+// RoPE scaling (`rope_parameters` / `rope_scaling`): "default" or "yarn", as transformers computes it.
+struct RopeScaling {
+  std::string type = "default";
+  double factor = 1.0;
+  int original_max_position_embeddings = 0;  // 0: max_position_embeddings
+  double beta_fast = 32.0, beta_slow = 1.0;
+  double mscale = 0.0, mscale_all_dim = 0.0;  // 0: unset
+  double attention_factor = 0.0;              // 0: derived from factor and the mscales
+  bool truncate = true;                       // round the correction range to whole dimensions
+  bool is_yarn() const { return type == "yarn"; }
+};
 
 struct ModelConfig {
   int vocab_size = 0;
@@ -38,13 +51,24 @@ struct ModelConfig {
   std::string scoring_func = "softmax";  // "softmax" | "sigmoid"
   float routed_scaling_factor = 1.0f;
   float expert_bias_update_rate = 0.0f;  // aux-loss-free balancing; 0 disables
+  int n_group = 1, topk_group = 1;       // group-limited routing: experts of topk_group of n_group groups
+  // Multi-head latent attention (DeepSeek-V3), selected by kv_lora_rank > 0
+  int q_lora_rank = 0;  // 0: a plain q_proj (config.json null)
+  int kv_lora_rank = 0;
+  int qk_nope_head_dim = 0, qk_rope_head_dim = 0, v_head_dim = 0;
+  bool rope_interleave = true;       // MLA's RoPE pairs (2i, 2i+1) rather than (i, i + D/2)
+  int num_nextn_predict_layers = 0;  // MTP layers stored after the decoder layers: kept, not run
+  RopeScaling rope_scaling;
 
   bool is_moe_layer(int layer) const;
+  bool uses_mla() const { return kv_lora_rank > 0; }
+  int qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
   // The selection bias (e_score_correction_bias) is a parameter of the model: with sigmoid
   // scoring (DeepSeek-V3 checkpoints carry it) or when aux-loss-free balancing updates it.
   bool uses_expert_bias() const { return scoring_func == "sigmoid" || expert_bias_update_rate > 0; }
   int q_dim() const { return num_attention_heads * head_dim; }
   int kv_dim() const { return num_key_value_heads * head_dim; }
+  const char* model_type() const { return uses_mla() ? "deepseek_v3" : "qwen3_moe"; }  // what to_json writes
   void validate() const;  // throws rlvr::Error naming the field
 
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source);

@@ -27,10 +27,19 @@ void feed_forward(Tensor& y, const Tensor& h, const LayerWeights& w, const Model
     mlp_forward(y, h, w.mlp, gemms, cache ? &cache->mlp : nullptr);
 }
 
+// The attention block of the layer: y [T, C] (allocated) from h [T, C].
+void self_attention(Tensor& y, const Tensor& h, const LayerWeights& w, const ModelConfig& cfg, const Batch& batch,
+                    const Gemms& gemms, LayerCache* cache) {
+  if (cfg.uses_mla())
+    mla_forward(y, h, w.mla, cfg, batch, gemms, cache ? &cache->mla : nullptr);
+  else
+    attention_forward(y, h, w.attn, cfg, batch, gemms, cache ? &cache->attn : nullptr);
+}
+
 }  // namespace
 
 size_t LayerCache::cached_bytes() const {
-  size_t n = attn.cached_bytes() + mlp.cached_bytes() + moe.cached_bytes();
+  size_t n = attn.cached_bytes() + mla.cached_bytes() + mlp.cached_bytes() + moe.cached_bytes();
   for (const Tensor* t : {&x_in, &rstd1, &x_mid, &rstd2}) n += t->defined() ? t->nbytes() : 0;
   return n;
 }
@@ -39,7 +48,7 @@ void layer_forward(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, con
                    RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load) {
   Tensor h, rstd1, o;
   norm(h, rstd1, x, w.input_norm, cfg);
-  attention_forward(o, h, w.attn, cfg, batch, gemms, cache ? &cache->attn : nullptr);
+  self_attention(o, h, w, cfg, batch, gemms, cache);
   Tensor x_mid = x.clone();
   add_inplace(x_mid, o);
   Tensor rstd2, y;
@@ -63,7 +72,10 @@ void layer_backward(Tensor& dx, LayerWeights& w, const ModelConfig& cfg, const B
   add_inplace(dx_mid, dx);
   // x_mid = x_in + attention(norm(x_in)).
   Tensor dh1;
-  attention_backward(dh1, dx_mid, w.attn, cfg, batch, c.attn);
+  if (cfg.uses_mla())
+    mla_backward(dh1, dx_mid, w.mla, cfg, batch, c.mla);
+  else
+    attention_backward(dh1, dx_mid, w.attn, cfg, batch, c.attn);
   Tensor dx_in = empty_f32(dx.shape(), dev);
   rmsnorm_backward(dx_in, grad_of(w.input_norm), dh1, c.x_in, w.input_norm.value, c.rstd1);
   add_inplace(dx_in, dx_mid);
@@ -74,7 +86,10 @@ void layer_decode(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, int 
                   KvCache& kv, const Gemms& gemms) {
   Tensor h, rstd, o, y;
   norm(h, rstd, x, w.input_norm, cfg);
-  attention_decode(o, h, w.attn, cfg, layer, at, kv, gemms);
+  if (cfg.uses_mla())
+    mla_decode(o, h, w.mla, cfg, layer, at, kv, gemms);
+  else
+    attention_decode(o, h, w.attn, cfg, layer, at, kv, gemms);
   add_inplace(x, o);
   norm(h, rstd, x, w.post_attn_norm, cfg);
   feed_forward(y, h, w, cfg, gemms, local_experts(), nullptr, nullptr);

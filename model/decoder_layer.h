@@ -1,11 +1,13 @@
 // One decoder layer: x + attention(norm(x)), then + mlp_or_moe(norm(.)). Training forward,
-// backward, and the cached pass of generation, each built from the attention, MLP and MoE blocks.
+// backward, and the cached pass of generation, each built from the attention (grouped-query, or
+// multi-head latent when cfg.uses_mla()), MLP and MoE blocks.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "model/attention.h"
+#include "model/mla.h"
 #include "model/mlp.h"
 #include "model/moe.h"
 
@@ -13,7 +15,8 @@ namespace rlvr::model {
 
 struct LayerCache {
   Tensor x_in, rstd1;  // residual stream entering the layer [T, C]; input_layernorm's rstd
-  AttentionCache attn;
+  AttentionCache attn;  // grouped-query attention
+  MlaCache mla;         // or multi-head latent attention
   Tensor x_mid, rstd2;  // residual after attention; post_attention_layernorm's rstd
   MlpCache mlp;         // dense layers
   MoeCache moe;         // MoE layers

@@ -1,13 +1,19 @@
-// KV cache storage: one F32 tensor per layer for keys and one for values, slots back to back.
+// KV cache storage: one F32 tensor per layer for keys and one for values (none with MLA), slots
+// back to back.
 #include "model/kv_cache.h"
 
 namespace rlvr::model {
 
 KvCache::KvCache(const ModelConfig& cfg, int n_slots, int64_t max_len, Device device) : max_len_(max_len) {
   RLVR_CHECK(n_slots > 0 && max_len > 0, "model", "KV cache needs slots and length: ", n_slots, " slots of ", max_len);
+  const int64_t rows = int64_t(n_slots) * max_len;
   for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    k_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32, device));
-    v_.push_back(Tensor::empty({int64_t(n_slots) * max_len, int64_t(cfg.kv_dim())}, DType::F32, device));
+    if (cfg.uses_mla()) {
+      k_.push_back(Tensor::empty({rows, int64_t(cfg.kv_lora_rank) + cfg.qk_rope_head_dim}, DType::F32, device));
+      continue;
+    }
+    k_.push_back(Tensor::empty({rows, int64_t(cfg.kv_dim())}, DType::F32, device));
+    v_.push_back(Tensor::empty({rows, int64_t(cfg.kv_dim())}, DType::F32, device));
   }
   length_.assign(size_t(n_slots), 0);
 }
@@ -35,7 +41,7 @@ void KvCache::copy_prefix(int src, int dst, int64_t len) {
   if (src != dst)
     for (size_t l = 0; l < k_.size(); ++l) {
       keys(int(l), dst, len).copy_(keys(int(l), src, len));
-      values(int(l), dst, len).copy_(values(int(l), src, len));
+      if (has_values()) values(int(l), dst, len).copy_(values(int(l), src, len));
     }
   length_[size_t(dst)] = len;
 }
@@ -45,12 +51,14 @@ Tensor KvCache::keys(int layer, int slot, int64_t len) const {
 }
 
 Tensor KvCache::values(int layer, int slot, int64_t len) const {
+  RLVR_CHECK(has_values(), "model", "KV cache: multi-head latent attention keeps no values (the latent is in keys)");
   return v_[size_t(layer)].slice_rows(int64_t(slot) * max_len_, int64_t(slot) * max_len_ + len);
 }
 
 size_t KvCache::nbytes() const {
   size_t n = 0;
-  for (size_t l = 0; l < k_.size(); ++l) n += k_[l].nbytes() + v_[l].nbytes();
+  for (const Tensor& t : k_) n += t.nbytes();
+  for (const Tensor& t : v_) n += t.nbytes();
   return n;
 }
 

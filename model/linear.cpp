@@ -71,6 +71,15 @@ LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts) 
   return c;
 }
 
+Tensor as_linear_input(const Tensor& x, Precision p, LinearOptions opts) {
+  switch (p) {
+    case Precision::FP32: return x;
+    case Precision::BF16: return x.to(DType::BF16).to(DType::F32);
+    case Precision::FP8: return dequantize_fp8(quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input}));
+  }
+  return x;
+}
+
 void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,
                     LinearOptions opts) {
   RLVR_CHECK(x.ndim() == 2 && x.dim(1) == w.in_features(), "model", "linear: input ", x.describe(),

@@ -44,10 +44,16 @@ struct LinearOptions {
   bool pow2_input = false;  // power-of-2 scales for this layer's input
   bool pow2_grad = false;   // ... and for the gradient arriving at its output
 };
+// Recipe: power-of-2 scales for the attention output projection's input.
+inline constexpr LinearOptions kAttentionOutput{true, false};
 
 // The cache of a Linear whose input is x (what forward keeps; backward can also rebuild it
 // from a recomputed input, as the MoE/MLP down projection does for SwiGLU's output).
 LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts = {});
+
+// x as a Linear's batch GEMM reads its input, in F32: fp32 as is, bf16 rounded to BF16, fp8
+// quantized in 1x128 tiles and dequantized (MLA's absorbed decode rounds its cached latent so).
+Tensor as_linear_input(const Tensor& x, Precision p, LinearOptions opts = {});
 
 // x [T, in] -> y [T, out]. cache may be null (inference).
 void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision p, LinearCache* cache,

@@ -32,6 +32,8 @@ RoutingConfig routing_config(const ModelConfig& cfg) {
   r.scoring = cfg.scoring_func == "sigmoid" ? RouterScoring::Sigmoid : RouterScoring::Softmax;
   r.normalize = cfg.norm_topk_prob;
   r.scaling = cfg.routed_scaling_factor;
+  r.n_group = cfg.n_group;
+  r.topk_group = cfg.topk_group;
   return r;
 }
 

@@ -68,7 +68,7 @@ void expert_mlps_forward(Tensor& out, const Tensor& x, const std::vector<int64_t
 void expert_mlps_backward(Tensor& dx, const Tensor& dout, const std::vector<int64_t>& offsets,
                           std::span<MlpWeights> experts, std::vector<MlpCache>& caches);
 
-// The router's top-k settings (k, scoring function, normalization, scaling) from the config.
+// The router's top-k settings (k, scoring function, normalization, scaling, group limit) from the config.
 RoutingConfig routing_config(const ModelConfig& cfg);
 
 // y [T, C] (allocated) from h [T, C]. cache may be null (no backward); load (may be null) gets

@@ -22,6 +22,32 @@ void alloc_mlp(MlpWeights& m, int64_t hidden, int64_t inter) {
   alloc_linear(m.down, hidden, inter);
 }
 
+void alloc_attention(LayerWeights& L, const ModelConfig& cfg) {
+  const int64_t C = cfg.hidden_size;
+  if (!cfg.uses_mla()) {
+    alloc_linear(L.attn.q, cfg.q_dim(), C);
+    alloc_linear(L.attn.k, cfg.kv_dim(), C);
+    alloc_linear(L.attn.v, cfg.kv_dim(), C);
+    alloc_linear(L.attn.o, C, cfg.q_dim());
+    L.attn.q_norm = zero_param({cfg.head_dim});
+    L.attn.k_norm = zero_param({cfg.head_dim});
+    return;
+  }
+  const int64_t H = cfg.num_attention_heads, R = cfg.kv_lora_rank, Rq = cfg.q_lora_rank;
+  MlaWeights& m = L.mla;
+  if (Rq > 0) {
+    alloc_linear(m.q_a, Rq, C);
+    m.q_a_norm = zero_param({Rq});
+    alloc_linear(m.q_b, H * cfg.qk_head_dim(), Rq);
+  } else {
+    alloc_linear(m.q, H * cfg.qk_head_dim(), C);
+  }
+  alloc_linear(m.kv_a, R + cfg.qk_rope_head_dim, C);
+  m.kv_a_norm = zero_param({R});
+  alloc_linear(m.kv_b, H * (cfg.qk_nope_head_dim + cfg.v_head_dim), R);
+  alloc_linear(m.o, C, H * cfg.v_head_dim);
+}
+
 void add_linear(std::vector<ParamRef>& out, const std::string& name, LinearWeight& l) {
   out.push_back({name + ".weight", &l.weight, &l.grad, &l.version, true});
 }
@@ -30,6 +56,30 @@ void add_mlp(std::vector<ParamRef>& out, const std::string& prefix, MlpWeights& 
   add_linear(out, prefix + ".gate_proj", m.gate);
   add_linear(out, prefix + ".up_proj", m.up);
   add_linear(out, prefix + ".down_proj", m.down);
+}
+
+void add_attention(std::vector<ParamRef>& out, const std::string& p, const ModelConfig& cfg, LayerWeights& L) {
+  if (!cfg.uses_mla()) {
+    add_linear(out, p + ".q_proj", L.attn.q);
+    add_linear(out, p + ".k_proj", L.attn.k);
+    add_linear(out, p + ".v_proj", L.attn.v);
+    add_linear(out, p + ".o_proj", L.attn.o);
+    out.push_back(ref(p + ".q_norm.weight", L.attn.q_norm));
+    out.push_back(ref(p + ".k_norm.weight", L.attn.k_norm));
+    return;
+  }
+  MlaWeights& m = L.mla;
+  if (cfg.q_lora_rank > 0) {
+    add_linear(out, p + ".q_a_proj", m.q_a);
+    out.push_back(ref(p + ".q_a_layernorm.weight", m.q_a_norm));
+    add_linear(out, p + ".q_b_proj", m.q_b);
+  } else {
+    add_linear(out, p + ".q_proj", m.q);
+  }
+  add_linear(out, p + ".kv_a_proj_with_mqa", m.kv_a);
+  out.push_back(ref(p + ".kv_a_layernorm.weight", m.kv_a_norm));
+  add_linear(out, p + ".kv_b_proj", m.kv_b);
+  add_linear(out, p + ".o_proj", m.o);
 }
 
 }  // namespace
@@ -46,12 +96,7 @@ ModelWeights allocate_weights(const ModelConfig& cfg) {
     LayerWeights& L = w.layers[size_t(l)];
     L.input_norm = zero_param({C});
     L.post_attn_norm = zero_param({C});
-    alloc_linear(L.attn.q, cfg.q_dim(), C);
-    alloc_linear(L.attn.k, cfg.kv_dim(), C);
-    alloc_linear(L.attn.v, cfg.kv_dim(), C);
-    alloc_linear(L.attn.o, C, cfg.q_dim());
-    L.attn.q_norm = zero_param({cfg.head_dim});
-    L.attn.k_norm = zero_param({cfg.head_dim});
+    alloc_attention(L, cfg);
     L.is_moe = cfg.is_moe_layer(l);
     if (!L.is_moe) {
       alloc_mlp(L.mlp, C, cfg.intermediate_size);
@@ -74,12 +119,7 @@ std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
     LayerWeights& L = w.layers[size_t(l)];
     const std::string p = "model.layers." + std::to_string(l);
     out.push_back(ref(p + ".input_layernorm.weight", L.input_norm));
-    add_linear(out, p + ".self_attn.q_proj", L.attn.q);
-    add_linear(out, p + ".self_attn.k_proj", L.attn.k);
-    add_linear(out, p + ".self_attn.v_proj", L.attn.v);
-    add_linear(out, p + ".self_attn.o_proj", L.attn.o);
-    out.push_back(ref(p + ".self_attn.q_norm.weight", L.attn.q_norm));
-    out.push_back(ref(p + ".self_attn.k_norm.weight", L.attn.k_norm));
+    add_attention(out, p + ".self_attn", cfg, L);
     out.push_back(ref(p + ".post_attention_layernorm.weight", L.post_attn_norm));
     if (!L.is_moe) {
       add_mlp(out, p + ".mlp", L.mlp);
@@ -94,7 +134,27 @@ std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
   }
   out.push_back(ref("model.norm.weight", w.final_norm));
   if (!cfg.tie_word_embeddings) out.push_back(ref("lm_head.weight", w.lm_head));
+  for (NamedParam& m : w.mtp) out.push_back(ref(m.name, m.param, /*trainable=*/false));
   return out;
+}
+
+bool is_mtp_weight(const ModelConfig& cfg, const std::string& name) {
+  const std::string prefix = "model.layers.";
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  const size_t dot = name.find('.', prefix.size());
+  if (dot == std::string::npos || dot == prefix.size()) return false;
+  int layer = 0;
+  for (size_t i = prefix.size(); i < dot; ++i) {
+    if (name[i] < '0' || name[i] > '9' || layer > 1000000) return false;
+    layer = layer * 10 + (name[i] - '0');
+  }
+  return layer >= cfg.num_hidden_layers && layer < cfg.num_hidden_layers + cfg.num_nextn_predict_layers;
+}
+
+void add_mtp_weight(const ModelConfig& cfg, ModelWeights& w, const std::string& name, const Shape& shape) {
+  RLVR_CHECK(is_mtp_weight(cfg, name), "model", "'", name, "' is not a weight of the ", cfg.num_nextn_predict_layers,
+             " multi-token-prediction layers after layer ", cfg.num_hidden_layers - 1);
+  w.mtp.push_back({name, zero_param(shape)});
 }
 
 void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float std) {

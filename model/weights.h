@@ -1,4 +1,4 @@
-// The MoE transformer's parameters, with their Hugging Face (Qwen3-MoE / DeepSeek) names.
+// The MoE transformer's parameters, with their Hugging Face (Qwen3-MoE / DeepSeek-V3) names.
 // for_each_param is the one enumeration that loading, saving, initialization and the optimizer use.
 #pragma once
 
@@ -26,6 +26,27 @@ struct AttentionWeights {
   Param q_norm, k_norm;  // per-head RMSNorm weights [head_dim]
 };
 
+// kv_b_proj split per head for the absorbed decode of MLA (model/mla_decode.cpp): W_uk^T and
+// W_uv as the precision rounds kv_b_proj, rebuilt when the weight or the precision changes.
+struct MlaAbsorbed {
+  Tensor uk_t;  // [H * kv_lora_rank, qk_nope_head_dim]: head h's W_uk^T in rows [h R, (h+1) R)
+  Tensor uv;    // [H * v_head_dim, kv_lora_rank]: head h's W_uv in rows [h v, (h+1) v)
+  uint64_t version = ~uint64_t(0);
+  Precision precision = Precision::FP32;
+};
+
+// Multi-head latent attention (DeepSeek-V3).
+struct MlaWeights {
+  LinearWeight q;         // q_proj [H*(nope+rope), C] when q_lora_rank is 0
+  LinearWeight q_a, q_b;  // q_a_proj [q_lora, C], q_b_proj [H*(nope+rope), q_lora]
+  Param q_a_norm;         // q_a_layernorm [q_lora]
+  LinearWeight kv_a;      // kv_a_proj_with_mqa [kv_lora + rope, C]: the latent and the shared RoPE key
+  Param kv_a_norm;        // kv_a_layernorm [kv_lora]
+  LinearWeight kv_b;      // kv_b_proj [H*(nope+v), kv_lora]: per head, its nope key rows then its value rows
+  LinearWeight o;         // o_proj [C, H*v]
+  mutable MlaAbsorbed absorbed;
+};
+
 struct MoeWeights {
   Param router;                     // [E, C] mlp.gate.weight, kept in FP32
   Param expert_bias;                // [E] selection-only bias (aux-loss-free), not trained by SGD
@@ -36,10 +57,17 @@ struct MoeWeights {
 
 struct LayerWeights {
   Param input_norm, post_attn_norm;  // [C]
-  AttentionWeights attn;
+  AttentionWeights attn;  // grouped-query attention (Qwen3)
+  MlaWeights mla;         // or multi-head latent attention (cfg.uses_mla())
   bool is_moe = false;
   MlpWeights mlp;  // dense layers
   MoeWeights moe;  // MoE layers
+};
+
+// A tensor kept by name only (multi-token-prediction layers: loaded and written back, not run).
+struct NamedParam {
+  std::string name;
+  Param param;
 };
 
 struct ModelWeights {
@@ -47,6 +75,7 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;
   Param final_norm;  // [C]
   Param lm_head;     // [V, C]; undefined when tied to embed
+  std::vector<NamedParam> mtp;  // model.layers.{L..L+num_nextn_predict_layers-1}.* of a checkpoint
 };
 
 // A named parameter: a plain tensor or a Linear's master weight (whose low-precision copies
@@ -69,6 +98,12 @@ void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float 
 // must throw a clear error for a missing name or a wrong shape.
 using TensorSource = std::function<Tensor(const std::string& name, const Shape& shape)>;
 void load_weights(const ModelConfig& cfg, ModelWeights& w, const TensorSource& source);
+// Whether `name` belongs to a multi-token-prediction layer (model.layers.N.* with N at or after
+// num_hidden_layers, below num_hidden_layers + num_nextn_predict_layers).
+bool is_mtp_weight(const ModelConfig& cfg, const std::string& name);
+// Adds a zero MTP tensor of that name and shape (listed by list_params, not trainable), for
+// load_weights to fill.
+void add_mtp_weight(const ModelConfig& cfg, ModelWeights& w, const std::string& name, const Shape& shape);
 int64_t count_params(const ModelConfig& cfg, ModelWeights& w);
 // Parameters touched by one token (routed experts counted top_k times out of E).
 int64_t count_active_params(const ModelConfig& cfg, ModelWeights& w);

@@ -50,7 +50,7 @@ const std::vector<KeySpec>& config_schema() {
       {"model.path", FIELD(model.path), "\"\"", any, "", "Hugging Face-style directory (config.json, *.safetensors); empty: use [model.init]"},
       {"model.tokenizer", FIELD(model.tokenizer), "\"auto\"", any, "", "auto (model.path/tokenizer.json), char, or a tokenizer.json path"},
       {"model.alphabet", FIELD(model.alphabet), "\"\"", any, "", "characters of the char tokenizer; empty: printable ASCII and newline"},
-      // [model.init]: a tiny model from scratch (Qwen3-MoE config.json names)
+      // [model.init]: a tiny model from scratch (Qwen3-MoE / DeepSeek-V3 config.json names)
       {"model.init.seed", FIELD(model.init_seed), "0", at_least(0), "", "seed of the weight initialization"},
       {"model.init.std", FIELD(model.init_std), "0.02", above(0), "", "standard deviation of the initial weights"},
       {"model.init.vocab_size", FIELD(model.init.vocab_size), "0", at_least(0), "", "0: the tokenizer's vocabulary size"},
@@ -75,6 +75,14 @@ const std::vector<KeySpec>& config_schema() {
       {"model.init.scoring_func", FIELD(model.init.scoring_func), "\"softmax\"", any, "softmax|sigmoid", "router scoring"},
       {"model.init.routed_scaling_factor", FIELD(model.init.routed_scaling_factor), "1.0", above(0), "", "scale of the routed experts' sum"},
       {"model.init.expert_bias_update_rate", FIELD(model.init.expert_bias_update_rate), "0.0", at_least(0), "", "aux-loss-free balancing bias step; 0: off"},
+      {"model.init.n_group", FIELD(model.init.n_group), "1", at_least(1), "", "expert groups of group-limited routing (DeepSeek-V3); 1: no limit"},
+      {"model.init.topk_group", FIELD(model.init.topk_group), "1", at_least(1), "", "groups a token's experts may come from"},
+      {"model.init.kv_lora_rank", FIELD(model.init.kv_lora_rank), "0", at_least(0), "", "KV latent width of multi-head latent attention (DeepSeek-V3); 0: grouped-query attention"},
+      {"model.init.q_lora_rank", FIELD(model.init.q_lora_rank), "0", at_least(0), "", "MLA query latent width (q_a_proj, q_b_proj); 0: a plain q_proj"},
+      {"model.init.qk_nope_head_dim", FIELD(model.init.qk_nope_head_dim), "0", at_least(0), "", "MLA: query/key width per head without RoPE"},
+      {"model.init.qk_rope_head_dim", FIELD(model.init.qk_rope_head_dim), "0", at_least(0), "", "MLA: RoPE width per head (even); its key is shared by the heads"},
+      {"model.init.v_head_dim", FIELD(model.init.v_head_dim), "0", at_least(0), "", "MLA: value width per head"},
+      {"model.init.rope_interleave", FIELD(model.init.rope_interleave), "true", any, "", "MLA: RoPE pairs (2i, 2i+1) as DeepSeek-V3; false: (i, i + D/2)"},
       // [data]
       {"data.train", FIELD(data.train), "", any, "", "training prompts, JSONL (required)"},
       {"data.eval", FIELD(data.eval), "\"\"", any, "", "evaluation prompts, JSONL; empty: hold out from data.train"},

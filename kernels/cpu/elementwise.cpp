@@ -1,4 +1,4 @@
-// CPU elementwise ops and dtype conversion.
+// CPU elementwise ops, column-block copies and dtype conversion.
 #include <cstring>
 #include <vector>
 
@@ -16,6 +16,18 @@ void add_inplace(Tensor& a, const Tensor& b) {
 void scale_inplace(Tensor& a, float s) {
   float* x = a.data<float>();
   for (int64_t i = 0, n = a.numel(); i < n; ++i) x[i] *= s;
+}
+
+void copy_columns(Tensor& dst, int64_t dst_col, const Tensor& src, int64_t src_col, int64_t n_cols, bool accumulate) {
+  const int64_t R = dst.dim(0), Wd = dst.dim(1), Ws = src.dim(1);
+  float* d = dst.data<float>() + dst_col;
+  const float* s = src.data<float>() + src_col;
+  for (int64_t r = 0; r < R; ++r) {
+    if (accumulate)
+      for (int64_t j = 0; j < n_cols; ++j) d[r * Wd + j] += s[r * Ws + j];
+    else
+      std::memcpy(d + r * Wd, s + r * Ws, size_t(n_cols) * sizeof(float));
+  }
 }
 
 // Each tensor's sum in index order, the sums added in list order.

@@ -1,5 +1,6 @@
-// CPU MoE top-k routing (softmax or sigmoid scores, optional selection-only bias), its backward
-// with the selection held fixed, and the per-expert load count.
+// CPU MoE top-k routing (softmax or sigmoid scores, optional selection-only bias, optional
+// group-limited selection), its backward with the selection held fixed, and the per-expert load
+// count.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -7,6 +8,35 @@
 #include "kernels/cpu/ops_cpu.h"
 
 namespace rlvr::cpu {
+namespace {
+
+// Group-limited selection: marks as taken every expert outside the topk_group groups whose two
+// largest select values (one for a group of one) sum highest, ties to the lower group id.
+void exclude_groups(std::vector<char>& taken, const std::vector<float>& select, const RoutingConfig& cfg) {
+  const int G = cfg.n_group, per_group = int(select.size()) / G;
+  std::vector<float> group_score(static_cast<size_t>(G));
+  for (int g = 0; g < G; ++g) {
+    float first = -INFINITY, second = -INFINITY;
+    for (int e = g * per_group; e < (g + 1) * per_group; ++e) {
+      const float v = select[size_t(e)];
+      if (v > first) second = first, first = v;
+      else if (v > second) second = v;
+    }
+    group_score[size_t(g)] = per_group > 1 ? first + second : first;
+  }
+  std::vector<char> chosen(static_cast<size_t>(G), 0);
+  for (int round = 0; round < cfg.topk_group; ++round) {
+    int best = -1;
+    for (int g = 0; g < G; ++g)
+      if (!chosen[size_t(g)] && (best < 0 || group_score[size_t(g)] > group_score[size_t(best)])) best = g;
+    chosen[size_t(best)] = 1;
+  }
+  for (int g = 0; g < G; ++g)
+    if (!chosen[size_t(g)])
+      for (int e = g * per_group; e < (g + 1) * per_group; ++e) taken[size_t(e)] = 1;
+}
+
+}  // namespace
 
 void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor& router_logits,
                 const Tensor& bias, const RoutingConfig& cfg) {
@@ -34,6 +64,7 @@ void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor&
       select[size_t(e)] = s[e] + (bp ? bp[e] : 0.0f);
       taken[size_t(e)] = 0;
     }
+    if (cfg.n_group > 1) exclude_groups(taken, select, cfg);
     // k rounds of "largest untaken", ties to the lower id: O(k E), and k, E are small.
     float sum_selected = 0.0f;
     for (int64_t j = 0; j < K; ++j) {

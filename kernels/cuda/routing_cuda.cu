@@ -1,5 +1,6 @@
-// CUDA MoE top-k routing (softmax or sigmoid scores, selection-only bias), its backward with the
-// selection held fixed, and the per-expert load count. One thread per token: E and k are small.
+// CUDA MoE top-k routing (softmax or sigmoid scores, selection-only bias, group-limited
+// selection), its backward with the selection held fixed, and the per-expert load count. One
+// thread per token: E and k are small.
 #include <cmath>
 
 #include "kernels/cuda/device_utils.cuh"
@@ -10,10 +11,37 @@ namespace rlvr::cuda {
 namespace {
 
 constexpr int kMaxTopK = 64;
+constexpr int kMaxGroups = 64;  // the chosen groups are bits of one 64-bit mask
 
-// scores, then k rounds of "largest untaken score + bias" (ties to the lower id), as the CPU.
+// Group-limited selection, as the CPU: the topk_group groups whose two largest score + bias (one
+// for a group of one) sum highest, ties to the lower group id, as a bit mask.
+__device__ unsigned long long chosen_groups(const float* s, const float* bias, int E, int G, int topk_group) {
+  const int per_group = E / G;
+  unsigned long long chosen = 0;
+  for (int round = 0; round < topk_group; ++round) {
+    int best = -1;
+    float best_val = 0.0f;
+    for (int g = 0; g < G; ++g) {
+      if (chosen >> g & 1ull) continue;
+      float first = -INFINITY, second = -INFINITY;
+      for (int e = g * per_group; e < (g + 1) * per_group; ++e) {
+        const float v = s[e] + (bias ? bias[e] : 0.0f);
+        if (v > first) second = first, first = v;
+        else if (v > second) second = v;
+      }
+      const float val = per_group > 1 ? first + second : first;
+      if (best < 0 || val > best_val) best = g, best_val = val;
+    }
+    chosen |= 1ull << best;
+  }
+  return chosen;
+}
+
+// scores, then k rounds of "largest untaken score + bias" (ties to the lower id) among the
+// experts of the chosen groups, as the CPU.
 __global__ void topk_route_kernel(int32_t* ids, float* gates, float* scores, const float* logits, const float* bias,
-                                  int64_t T, int E, int K, bool softmax, bool normalize, float scaling) {
+                                  int64_t T, int E, int K, bool softmax, bool normalize, float scaling, int n_group,
+                                  int topk_group) {
   const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
   if (t >= T) return;
   const float* l = logits + t * E;
@@ -29,12 +57,14 @@ __global__ void topk_route_kernel(int32_t* ids, float* gates, float* scores, con
   }
   int32_t* id = ids + t * K;
   float* g = gates + t * K;
+  const unsigned long long groups = n_group > 1 ? chosen_groups(s, bias, E, n_group, topk_group) : ~0ull;
+  const int per_group = E / n_group;
   float sum_selected = 0.0f;
   for (int j = 0; j < K; ++j) {
     int best = -1;
     float best_val = 0.0f;
     for (int e = 0; e < E; ++e) {
-      bool taken = false;
+      bool taken = n_group > 1 && !(groups >> (e / per_group) & 1ull);
       for (int jj = 0; jj < j; ++jj) taken |= id[jj] == e;
       const float val = s[e] + (bias ? bias[e] : 0.0f);
       if (!taken && (best < 0 || val > best_val)) {
@@ -117,11 +147,13 @@ std::function<void(int64_t)> bad_expert_id(const char* op, const Tensor& expert_
 void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor& router_logits, const Tensor& bias,
                 const RoutingConfig& cfg) {
   const int64_t T = router_logits.dim(0), E = router_logits.dim(1);
+  RLVR_CHECK(cfg.n_group <= kMaxGroups, "kernels", "topk_route: n_group ", cfg.n_group, " is above the CUDA kernel's ",
+             kMaxGroups);
   if (T == 0) return;
   topk_route_kernel<<<blocks_for(T, 128), 128>>>(
       expert_ids.data<int32_t>(), gates.data<float>(), scores.data<float>(), router_logits.data<float>(),
       bias.defined() ? bias.data<float>() : nullptr, T, int(E), cfg.top_k, cfg.scoring == RouterScoring::Softmax,
-      cfg.normalize, cfg.scaling);
+      cfg.normalize, cfg.scaling, cfg.n_group, cfg.topk_group);
   check_launch();
 }
 

@@ -34,19 +34,28 @@ inline Vec rmsnorm(const Vec& x, const Vec& w, int64_t N, int64_t C, double eps,
 
 // x [T, H*D] rotated per head; the angle is the float32 product pos * inv_freq, as transformers
 // computes it (the documented convention), the rotation itself in float64.
-inline Vec rope(const Vec& x, const std::vector<int32_t>& pos, int64_t W, int64_t D, double theta) {
+// Pair i of each head: (i, i + D/2), or (2i, 2i+1) interleaved; angle pos * inv_freq[i] in
+// float (as transformers), cos and sin scaled by `scaling`.
+inline Vec rope_table(const Vec& x, const std::vector<int32_t>& pos, int64_t W, int64_t D,
+                      const std::vector<float>& inv_freq, double scaling, bool interleaved) {
   Vec out(x.size());
   const int64_t half = D / 2;
   for (size_t t = 0; t < pos.size(); ++t)
     for (int64_t h = 0; h < W / D; ++h)
       for (int64_t i = 0; i < half; ++i) {
-        const float inv_freq = float(std::pow(theta, -2.0 * double(i) / double(D)));
-        const double a = double(float(pos[t]) * inv_freq);
-        const int64_t i1 = int64_t(t) * W + h * D + i, i2 = i1 + half;
-        out[i1] = x[i1] * std::cos(a) - x[i2] * std::sin(a);
-        out[i2] = x[i2] * std::cos(a) + x[i1] * std::sin(a);
+        const double a = double(float(pos[t]) * inv_freq[size_t(i)]);
+        const int64_t i1 = int64_t(t) * W + h * D + (interleaved ? 2 * i : i), i2 = i1 + (interleaved ? 1 : half);
+        const double c = scaling * std::cos(a), s = scaling * std::sin(a);
+        out[i1] = x[i1] * c - x[i2] * s;
+        out[i2] = x[i2] * c + x[i1] * s;
       }
   return out;
+}
+
+inline Vec rope(const Vec& x, const std::vector<int32_t>& pos, int64_t W, int64_t D, double theta) {
+  std::vector<float> inv_freq;
+  for (int64_t i = 0; i < D / 2; ++i) inv_freq.push_back(float(std::pow(theta, -2.0 * double(i) / double(D))));
+  return rope_table(x, pos, W, D, inv_freq, 1.0, false);
 }
 
 struct AttnDims { int64_t T, S, Hq, Hkv, D, q_offset; double scale; };
@@ -117,16 +126,30 @@ inline Vec entropy(const Vec& logits, int64_t T, int64_t V) {
 
 struct Route { std::vector<int32_t> ids; Vec gates, scores; };
 
-// Top-k routing of logits [T,E]; bias [E] or empty. Sorting (score + bias, id) pairs.
+// Top-k routing of logits [T,E]; bias [E] or empty. Sorting (score + bias, id) pairs; with
+// n_group > 1 only the experts of the topk_group groups ranked first by the sum of their two
+// largest score + bias (one for a group of one) compete.
 inline Route topk_route(const Vec& logits, const Vec& bias, int64_t T, int64_t E, int k, bool softmax_scoring,
-                        bool normalize, double scaling) {
+                        bool normalize, double scaling, int n_group = 1, int topk_group = 1) {
   Route r;
   r.scores = softmax_scoring ? softmax(logits, T, E) : Vec(logits.size());
   if (!softmax_scoring)
     for (size_t i = 0; i < logits.size(); ++i) r.scores[i] = 1.0 / (1.0 + std::exp(-logits[i]));
+  const int64_t per_group = E / n_group;
   for (int64_t t = 0; t < T; ++t) {
+    auto choice = [&](int64_t e) { return r.scores[t * E + e] + (bias.empty() ? 0.0 : bias[e]); };
+    std::vector<std::pair<double, int64_t>> groups;
+    for (int64_t g = 0; g < n_group; ++g) {
+      Vec in_group;
+      for (int64_t e = g * per_group; e < (g + 1) * per_group; ++e) in_group.push_back(choice(e));
+      std::sort(in_group.rbegin(), in_group.rend());
+      groups.push_back({-(in_group[0] + (per_group > 1 ? in_group[1] : 0.0)), g});
+    }
+    std::sort(groups.begin(), groups.end());
     std::vector<std::pair<double, int32_t>> ranked;
-    for (int32_t e = 0; e < E; ++e) ranked.push_back({-(r.scores[t * E + e] + (bias.empty() ? 0.0 : bias[e])), e});
+    for (int g = 0; g < topk_group; ++g)
+      for (int64_t e = groups[size_t(g)].second * per_group; e < (groups[size_t(g)].second + 1) * per_group; ++e)
+        ranked.push_back({-choice(e), int32_t(e)});
     std::sort(ranked.begin(), ranked.end());
     double z = 0.0;
     for (int j = 0; j < k; ++j) z += r.scores[t * E + ranked[j].second];

@@ -132,13 +132,17 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({dw});
        },
        5e-4, 1e-5},
-      {"rope", {"rope_forward", "rope_backward"}, {{1, 1, 2}, {33, 4, 128}, {5, 3, 130}},
+      // dims {T, H, D, interleaved, YaRN-like: frequencies scaled per pair and cos/sin by 1.3}
+      {"rope", {"rope_forward", "rope_backward"}, {{1, 1, 2, 0, 0}, {33, 4, 128, 0, 0}, {5, 3, 130, 1, 0}, {9, 2, 64, 1, 1}},
        [](const Dims& d, Rng& rng, GuardedRun& r) {
          Tensor x = r.inout(rand_f32(rng, {d[0], d[1] * d[2]}));
          const Tensor pos = r.on(i32({d[0]}, rng.ints(d[0], 0, 4000)));
-         rope_forward(x, pos, int(d[2]), 1e6f);
+         RopeParams p{int(d[2]), rope_inv_freq(int(d[2]), 1e6f), d[4] ? 1.3f : 1.0f, d[3] != 0};
+         if (d[4])
+           for (size_t i = 0; i < p.inv_freq.size(); ++i) p.inv_freq[i] /= 1.0f + float(i % 5);
+         rope_forward(x, pos, p);
          Tensor dx = r.inout(x);
-         rope_backward(dx, pos, int(d[2]), 1e6f);
+         rope_backward(dx, pos, p);
          return to_cpu({x, dx});
        },
        1e-5, 1e-5},
@@ -167,6 +171,16 @@ const std::vector<CrossOp>& cross_table() {
          Tensor copy = r.out({d[0], d[1]});
          copy.copy_(b.to(DType::F32));
          return to_cpu({a, copy});
+       },
+       0, 0},
+      // dims {R, src width, dst width, src column, dst column, columns}: a copy, then an accumulation
+      {"copy_columns", {"copy_columns"}, {{1, 1, 1, 0, 0, 1}, {33, 48, 130, 16, 100, 30}, {300, 7, 5, 2, 0, 5}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor src = r.on(rand_f32(rng, {d[0], d[1]}));
+         Tensor dst = r.inout(rand_f32(rng, {d[0], d[2]})), acc = r.inout(rand_f32(rng, {d[0], d[2]}));
+         copy_columns(dst, d[4], src, d[3], d[5]);
+         copy_columns(acc, d[4], src, d[3], d[5], /*accumulate=*/true);
+         return to_cpu({dst, acc});
        },
        0, 0},
       // sum_squares adds in double, in another order on CUDA (per-block partial sums): the
@@ -212,10 +226,13 @@ const std::vector<CrossOp>& cross_table() {
       {"moe",
        {"topk_route", "topk_route_backward", "expert_load", "make_permutation", "permute_rows", "unpermute_combine",
         "unpermute_combine_backward", "permute_rows_backward"},
-       {{1, 1, 1, 1, 1}, {33, 8, 2, 4, 130}, {5, 64, 6, 16, 7}, {300, 32, 8, 4, 64}},
+       // dims {T, E, top_k, pad_to, C, n_group, topk_group}
+       {{1, 1, 1, 1, 1, 1, 1}, {33, 8, 2, 4, 130, 1, 1}, {5, 64, 6, 16, 7, 1, 1}, {300, 32, 8, 4, 64, 1, 1},
+        {77, 16, 3, 1, 8, 4, 2}, {40, 8, 2, 4, 16, 8, 3}, {64, 64, 8, 16, 32, 8, 4}},
        [](const Dims& d, Rng& rng, GuardedRun& r) {
          const int64_t T = d[0], E = d[1], C = d[4];
-         const RoutingConfig cfg{int(d[2]), E > 8 ? RouterScoring::Sigmoid : RouterScoring::Softmax, true, 1.5f};
+         const RoutingConfig cfg{int(d[2]), E > 8 ? RouterScoring::Sigmoid : RouterScoring::Softmax, true, 1.5f,
+                                 int(d[5]), int(d[6])};
          const Tensor logits = r.on(rand_f32(rng, {T, E}, -3, 3)), bias = r.on(rand_f32(rng, {E}, -0.1, 0.1));
          Tensor ids = r.out({T, cfg.top_k}, DType::I32), gates = r.out({T, cfg.top_k}), scores = r.out({T, E});
          topk_route(ids, gates, scores, logits, bias, cfg);

@@ -53,14 +53,19 @@ void grad_rmsnorm(const Dims& d, Rng& rng) {
   EXPECT_TRUE(all_close("dweight", plus(dw0, fd_w), to_vec(dw), kAtol, kRtol));
 }
 
-// dims: T, H, D.
+// dims: T, H, D, interleaved, scaled (cos and sin times 1.3).
 void grad_rope(const Dims& d, Rng& rng) {
   const int64_t T = d[0], H = d[1], D = d[2], W = H * D;
   const Vec x = rng.floats(T * W), dout = rng.floats(T * W);
   const std::vector<int32_t> pos = rng.ints(T, 0, 500);
+  const RopeParams p{int(D), rope_inv_freq(int(D), 10000.0f), d[4] ? 1.3f : 1.0f, d[3] != 0};
   Tensor dx = f32({T, W}, dout);
-  rope_backward(dx, i32({T}, pos), int(D), 10000.0f);
-  const Vec fd = numeric_grad([&](const Vec& v) { return weighted_sum(dout, ref::rope(v, pos, W, D, 10000.0)); }, x);
+  rope_backward(dx, i32({T}, pos), p);
+  const Vec fd = numeric_grad(
+      [&](const Vec& v) {
+        return weighted_sum(dout, ref::rope_table(v, pos, W, D, p.inv_freq, double(p.attention_scaling), p.interleaved));
+      },
+      x);
   EXPECT_TRUE(all_close("dx", fd, to_vec(dx), kAtol, kRtol));
 }
 
@@ -179,7 +184,7 @@ const std::vector<GradOp>& grad_table() {
   static const std::vector<GradOp> table = {
       {"embedding", grad_embedding, {{1, 1, 1}, {5, 3, 7}, {6, 4, 33}}},
       {"rmsnorm", grad_rmsnorm, {{1, 1}, {5, 7}, {3, 130}}},
-      {"rope", grad_rope, {{1, 1, 2}, {5, 2, 8}, {3, 1, 34}}},
+      {"rope", grad_rope, {{1, 1, 2, 0, 0}, {5, 2, 8, 0, 0}, {3, 1, 34, 0, 0}, {4, 2, 8, 1, 0}, {3, 3, 16, 1, 1}}},
       {"attention", grad_attention, {{1, 1, 1, 1, 1, 0}, {5, 5, 4, 2, 3, 0}, {3, 7, 2, 1, 8, 4}, {1, 6, 2, 2, 5, 5}}},
       {"swiglu", grad_swiglu, {{1, 1}, {5, 7}, {3, 130}}},
       {"log_softmax_gather", grad_log_softmax_gather, {{1, 1}, {5, 7}, {3, 130}}},

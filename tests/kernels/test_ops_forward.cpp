@@ -37,14 +37,24 @@ void check_rmsnorm(const Dims& d, Rng& rng) {
   EXPECT_TRUE(all_close("rstd", want_rstd, to_vec(rstd), 0, 1e-6));
 }
 
-// dims: T, H, D, max position. Same float32 angles; cos/sin rounded to float: a few ulp of |x|.
+// dims: T, H, D, max position, interleaved, scaled (per-pair frequencies and cos/sin times 1.37,
+// as YaRN). Same float32 angles; cos/sin rounded to float: a few ulp of |x|.
 void check_rope(const Dims& d, Rng& rng) {
   const int64_t T = d[0], H = d[1], D = d[2], W = H * D;
   const Vec x = rng.floats(T * W);
   const std::vector<int32_t> pos = rng.ints(T, 0, int32_t(d[3]));
   Tensor xt = f32({T, W}, x);
-  rope_forward(xt, i32({T}, pos), int(D), 1e6f);
-  EXPECT_TRUE(all_close("x", ref::rope(x, pos, W, D, 1e6), to_vec(xt), 2e-6, 1e-6));
+  if (d[4] == 0 && d[5] == 0) {
+    rope_forward(xt, i32({T}, pos), int(D), 1e6f);
+    EXPECT_TRUE(all_close("x", ref::rope(x, pos, W, D, 1e6), to_vec(xt), 2e-6, 1e-6));
+    return;
+  }
+  RopeParams p{int(D), rope_inv_freq(int(D), 1e4f), d[5] ? 1.37f : 1.0f, d[4] != 0};
+  if (d[5])
+    for (size_t i = 0; i < p.inv_freq.size(); ++i) p.inv_freq[i] *= 0.25f + 0.1f * float(i % 4);
+  rope_forward(xt, i32({T}, pos), p);
+  const Vec want = ref::rope_table(x, pos, W, D, p.inv_freq, double(p.attention_scaling), p.interleaved);
+  EXPECT_TRUE(all_close("x", want, to_vec(xt), 3e-6, 1e-6));
 }
 
 // dims: T, S, Hq, Hkv, D, q_offset. Float32 dot products over D and sums over S keys with a
@@ -79,6 +89,26 @@ void check_add_inplace(const Dims& d, Rng& rng) {
   Vec want(a.size());
   for (size_t i = 0; i < a.size(); ++i) want[i] = double(float(a[i]) + float(b[i]));
   EXPECT_TRUE(all_close("a", want, to_vec(x), 0, 0));
+}
+
+// dims: R, source width, destination width, source column, destination column, columns: a copy
+// then an accumulation into the same block; every other column untouched.
+void check_copy_columns(const Dims& d, Rng& rng) {
+  const int64_t R = d[0], Ws = d[1], Wd = d[2], sc = d[3], dc = d[4], n = d[5];
+  const Vec src = rng.floats(R * Ws), dst = rng.floats(R * Wd);
+  Tensor copied = f32({R, Wd}, dst), summed = f32({R, Wd}, dst);
+  copy_columns(copied, dc, f32({R, Ws}, src), sc, n);
+  copy_columns(summed, dc, f32({R, Ws}, src), sc, n, /*accumulate=*/true);
+  Vec want_copy = dst, want_sum = dst;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t j = 0; j < n; ++j) {
+      want_copy[size_t(r * Wd + dc + j)] = double(float(src[size_t(r * Ws + sc + j)]));
+      want_sum[size_t(r * Wd + dc + j)] = double(float(dst[size_t(r * Wd + dc + j)]) + float(src[size_t(r * Ws + sc + j)]));
+    }
+  for (double& v : want_copy) v = double(float(v));
+  for (double& v : want_sum) v = double(float(v));
+  EXPECT_TRUE(all_close("copied", want_copy, to_vec(copied), 0, 0));
+  EXPECT_TRUE(all_close("summed", want_sum, to_vec(summed), 0, 0));
 }
 
 // dims: N, C. Probabilities in [0,1] from a 2-ulp exp and a float sum of C terms.
@@ -117,7 +147,9 @@ const std::vector<OpShapes>& op_table() {
   static const std::vector<OpShapes> table = {
       {"embedding", check_embedding, {{1, 1, 1}, {5, 11, 7}, {33, 50, 130}}},
       {"rmsnorm", check_rmsnorm, {{1, 1}, {5, 7}, {33, 128}, {5, 130}, {2, 4096}}},
-      {"rope", check_rope, {{1, 1, 2, 0}, {5, 3, 8, 40}, {33, 2, 128, 4000}, {5, 1, 130, 100}}},
+      {"rope", check_rope,
+       {{1, 1, 2, 0, 0, 0}, {5, 3, 8, 40, 0, 0}, {33, 2, 128, 4000, 0, 0}, {5, 1, 130, 100, 0, 0}, {7, 3, 16, 300, 1, 0},
+        {7, 2, 64, 3000, 0, 1}, {9, 4, 16, 500, 1, 1}}},
       {"attention", check_attention,
        {{1, 1, 1, 1, 1, 0},      // one query, one key
         {5, 5, 4, 2, 7, 0},      // GQA, odd head dim
@@ -126,6 +158,7 @@ const std::vector<OpShapes>& op_table() {
         {5, 12, 2, 2, 130, 7}}}, // a chunk after a cached prefix
       {"swiglu", check_swiglu, {{1, 1}, {5, 7}, {33, 128}, {5, 130}}},
       {"add_inplace", check_add_inplace, {{1, 1}, {5, 7}, {33, 130}}},
+      {"copy_columns", check_copy_columns, {{1, 1, 1, 0, 0, 1}, {5, 48, 16, 32, 0, 16}, {12, 7, 30, 0, 20, 7}, {3, 9, 9, 2, 4, 0}}},
       {"softmax", check_softmax, {{1, 1}, {5, 7}, {33, 128}, {5, 130}, {2, 5000}}},
       {"log_softmax_gather+entropy", check_log_softmax_gather, {{1, 1}, {5, 7}, {33, 128}, {5, 130}, {3, 30000}}},
   };

@@ -32,7 +32,7 @@ TEST_P(TopkRoute, MatchesFloat64Reference) {
   Tensor scores = Tensor::empty({c.T, c.E}, DType::F32);
   topk_route(ids, gates, scores, f32({c.T, c.E}, logits), c.with_bias ? f32({c.E}, bias) : Tensor(), c.cfg);
   const ref::Route want = ref::topk_route(logits, bias, c.T, c.E, k, c.cfg.scoring == RouterScoring::Softmax,
-                                          c.cfg.normalize, c.cfg.scaling);
+                                          c.cfg.normalize, c.cfg.scaling, c.cfg.n_group, c.cfg.topk_group);
   for (int64_t i = 0; i < c.T * k; ++i) ASSERT_EQ(ids.data<int32_t>()[i], want.ids[size_t(i)]) << "slot " << i;
   EXPECT_TRUE(all_close("scores", want.scores, to_vec(scores), 1e-7, 1e-6));
   EXPECT_TRUE(all_close("gates", want.gates, to_vec(gates), 1e-7, 2e-6));
@@ -48,7 +48,9 @@ TEST_P(TopkRoute, MatchesFloat64Reference) {
   }
 }
 
-RoutingConfig cfg(int k, RouterScoring s, bool normalize, float scaling) { return {k, s, normalize, scaling}; }
+RoutingConfig cfg(int k, RouterScoring s, bool normalize, float scaling, int n_group = 1, int topk_group = 1) {
+  return {k, s, normalize, scaling, n_group, topk_group};
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Table, TopkRoute,
@@ -57,7 +59,30 @@ INSTANTIATE_TEST_SUITE_P(
                       RouteCase{33, 8, cfg(2, RouterScoring::Softmax, false, 1.0f), false},
                       RouteCase{33, 7, cfg(3, RouterScoring::Sigmoid, true, 2.5f), true},
                       RouteCase{5, 64, cfg(8, RouterScoring::Sigmoid, true, 2.5f), true},
-                      RouteCase{5, 130, cfg(6, RouterScoring::Softmax, false, 1.0f), true}));
+                      RouteCase{5, 130, cfg(6, RouterScoring::Softmax, false, 1.0f), true},
+                      // group-limited (DeepSeek-V3): 8 groups of 32 choose 4; groups of one; all groups
+                      RouteCase{9, 256, cfg(8, RouterScoring::Sigmoid, true, 2.5f, 8, 4), true},
+                      RouteCase{33, 8, cfg(2, RouterScoring::Sigmoid, true, 2.5f, 2, 1), true},
+                      RouteCase{17, 6, cfg(2, RouterScoring::Softmax, false, 1.0f, 6, 3), false},
+                      RouteCase{17, 12, cfg(5, RouterScoring::Sigmoid, true, 1.0f, 4, 4), true}));
+
+TEST(TopkRoute, GroupLimitKeepsTheBestExpertsOfTheBestGroups) {
+  // Groups {0,1}, {2,3}: group 0 sums 0.9 + 0.1, group 1 sums 0.6 + 0.6. With one group allowed,
+  // top-2 is {2, 3} although expert 0 has the largest score; with both groups, {0, 2}.
+  const Tensor logits = Tensor::from_floats({1, 4}, {0.9f, 0.1f, 0.6f, 0.6f});
+  const Tensor none;
+  Tensor ids = Tensor::empty({1, 2}, DType::I32), gates = Tensor::empty({1, 2}, DType::F32);
+  Tensor scores = Tensor::empty({1, 4}, DType::F32);
+  topk_route(ids, gates, scores, logits, none, cfg(2, RouterScoring::Softmax, false, 1.0f, 2, 1));
+  EXPECT_EQ(ids.data<int32_t>()[0], 2);
+  EXPECT_EQ(ids.data<int32_t>()[1], 3);
+  topk_route(ids, gates, scores, logits, none, cfg(2, RouterScoring::Softmax, false, 1.0f, 2, 2));
+  EXPECT_EQ(ids.data<int32_t>()[0], 0);
+  EXPECT_EQ(ids.data<int32_t>()[1], 2);
+  // top_k above the experts of the allowed groups, and groups that do not divide the experts
+  EXPECT_THROW(topk_route(ids, gates, scores, logits, none, cfg(2, RouterScoring::Softmax, false, 1.0f, 4, 1)), Error);
+  EXPECT_THROW(topk_route(ids, gates, scores, logits, none, cfg(2, RouterScoring::Softmax, false, 1.0f, 3, 1)), Error);
+}
 
 TEST(TopkRoute, BiasChangesSelectionButNotGates) {
   // Expert 2 has the lower score but a bias that lifts it into the top-1; its gate is its score.

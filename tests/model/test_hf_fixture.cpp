@@ -1,5 +1,6 @@
-// The Hugging Face fixture (a tiny random Qwen3-MoE saved by transformers): our fp32 forward
-// matches transformers' per-token log-probabilities to 1e-4 and its top-5 next tokens.
+// The Hugging Face fixtures (a tiny random Qwen3-MoE and a tiny random DeepSeek-V3, saved by
+// transformers): our fp32 forward matches transformers' per-token log-probabilities to 1e-4 and
+// its top-5 next tokens.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,11 +16,12 @@
 using namespace rlvr;
 using namespace rlvr::model;
 
-TEST(HfFixture, LogprobsMatchTransformers) {
-  const std::string dir = std::string(RLVR_SOURCE_DIR) + "/data/hf_fixtures/qwen3_moe_tiny";
-  Transformer m = Transformer::from_dir(dir);
-  EXPECT_EQ(m.config().num_experts, 8);
-  EXPECT_EQ(m.config().rope_theta, 10000.0f);
+namespace {
+
+std::string fixture_dir(const std::string& name) { return std::string(RLVR_SOURCE_DIR) + "/data/hf_fixtures/" + name; }
+
+// Every sequence of the fixture's reference.jsonl: log-probs within 1e-4, the same top-5.
+void expect_matches_reference(Transformer& m, const std::string& dir) {
   std::ifstream in(dir + "/reference.jsonl");
   ASSERT_TRUE(in.good());
   int rows = 0;
@@ -46,5 +48,33 @@ TEST(HfFixture, LogprobsMatchTransformers) {
     ++rows;
   }
   EXPECT_GT(rows, 0);
-  std::printf("HF fixture: %d sequences, max |logprob - transformers| = %.2e\n", rows, worst);
+  std::printf("HF fixture %s: %d sequences, max |logprob - transformers| = %.2e\n", dir.c_str(), rows, worst);
+}
+
+}  // namespace
+
+TEST(HfFixture, Qwen3MoeLogprobsMatchTransformers) {
+  const std::string dir = fixture_dir("qwen3_moe_tiny");
+  Transformer m = Transformer::from_dir(dir);
+  EXPECT_EQ(m.config().num_experts, 8);
+  EXPECT_EQ(m.config().rope_theta, 10000.0f);
+  expect_matches_reference(m, dir);
+}
+
+// MLA with q-LoRA, interleaved RoPE, group-limited sigmoid routing with the selection bias, a
+// shared expert, a first dense layer.
+TEST(HfFixture, DeepseekV3LogprobsMatchTransformers) {
+  const std::string dir = fixture_dir("deepseek_v3_tiny");
+  Transformer m = Transformer::from_dir(dir);
+  const ModelConfig& c = m.config();
+  EXPECT_TRUE(c.uses_mla());
+  EXPECT_EQ(c.q_lora_rank, 64);
+  EXPECT_EQ(c.kv_lora_rank, 32);
+  EXPECT_EQ(c.n_group, 2);
+  EXPECT_EQ(c.topk_group, 1);
+  EXPECT_EQ(c.scoring_func, "sigmoid");
+  EXPECT_TRUE(c.rope_interleave);
+  EXPECT_FALSE(c.is_moe_layer(0));
+  EXPECT_TRUE(c.is_moe_layer(1));
+  expect_matches_reference(m, dir);
 }

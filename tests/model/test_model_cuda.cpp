@@ -1,5 +1,6 @@
 // The whole model on CUDA against the same model on the CPU: forward logits, every parameter's
-// gradient and sequence log-probs in fp32, bf16 and fp8, on the same random weights and tokens.
+// gradient and sequence log-probs in fp32, bf16 and fp8, on the same random weights and tokens,
+// for the small Qwen3-MoE-shaped model and its DeepSeek-V3-shaped sibling (MLA, group routing).
 // Skips cleanly without a CUDA device.
 #include <gtest/gtest.h>
 
@@ -16,9 +17,11 @@ using namespace rlvr::model;
 
 namespace {
 
-// The precision tests' MoE (widths multiples of 16, cuBLASLt's FP8 K); sequence lengths that are
-// not (the Linear pads tokens on CUDA).
-using rlvr::testsupport::small_moe;
+// The precision tests' models (widths multiples of 16, cuBLASLt's FP8 K); sequence lengths that
+// are not (the Linear pads tokens on CUDA).
+ModelConfig model_config(const std::string& name) {
+  return name == "deepseek" ? testsupport::small_deepseek() : testsupport::small_moe();
+}
 
 Batch test_batch() {
   std::mt19937 rng(9);
@@ -49,9 +52,13 @@ struct ModelRun {
   std::vector<std::vector<float>> logprobs;
 };
 
-ModelRun run_on(Device dev, Precision p) {
-  Transformer m(small_moe());
+ModelRun run_on(const std::string& model, Device dev, Precision p) {
+  Transformer m(model_config(model));
   init_weights(m.config(), m.weights(), 21, 0.05f);
+  // Selection biases 1 apart: no rounding difference flips a token's experts (model/test_model_precision.cpp).
+  for (LayerWeights& l : m.weights().layers)
+    if (l.is_moe && m.config().uses_expert_bias())
+      for (int64_t e = 0; e < l.moe.expert_bias.value.numel(); ++e) l.moe.expert_bias.value.data<float>()[e] = float(e);
   m.to(dev);
   const Batch b = test_batch();
   ForwardCache cache;
@@ -68,6 +75,7 @@ ModelRun run_on(Device dev, Precision p) {
 }
 
 struct PrecisionCase {
+  const char* model;
   Precision p;
   // Tolerances (relative L2): fp32 and bf16 differ only by summation order (cuBLASLt vs
   // OpenBLAS, tiled attention); fp8 quantizes bit for bit alike, but an activation that lands
@@ -76,14 +84,14 @@ struct PrecisionCase {
   double logits_tol, grad_tol;
 };
 
-void PrintTo(const PrecisionCase& c, std::ostream* os) { *os << precision_name(c.p); }
+void PrintTo(const PrecisionCase& c, std::ostream* os) { *os << c.model << " " << precision_name(c.p); }
 
 class ModelCuda : public ::testing::TestWithParam<PrecisionCase> {};
 
 TEST_P(ModelCuda, ForwardBackwardMatchCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device (or a build without the CUDA backend): CPU only";
   const PrecisionCase pc = GetParam();
-  const ModelRun cpu = run_on(Device::CPU, pc.p), gpu = run_on(Device::CUDA, pc.p);
+  const ModelRun cpu = run_on(pc.model, Device::CPU, pc.p), gpu = run_on(pc.model, Device::CUDA, pc.p);
   EXPECT_LT(rel_err(gpu.logits, cpu.logits), pc.logits_tol) << "logits";
   ASSERT_EQ(gpu.grads.size(), cpu.grads.size());
   for (size_t i = 0; i < cpu.grads.size(); ++i)
@@ -95,9 +103,14 @@ TEST_P(ModelCuda, ForwardBackwardMatchCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Precisions, ModelCuda,
-                         ::testing::Values(PrecisionCase{Precision::FP32, 1e-5, 1e-4},
-                                           PrecisionCase{Precision::BF16, 1e-4, 1e-3},
-                                           PrecisionCase{Precision::FP8, 2e-2, 5e-2}),
-                         [](const auto& info) { return std::string(precision_name(info.param.p)); });
+                         ::testing::Values(PrecisionCase{"qwen3_moe", Precision::FP32, 1e-5, 1e-4},
+                                           PrecisionCase{"qwen3_moe", Precision::BF16, 1e-4, 1e-3},
+                                           PrecisionCase{"qwen3_moe", Precision::FP8, 2e-2, 5e-2},
+                                           PrecisionCase{"deepseek", Precision::FP32, 1e-5, 1e-4},
+                                           PrecisionCase{"deepseek", Precision::BF16, 1e-4, 1e-3},
+                                           PrecisionCase{"deepseek", Precision::FP8, 2e-2, 5e-2}),
+                         [](const auto& info) {
+                           return std::string(info.param.model) + "_" + precision_name(info.param.p);
+                         });
 
 }  // namespace

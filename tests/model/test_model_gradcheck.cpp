@@ -1,4 +1,5 @@
-// The whole model's backward against central finite differences on a tiny config (fp32).
+// The whole model's backward against central finite differences on tiny configs (fp32): Qwen3-MoE
+// and DeepSeek-V3 (MLA, YaRN, group-limited routing).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -30,6 +31,43 @@ ModelConfig tiny_config(bool moe, bool shared, const std::string& scoring) {
   return c;
 }
 
+// DeepSeek-V3's architecture: MLA with q-LoRA and interleaved RoPE, a first dense layer, then
+// group-limited sigmoid routing (2 groups of 4, one chosen) with a shared expert.
+ModelConfig tiny_deepseek() {
+  ModelConfig c = tiny_config(true, true, "sigmoid");
+  c.mlp_only_layers = {};
+  c.first_k_dense_replace = 1;
+  c.num_experts = 8;
+  c.n_group = 2;
+  c.topk_group = 1;
+  c.routed_scaling_factor = 2.5f;
+  c.num_attention_heads = 2;
+  c.q_lora_rank = 8;
+  c.kv_lora_rank = 8;
+  c.qk_nope_head_dim = 4;
+  c.qk_rope_head_dim = 4;
+  c.v_head_dim = 6;
+  return c;
+}
+
+// MLA with a plain q_proj, rotate_half RoPE scaled by YaRN (attention factor and softmax-scale
+// correction both away from 1), values wider than the query/key heads.
+ModelConfig tiny_deepseek_yarn() {
+  ModelConfig c = tiny_deepseek();
+  c.q_lora_rank = 0;
+  c.rope_interleave = false;
+  c.v_head_dim = 10;
+  c.max_position_embeddings = 64;
+  c.rope_scaling.type = "yarn";
+  c.rope_scaling.factor = 4.0;
+  c.rope_scaling.original_max_position_embeddings = 16;
+  c.rope_scaling.mscale = 1.0;
+  c.rope_scaling.mscale_all_dim = 0.7;
+  c.n_group = 4;
+  c.topk_group = 3;
+  return c;
+}
+
 // The experts every MoE layer chose, to detect a perturbation that flips a top-k choice (where
 // the loss is not differentiable and a finite difference means nothing).
 std::vector<int32_t> routing_of(const ForwardCache& c) {
@@ -54,16 +92,16 @@ double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int3
 
 }  // namespace
 
-struct GradCase { bool moe, shared; const char* scoring; };
-void PrintTo(const GradCase& c, std::ostream* os) {
-  *os << (c.moe ? "moe" : "dense") << (c.shared ? "+shared" : "") << " " << c.scoring;
-}
+struct GradCase {
+  const char* name;
+  ModelConfig (*config)();
+};
+void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
 
 class ModelGradCheck : public ::testing::TestWithParam<GradCase> {};
 
 TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
-  const GradCase gc = GetParam();
-  Transformer m(tiny_config(gc.moe, gc.shared, gc.scoring));
+  Transformer m(GetParam().config());
   init_weights(m.config(), m.weights(), 11, 0.3f);
   for (ParamRef& p : m.params())  // non-trivial norm weights and selection bias
     if (p.name.find("norm") != std::string::npos || !p.trainable) {
@@ -121,6 +159,11 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
   EXPECT_LT(routing_flips, checked / 10) << "too many perturbations flipped the routing to check much";
 }
 
-INSTANTIATE_TEST_SUITE_P(Configs, ModelGradCheck,
-                         ::testing::Values(GradCase{false, false, "softmax"}, GradCase{true, false, "softmax"},
-                                           GradCase{true, true, "sigmoid"}));
+INSTANTIATE_TEST_SUITE_P(
+    Configs, ModelGradCheck,
+    ::testing::Values(GradCase{"dense_softmax", [] { return tiny_config(false, false, "softmax"); }},
+                      GradCase{"moe_softmax", [] { return tiny_config(true, false, "softmax"); }},
+                      GradCase{"moe_shared_sigmoid", [] { return tiny_config(true, true, "sigmoid"); }},
+                      GradCase{"deepseek_mla_qlora_groups", tiny_deepseek},
+                      GradCase{"deepseek_mla_plain_q_yarn", tiny_deepseek_yarn}),
+    [](const auto& info) { return std::string(info.param.name); });
