@@ -1,6 +1,10 @@
 // The CUDA backend's limits (kernels/cuda_limits.h) checked with a config whose run.device is
 // "cuda", so `rlvr validate` names the key instead of the first forward failing on the GPU.
 // ("auto" is not checked: whether it picks a GPU depends on the machine that runs it.)
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "kernels/cuda_limits.h"
 #include "trainer/config_internal.h"
 
@@ -33,12 +37,23 @@ void check_fp8_widths(const ModelSource& src, const model::ModelConfig& m) {
     int value;
     bool used, input;  // used by some Linear; the input width of one (read in rollout too)
   };
+  const bool mla = m.uses_mla(), gqa = !mla;
+  const int H = m.num_attention_heads;
   const std::vector<Width> widths = {
       {"hidden_size", "hidden_size", m.hidden_size, true, true},
-      {"head_dim", cat("num_attention_heads x head_dim = ", m.num_attention_heads, " x ", m.head_dim), m.q_dim(),
-       true, true},
+      {"head_dim", cat("num_attention_heads x head_dim = ", H, " x ", m.head_dim), m.q_dim(), gqa, true},
       {"head_dim", cat("num_key_value_heads x head_dim = ", m.num_key_value_heads, " x ", m.head_dim), m.kv_dim(),
-       true, false},
+       gqa, false},
+      // multi-head latent attention's Linears (model/mla.h)
+      {"q_lora_rank", "q_lora_rank", m.q_lora_rank, mla && m.q_lora_rank > 0, true},
+      {"kv_lora_rank", "kv_lora_rank", m.kv_lora_rank, mla, true},
+      {"qk_rope_head_dim", cat("kv_lora_rank + qk_rope_head_dim = ", m.kv_lora_rank, " + ", m.qk_rope_head_dim),
+       m.kv_lora_rank + m.qk_rope_head_dim, mla, false},
+      {"qk_nope_head_dim", cat("num_attention_heads x (qk_nope_head_dim + qk_rope_head_dim) = ", H, " x ", m.qk_head_dim()),
+       H * m.qk_head_dim(), mla, false},
+      {"v_head_dim", cat("num_attention_heads x v_head_dim = ", H, " x ", m.v_head_dim), H * m.v_head_dim, mla, true},
+      {"v_head_dim", cat("num_attention_heads x (qk_nope_head_dim + v_head_dim) = ", H, " x ", m.qk_nope_head_dim + m.v_head_dim),
+       H * (m.qk_nope_head_dim + m.v_head_dim), mla, false},
       {"intermediate_size", "intermediate_size", m.intermediate_size, any_dense, true},
       {"moe_intermediate_size", "moe_intermediate_size", m.moe_intermediate_size, any_moe, true},
   };
@@ -53,10 +68,33 @@ void check_fp8_widths(const ModelSource& src, const model::ModelConfig& m) {
   }
 }
 
+// The widths of one head the attention kernels see: head_dim, or under multi-head latent
+// attention the expanded heads' (training, scoring) and the compressed cache's (decode).
+void check_head_dims(const ModelSource& src, const model::ModelConfig& m) {
+  struct HeadWidth {
+    std::string field;
+    int value;
+    std::string what;  // how the message names the value
+  };
+  std::vector<HeadWidth> heads;
+  if (!m.uses_mla()) {
+    heads.push_back({"head_dim", m.head_dim, src.value("head_dim", m.head_dim)});
+  } else {
+    const int expanded = std::max(m.qk_head_dim(), m.v_head_dim), latent = m.kv_lora_rank + m.qk_rope_head_dim;
+    heads.push_back({"qk_nope_head_dim", expanded,
+                     cat("max(qk_nope_head_dim + qk_rope_head_dim, v_head_dim) = ", expanded,
+                         " (multi-head latent attention's expanded heads)")});
+    heads.push_back({"kv_lora_rank", latent,
+                     cat("kv_lora_rank + qk_rope_head_dim = ", latent, " (the compressed cache's heads in decode)")});
+  }
+  for (const HeadWidth& w : heads)
+    if (w.value > cuda_limits::kMaxHeadDim)
+      RLVR_CONFIG_FAIL(src.where(w.field), src.key(w.field), w.what, " is above the CUDA attention kernels' ",
+                       cuda_limits::kMaxHeadDim, " (run.device = \"cuda\")");
+}
+
 void check_model_limits(const ModelSource& src, const model::ModelConfig& m) {
-  if (m.head_dim > cuda_limits::kMaxHeadDim)
-    RLVR_CONFIG_FAIL(src.where("head_dim"), src.key("head_dim"), src.value("head_dim", m.head_dim),
-                     " is above the CUDA attention kernels' ", cuda_limits::kMaxHeadDim, " (run.device = \"cuda\")");
+  check_head_dims(src, m);
   if (m.num_experts > 0 && m.num_experts_per_tok > cuda_limits::kMaxRoutingTopK)
     RLVR_CONFIG_FAIL(src.where("num_experts_per_tok"), src.key("num_experts_per_tok"),
                      src.value("num_experts_per_tok", m.num_experts_per_tok), " is above the CUDA routing backward's ",

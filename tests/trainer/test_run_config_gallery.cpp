@@ -126,6 +126,20 @@ const std::vector<BadConfig>& gallery() {
        {"precision.train=\"bf16\""},
        "run.toml:10:25: model.init.moe_intermediate_size: moe_intermediate_size = 40 is not a multiple of 16, which "
        "cuBLASLt's FP8 GEMMs need on CUDA (rollout.precision = \"fp8\", run.device = \"cuda\")"},
+      // multi-head latent attention: the compressed cache's heads, and kv_a_proj's outputs.
+      {"CudaMlaLatentHeadAboveTheKernels",
+       with("[run]\ndevice = \"cuda\"\n[model.init]\nkv_lora_rank = 512\nqk_nope_head_dim = 16\nqk_rope_head_dim = "
+            "64\nv_head_dim = 16\n"),
+       {},
+       "run.toml:10:16: model.init.kv_lora_rank: kv_lora_rank + qk_rope_head_dim = 576 (the compressed cache's heads "
+       "in decode) is above the CUDA attention kernels' 256 (run.device = \"cuda\")"},
+      {"CudaMlaFp8Width",
+       with("[run]\ndevice = \"cuda\"\n[model.init]\nkv_lora_rank = 32\nqk_nope_head_dim = 16\nqk_rope_head_dim = "
+            "8\nv_head_dim = 16\n"),
+       {},
+       "run.toml:12:20: model.init.qk_rope_head_dim: kv_lora_rank + qk_rope_head_dim = 32 + 8 = 40 is not a multiple "
+       "of 16, which cuBLASLt's FP8 GEMMs need on CUDA (precision.train = \"fp8\", run.device = \"cuda\"); use a "
+       "multiple of 16 or precision fp32 / bf16"},
       {"CudaSamplerTopK", with("[run]\ndevice = \"cuda\"\n[rollout]\ntop_k = 2000\n"), {},
        "run.toml:10:9: rollout.top_k: 2000 is above the CUDA sampler's 1024 (run.device = \"cuda\")"},
       {"EvalTwice", kMinimal, {"data.eval=e.jsonl", "data.eval_fraction=0.1"},
