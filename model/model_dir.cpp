@@ -1,7 +1,9 @@
-// Loading a model directory: config.json plus model.safetensors or a sharded index.
+// Loading a model directory: config.json plus model.safetensors or a sharded index, in F32, BF16
+// or block-scaled FP8 (model/checkpoint_tensors.h).
 #include <filesystem>
+#include <fstream>
 
-#include "model/safetensors.h"
+#include "model/checkpoint_tensors.h"
 #include "model/transformer.h"
 
 namespace rlvr::model {
@@ -9,15 +11,19 @@ namespace rlvr::model {
 Transformer Transformer::from_dir(const std::string& dir) {
   const std::filesystem::path root(dir);
   RLVR_CHECK(std::filesystem::is_directory(root), "model", "model directory does not exist: ", dir);
-  Transformer m(ModelConfig::load((root / "config.json").string()));
-  const WeightStore store = WeightStore::open(dir);
-  load_weights(m.cfg_, m.w_, [&](const std::string& name, const Shape& shape) {
-    RLVR_CHECK(store.has(name), "model", "weight missing from the checkpoint: ", dir, ": ", name);
-    const TensorInfo& info = store.info(name);
-    RLVR_CHECK(info.shape == shape, "model", "weight has the wrong shape: ", dir, ": ", name, " is ",
-               shape_str(info.shape), ", the config implies ", shape_str(shape));
-    return store.load(name);
-  });
+  const std::string config_path = (root / "config.json").string();
+  std::ifstream in(config_path);
+  RLVR_CHECK(in.good(), "model", "cannot open model config: ", config_path);
+  nlohmann::json config;
+  try {
+    config = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    RLVR_FAIL("model", "config is not valid JSON", config_path, ": ", e.what());
+  }
+  Transformer m(ModelConfig::from_json(config, config_path));
+  CheckpointTensors tensors = CheckpointTensors::open(dir, config, config_path);
+  load_weights(m.cfg_, m.w_, [&](const std::string& name, const Shape& shape) { return tensors.load(name, shape); });
+  tensors.check_all_used();
   return m;
 }
 
