@@ -5,6 +5,7 @@
 namespace rlvr::cli {
 
 int cmd_eval(const std::vector<std::string>& args);
+int cmd_export(const std::vector<std::string>& args);
 int cmd_generate(const std::vector<std::string>& args);
 int cmd_logs(const std::vector<std::string>& args);
 int cmd_sandbox(const std::vector<std::string>& args);
@@ -19,6 +20,9 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"eval", "evaluate a checkpoint (or the config's model) on an eval set: generation, verifiers, summary",
        "rlvr eval run.toml [--checkpoint DIR|NAME] [--data FILE] [--run-dir DIR] [--set KEY=VALUE ...]", cmd_eval},
+      {"export", "write a checkpoint as a Hugging Face model directory (config, weights, tokenizer)",
+       "rlvr export CHECKPOINT --output DIR [--dtype bf16|fp32|fp8] [--max-shard-mb N] [--tokenizer PATH]",
+       cmd_export},
       {"generate", "sample completions of prompts from a model (tokens, text, logprobs per line)", "rlvr generate --model DIR (--prompt TEXT | --input PROMPTS.jsonl) [--n G] [--max-new-tokens N] [--temperature T] [--top-p P] [--top-k K] [--seed S] [--precision fp8|bf16|fp32] [--stop STR ...] [--keep-stop] [--max-batch B] [--device auto|cpu|cuda] [--output OUT.jsonl]", cmd_generate},
       {"logs", "inspect a run: summary, samples (filters, groups, diffs), HTML report", "rlvr logs summary|show|diff|report RUN_DIR [options] (see `rlvr logs`)", cmd_logs},
       {"sandbox", "run a program in the sandbox, print the result as JSON",

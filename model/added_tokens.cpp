@@ -13,13 +13,26 @@ AddedTokenMatcher::AddedTokenMatcher(std::vector<AddedToken> tokens) : tokens_(s
                      [&](size_t a, size_t b) { return tokens_[a].content.size() > tokens_[b].content.size(); });
 }
 
-AddedTokenMatch AddedTokenMatcher::find(std::string_view text, size_t from, bool include_special) const {
+namespace {
+
+bool inside(std::span<const ByteRange> ranges, size_t begin, size_t end) {
+  for (const ByteRange& r : ranges) {
+    if (r.begin > begin) return false;  // sorted: no later range starts at or before begin
+    if (end <= r.end) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+AddedTokenMatch AddedTokenMatcher::find(std::string_view text, size_t from,
+                                        std::span<const ByteRange> special_ranges) const {
   if (tokens_.empty()) return {};
   for (size_t pos = from; pos < text.size(); ++pos) {
     for (size_t i : by_first_byte_[static_cast<unsigned char>(text[pos])]) {
       const AddedToken& t = tokens_[i];
-      if (!include_special && t.special) continue;
-      if (text.compare(pos, t.content.size(), t.content) == 0) return {pos, t.content.size(), t.id};
+      if (text.compare(pos, t.content.size(), t.content) != 0) continue;
+      if (!t.special || inside(special_ranges, pos, pos + t.content.size())) return {pos, t.content.size(), t.id};
     }
   }
   return {};

@@ -1,6 +1,7 @@
 // Finding added/special tokens in text: leftmost occurrence, longest token there, exact bytes.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,8 +24,9 @@ struct AddedTokenMatch {
 
 struct AddedTokenMatcher {
   explicit AddedTokenMatcher(std::vector<AddedToken> tokens);
-  // The first added token at or after `from`; special ones only when include_special.
-  AddedTokenMatch find(std::string_view text, size_t from, bool include_special) const;
+  // The first added token at or after `from`; a special one only where it lies wholly inside one
+  // of special_ranges (sorted, disjoint byte ranges of text).
+  AddedTokenMatch find(std::string_view text, size_t from, std::span<const ByteRange> special_ranges) const;
   const std::vector<AddedToken>& tokens() const { return tokens_; }
 
  private:

@@ -34,14 +34,15 @@ struct Candidate {
 
 }  // namespace
 
-std::vector<TokenId> BpeTokenizer::encode(std::string_view text, SpecialText special) const {
+std::vector<TokenId> BpeTokenizer::encode_with_special_ranges(std::string_view text,
+                                                             std::span<const ByteRange> special_ranges) const {
   const size_t bad = utf8_find_invalid(text);
   RLVR_CHECK(bad == std::string_view::npos, "model", "tokenizer ", path_, ": input is not valid UTF-8 at byte ", bad);
   std::vector<TokenId> out;
   out.reserve(text.size() / 3 + 1);
   size_t pos = 0;
   while (true) {
-    const AddedTokenMatch m = added_->find(text, pos, special == SpecialText::Parse);
+    const AddedTokenMatch m = added_->find(text, pos, special_ranges);
     const size_t end = m.pos == std::string_view::npos ? text.size() : m.pos;
     if (end > pos) encode_segment(text.substr(pos, end - pos), out);
     if (m.pos == std::string_view::npos) break;

@@ -30,7 +30,8 @@ class BpeTokenizer : public Tokenizer {
   static std::unique_ptr<BpeTokenizer> from_file(const std::string& tokenizer_json_path);
   ~BpeTokenizer() override;
 
-  std::vector<TokenId> encode(std::string_view text, SpecialText special = SpecialText::Parse) const override;
+  std::vector<TokenId> encode_with_special_ranges(std::string_view text,
+                                                  std::span<const ByteRange> special_ranges) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   int64_t vocab_size() const override { return int64_t(id_to_token_.size()); }
   std::optional<TokenId> token_to_id(std::string_view token) const override;

@@ -68,16 +68,17 @@ std::unique_ptr<CharTokenizer> CharTokenizer::from_file(const std::string& path)
   return std::make_unique<CharTokenizer>(std::move(c));
 }
 
-std::vector<TokenId> CharTokenizer::encode(std::string_view text, SpecialText special) const {
+std::vector<TokenId> CharTokenizer::encode_with_special_ranges(std::string_view text,
+                                                              std::span<const ByteRange> special_ranges) const {
   std::vector<TokenId> out;
   out.reserve(text.size());
   size_t pos = 0;
-  AddedTokenMatch next = specials_matcher_->find(text, 0, special == SpecialText::Parse);
+  AddedTokenMatch next = specials_matcher_->find(text, 0, special_ranges);
   while (pos < text.size()) {
     if (pos == next.pos) {
       out.push_back(next.id);
       pos += next.len;
-      next = specials_matcher_->find(text, pos, special == SpecialText::Parse);
+      next = specials_matcher_->find(text, pos, special_ranges);
       continue;
     }
     const size_t n = utf8_sequence_length(text, pos);

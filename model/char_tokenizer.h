@@ -27,7 +27,8 @@ class CharTokenizer : public Tokenizer {
   // Reads {"alphabet": "...", "bos": ..., "eos": ..., "pad": ..., "unk": ...} (all but alphabet optional).
   static std::unique_ptr<CharTokenizer> from_file(const std::string& path);
 
-  std::vector<TokenId> encode(std::string_view text, SpecialText special = SpecialText::Parse) const override;
+  std::vector<TokenId> encode_with_special_ranges(std::string_view text,
+                                                  std::span<const ByteRange> special_ranges) const override;
   std::string decode(std::span<const TokenId> ids) const override;
   int64_t vocab_size() const override { return int64_t(tokens_.size()); }
   std::optional<TokenId> token_to_id(std::string_view token) const override;

@@ -96,17 +96,17 @@ void ModelConfig::validate() const {
   validate_rope(*this);
 }
 
-ModelConfig ModelConfig::load(const std::string& path) {
+nlohmann::json ModelConfig::read_json(const std::string& path) {
   std::ifstream in(path);
   RLVR_CHECK(in.good(), "model", "cannot open model config: ", path);
-  nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
     RLVR_FAIL("model", "config is not valid JSON", path, ": ", e.what());
   }
-  return from_json(j, path);
 }
+
+ModelConfig ModelConfig::load(const std::string& path) { return from_json(read_json(path), path); }
 
 namespace {
 

@@ -73,6 +73,7 @@ struct ModelConfig {
 
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source);
   static ModelConfig load(const std::string& config_json_path);
+  static nlohmann::json read_json(const std::string& config_json_path);  // parsed, or an error naming the file
   nlohmann::json to_json() const;
 };
 

@@ -1,7 +1,8 @@
-// Loading a model directory: config.json plus model.safetensors or a sharded index.
+// Loading a model directory: config.json plus model.safetensors or a sharded index, in F32, BF16
+// or block-scaled FP8 (model/checkpoint_tensors.h).
 #include <filesystem>
 
-#include "model/safetensors.h"
+#include "model/checkpoint_tensors.h"
 #include "model/transformer.h"
 
 namespace rlvr::model {
@@ -9,19 +10,15 @@ namespace rlvr::model {
 Transformer Transformer::from_dir(const std::string& dir) {
   const std::filesystem::path root(dir);
   RLVR_CHECK(std::filesystem::is_directory(root), "model", "model directory does not exist: ", dir);
-  Transformer m(ModelConfig::load((root / "config.json").string()));
-  const WeightStore store = WeightStore::open(dir);
-  // Multi-token-prediction layers: kept, not run (an FP8 weight's scales load with it).
-  for (const std::string& name : store.names())
-    if (is_mtp_weight(m.cfg_, name) && !name.ends_with(fp8_scale_name("")))
-      add_mtp_weight(m.cfg_, m.w_, name, store.info(name).shape);
-  load_weights(m.cfg_, m.w_, [&](const std::string& name, const Shape& shape) {
-    RLVR_CHECK(store.has(name), "model", "weight missing from the checkpoint: ", dir, ": ", name);
-    const TensorInfo& info = store.info(name);
-    RLVR_CHECK(info.shape == shape, "model", "weight has the wrong shape: ", dir, ": ", name, " is ",
-               shape_str(info.shape), ", the config implies ", shape_str(shape));
-    return store.load(name);
-  });
+  const std::string config_path = (root / "config.json").string();
+  const nlohmann::json config = ModelConfig::read_json(config_path);
+  Transformer m(ModelConfig::from_json(config, config_path));
+  CheckpointTensors tensors = CheckpointTensors::open(dir, config, config_path);
+  // Multi-token-prediction layers: kept, not run (an FP8 weight dequantized like the others).
+  for (const std::string& name : tensors.names())
+    if (is_mtp_weight(m.cfg_, name)) add_mtp_weight(m.cfg_, m.w_, name, tensors.shape(name));
+  load_weights(m.cfg_, m.w_, [&](const std::string& name, const Shape& shape) { return tensors.load(name, shape); });
+  tensors.check_all_used();
   return m;
 }
 

@@ -21,6 +21,11 @@ using TokenId = int32_t;
 // be able to forge a turn boundary).
 enum class SpecialText { Parse, AsText };
 
+// A byte range [begin, end) of a text.
+struct ByteRange {
+  size_t begin = 0, end = 0;
+};
+
 struct SpecialTokens {
   std::vector<TokenId> special;  // every id flagged special, sorted
   std::vector<TokenId> eos;      // generation stops at any of these
@@ -33,7 +38,13 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
 
   // No BOS/EOS is added: prompts are built explicitly (chat templates live with the data).
-  virtual std::vector<TokenId> encode(std::string_view text, SpecialText special = SpecialText::Parse) const = 0;
+  std::vector<TokenId> encode(std::string_view text, SpecialText special = SpecialText::Parse) const;
+  // encode() reading a special-token string as its id only where it lies wholly inside one of
+  // special_ranges (sorted, disjoint), as ordinary text elsewhere: a prompt template's own
+  // "<|im_start|>" becomes its id while the dataset text filled into it stays literal. One pass
+  // over the whole text, so the text between special tokens splits as a plain encode splits it.
+  virtual std::vector<TokenId> encode_with_special_ranges(std::string_view text,
+                                                          std::span<const ByteRange> special_ranges) const = 0;
   // Special tokens decode to their text. Bytes that are not valid UTF-8 (a partial character at
   // the end of a truncated completion) become U+FFFD. An id outside the vocabulary throws.
   virtual std::string decode(std::span<const TokenId> ids) const = 0;

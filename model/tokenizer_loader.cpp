@@ -56,6 +56,12 @@ void sort_unique(std::vector<TokenId>& ids) {
 
 }  // namespace
 
+std::vector<TokenId> Tokenizer::encode(std::string_view text, SpecialText special) const {
+  const ByteRange whole{0, text.size()};
+  return encode_with_special_ranges(text, special == SpecialText::Parse ? std::span<const ByteRange>(&whole, 1)
+                                                                        : std::span<const ByteRange>());
+}
+
 bool Tokenizer::is_eos(TokenId id) const {
   return std::find(specials_.eos.begin(), specials_.eos.end(), id) != specials_.eos.end();
 }

@@ -182,6 +182,9 @@ void load_weights(const ModelConfig& cfg, ModelWeights& w, const TensorSource& s
     Tensor t = source(p.name, p.value->shape());
     RLVR_CHECK(t.shape() == p.value->shape(), "model", "weight has the wrong shape: ", p.name, ": ", t.describe(),
                ", expected ", shape_str(p.value->shape()));
+    // Widening BF16 is exact; anything else (FP8 without its scale) would be a silent cast.
+    RLVR_CHECK(t.dtype() == DType::F32 || t.dtype() == DType::BF16, "model", "weight '", p.name, "' is ",
+               t.describe(), ": parameters load from F32 or BF16 values (an FP8 weight through its scale)");
     *p.value = t.dtype() == DType::F32 ? t : t.to(DType::F32);
     if (p.version) ++*p.version;
   }

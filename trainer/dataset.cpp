@@ -41,8 +41,10 @@ std::vector<Example> make_examples(const RunConfig& cfg, const Tokenizer& tok, c
     ex.id = row_index++;
     ex.source = cat(path, ":", line);
     try {
-      ex.prompt = render_template(cfg.data.prompt_template, row);
-      ex.prompt_tokens = tok.encode(ex.prompt, SpecialText::AsText);
+      // The template's special tokens ("<|im_start|>") count; ones inside the row's text do not.
+      RenderedPrompt rendered = render_prompt(cfg.data.prompt_template, row);
+      ex.prompt_tokens = tok.encode_with_special_ranges(rendered.text, rendered.template_ranges);
+      ex.prompt = std::move(rendered.text);
       if (!cfg.data.answer_field.empty()) ex.answer = field_text(row.at(cfg.data.answer_field));
       if (cfg.sft.steps > 0) {
         ex.completion_tokens = tok.encode(field_text(row.at(cfg.sft.completion_field)), SpecialText::AsText);

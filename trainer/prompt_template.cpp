@@ -49,13 +49,25 @@ std::vector<std::string> template_fields(const std::string& tpl) {
   return fields;
 }
 
-std::string render_template(const std::string& tpl, const nlohmann::json& row) {
-  std::string out;
-  scan(tpl, [&](const std::string& piece) { out += piece; }, [&](const std::string& name) {
+std::string render_template(const std::string& tpl, const nlohmann::json& row) { return render_prompt(tpl, row).text; }
+
+RenderedPrompt render_prompt(const std::string& tpl, const nlohmann::json& row) {
+  RenderedPrompt out;
+  std::string& text = out.text;
+  std::vector<ByteRange>& ranges = out.template_ranges;
+  bool after_field = true;  // a field, even an empty one, ends the template's range before it
+  const auto template_text = [&](const std::string& piece) {
+    if (after_field) ranges.push_back({text.size(), text.size()});
+    after_field = false;
+    text += piece;
+    ranges.back().end = text.size();
+  };
+  scan(tpl, template_text, [&](const std::string& name) {
+    after_field = true;
     RLVR_CHECK(row.is_object() && row.contains(name), "data", "the row has no field '", name,
                "' that the prompt template needs");
     const auto& v = row[name];
-    out += v.is_string() ? v.get<std::string>() : v.dump();
+    text += v.is_string() ? v.get<std::string>() : v.dump();
   });
   return out;
 }

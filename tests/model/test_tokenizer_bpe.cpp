@@ -105,6 +105,26 @@ TEST(BpeTokenizer, AddedTokensLongestMatchFirst) {
   EXPECT_THROW(tok->decode(std::vector<TokenId>{270}), Error);  // a gap in the ids
 }
 
+// Special tokens only inside the given ranges (a prompt template's text), literal text elsewhere
+// (the dataset row filled into it); the text between them splits as a whole-string encode does.
+TEST(BpeTokenizer, SpecialTokensOnlyInsideTheRanges) {
+  const auto tok = make(tiny_config(json::array({"a b"})));
+  //                       0123456789012
+  const std::string text = "<x>ab<x><n>ab<x>";
+  const std::vector<ByteRange> template_ranges = {{0, 3}, {13, 16}};
+  EXPECT_EQ(tok->encode_with_special_ranges(text, template_ranges),
+            (std::vector<TokenId>{300, 256, 60, 120, 62, 302, 256, 300}));  // <n> is not special: always an id
+  EXPECT_EQ(tok->encode_with_special_ranges(text, {}), tok->encode(text, SpecialText::AsText));
+  const std::vector<ByteRange> whole = {{0, text.size()}};
+  EXPECT_EQ(tok->encode_with_special_ranges(text, whole), tok->encode(text));
+  // A special token only partly inside a range stays text.
+  const std::vector<ByteRange> half = {{0, 2}};
+  EXPECT_EQ(tok->encode_with_special_ranges("<x>", half), (std::vector<TokenId>{60, 120, 62}));
+  // Without special tokens in the text, the ranges change nothing: "a" + "b" still merge across.
+  const std::vector<ByteRange> split = {{0, 1}};
+  EXPECT_EQ(tok->encode_with_special_ranges("ab", split), std::vector<TokenId>{256});
+}
+
 TEST(BpeTokenizer, NormalizerAndPrefixSpace) {
   json config = tiny_config(json::array());
   EXPECT_EQ(make(config)->encode("e\xcc\x81"), (std::vector<TokenId>{0x65, 0xcc, 0x81}));

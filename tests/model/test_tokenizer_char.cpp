@@ -60,6 +60,13 @@ TEST(CharTokenizer, UnknownCharacters) {
   EXPECT_EQ(lenient.encode("<unk>"), std::vector<TokenId>{5});
 }
 
+TEST(CharTokenizer, SpecialTokensOnlyInsideTheRanges) {
+  const CharTokenizer tok(config("<>abeos"));
+  const std::vector<ByteRange> first = {{0, 5}};
+  EXPECT_EQ(tok.encode_with_special_ranges("<eos><eos>", first),
+            (std::vector<TokenId>{8, 0, 4, 5, 6, 1}));  // the second <eos> is text
+}
+
 TEST(CharTokenizer, Utf8Alphabet) {
   const CharTokenizer tok(config("αβγ δ", "<s>", "</s>", "_"));
   EXPECT_EQ(tok.encode("γ α</s>"), (std::vector<TokenId>{2, 3, 0, 6}));
