@@ -9,41 +9,52 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <thread>
 
 #include "common/error.h"
 
 namespace rlvr::rewards {
-namespace {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+
 struct Call {
-  bool running = false, finished = false, timed_out = false;
+  bool finished = false, timed_out = false;
   Clock::time_point started;
   int worker = -1;
   Verdict verdict;
 };
 
+}  // namespace
+
 // Everything the worker threads touch; shared so that an abandoned thread never dangles.
-struct BatchState {
-  std::vector<Sample> samples;
+struct SessionState {
+  std::vector<Sample> samples;  // by index
+  std::vector<bool> submitted;
   std::vector<WeightedVerifier> verifiers;
-  std::vector<Call> calls;  // sample-major: calls[s * verifiers.size() + v]
+  std::vector<Call> calls;      // sample-major: calls[s * verifiers.size() + v]
+  std::deque<size_t> queue;     // calls submitted and not started
   std::vector<bool> abandoned_workers;
-  std::vector<long> current;  // per worker: the call it runs, or -1
-  size_t next = 0, completed = 0;
+  std::vector<long> current;    // per worker: the call it runs, or -1
+  size_t completed = 0;
+  bool closing = false;         // finish() runs, or the session is dropped: idle workers leave
   std::mutex mutex;
-  std::condition_variable changed;
+  std::condition_variable work, changed;  // workers wait for calls; finish() for verdicts
 };
 
-void work(std::shared_ptr<BatchState> state, int worker) {
+namespace {
+
+void work(std::shared_ptr<SessionState> state, int worker) {
   std::unique_lock lock(state->mutex);
-  while (!state->abandoned_workers[worker] && state->next < state->calls.size()) {
-    size_t index = state->next++;
+  for (;;) {
+    state->work.wait(lock, [&] { return !state->queue.empty() || state->closing; });
+    if (state->abandoned_workers[worker] || state->queue.empty()) return;
+    const size_t index = state->queue.front();
+    state->queue.pop_front();
     Call& call = state->calls[index];
-    call.running = true;
     call.started = Clock::now();
     call.worker = worker;
     state->current[worker] = static_cast<long>(index);
@@ -59,17 +70,128 @@ void work(std::shared_ptr<BatchState> state, int worker) {
       v = {0.0, status::kError, "verifier threw a non-standard exception"};
     }
     lock.lock();
-    if (!call.timed_out) {
-      call.verdict = std::move(v);
-      call.finished = true;
-      state->current[worker] = -1;
-      // New calls end after the deadline the service sleeps until, so only the last one wakes it.
-      if (++state->completed == state->calls.size()) state->changed.notify_all();
-    }
+    if (state->abandoned_workers[worker]) return;  // timed out meanwhile: the verdict is "timeout"
+    call.verdict = std::move(v);
+    call.finished = true;
+    state->current[worker] = -1;
+    // finish() sleeps until the earliest deadline, so only the last verdict needs to wake it.
+    if (++state->completed == state->calls.size()) state->changed.notify_all();
   }
 }
 
 }  // namespace
+
+ScoringSession::ScoringSession(RewardService& service, size_t samples)
+    : service_(&service), state_(std::make_shared<SessionState>()), begin_(Clock::now()) {
+  SessionState& st = *state_;
+  st.verifiers = service.verifiers_;
+  st.samples.resize(samples);
+  st.submitted.resize(samples, false);
+  st.calls.resize(samples * st.verifiers.size());
+  std::lock_guard lock(st.mutex);
+  const size_t n = std::min<size_t>(size_t(service.config_.threads), st.calls.size());
+  for (size_t i = 0; i < n; ++i) spawn_worker();
+}
+
+ScoringSession::ScoringSession(ScoringSession&& o) noexcept
+    : service_(o.service_), state_(std::move(o.state_)), threads_(std::move(o.threads_)), begin_(o.begin_),
+      finished_(o.finished_) {}
+
+void ScoringSession::spawn_worker() {
+  const int id = static_cast<int>(state_->abandoned_workers.size());
+  state_->abandoned_workers.push_back(false);
+  state_->current.push_back(-1);
+  threads_.emplace_back(work, state_, id);
+}
+
+ScoringSession::~ScoringSession() {
+  if (!state_ || finished_) return;
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->closing = true;
+    state_->queue.clear();
+    for (size_t w = 0; w < state_->abandoned_workers.size(); ++w) state_->abandoned_workers[w] = true;
+  }
+  state_->work.notify_all();
+  for (std::thread& t : threads_) t.detach();  // a worker in a verifier call ends on its own
+}
+
+void ScoringSession::submit(size_t index, Sample sample) {
+  {
+    std::lock_guard lock(state_->mutex);
+    RLVR_CHECK(index < state_->samples.size() && !state_->submitted[index], "rewards", "scoring session: sample ",
+               index, " is out of range or submitted twice (", state_->samples.size(), " samples)");
+    state_->samples[index] = std::move(sample);
+    state_->submitted[index] = true;
+    for (size_t v = 0; v < state_->verifiers.size(); ++v) state_->queue.push_back(index * state_->verifiers.size() + v);
+  }
+  state_->work.notify_all();
+}
+
+std::vector<ScoredSample> ScoringSession::finish() {
+  RLVR_CHECK(!finished_, "rewards", "scoring session: finish() called twice");
+  SessionState& st = *state_;
+  const auto timeout = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(service_->config_.sample_timeout_s));
+  long abandoned = 0;
+  {
+    std::unique_lock lock(st.mutex);
+    for (size_t i = 0; i < st.submitted.size(); ++i)
+      RLVR_CHECK(st.submitted[i], "rewards", "scoring session: sample ", i, " of ", st.submitted.size(),
+                 " was never submitted");
+    st.closing = true;
+    st.work.notify_all();
+    while (st.completed < st.calls.size()) {
+      // Sleep until every verdict is in or the earliest running call (one per live worker)
+      // reaches its deadline.
+      Clock::time_point wake = Clock::now() + timeout;
+      for (size_t w = 0; w < st.current.size(); ++w)
+        if (!st.abandoned_workers[w] && st.current[w] >= 0) wake = std::min(wake, st.calls[st.current[w]].started + timeout);
+      st.changed.wait_until(lock, wake);
+      const auto now = Clock::now();
+      for (size_t w = 0; w < st.current.size(); ++w) {
+        if (st.abandoned_workers[w] || st.current[w] < 0) continue;
+        Call& c = st.calls[st.current[w]];
+        if (now - c.started < timeout) continue;
+        c.timed_out = true;
+        c.verdict = {0.0, status::kTimeout,
+                     "verifier ran past " + std::to_string(service_->config_.sample_timeout_s) + " s; thread abandoned"};
+        ++st.completed;
+        ++abandoned;
+        st.abandoned_workers[w] = true;
+        if (!st.queue.empty()) spawn_worker();
+      }
+    }
+  }
+  finished_ = true;
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    bool gone;
+    {
+      std::lock_guard lock(st.mutex);
+      gone = st.abandoned_workers[i];
+    }
+    if (gone) threads_[i].detach();
+    else threads_[i].join();
+  }
+
+  const size_t n_verifiers = st.verifiers.size();
+  std::vector<ScoredSample> out(st.samples.size());
+  std::lock_guard lock(st.mutex);
+  std::lock_guard metrics_lock(service_->metrics_mutex_);
+  RewardMetrics& m = service_->metrics_;
+  m.abandoned_calls += abandoned;
+  for (size_t s = 0; s < out.size(); ++s) {
+    for (size_t v = 0; v < n_verifiers; ++v) {
+      const Verdict& verdict = st.calls[s * n_verifiers + v].verdict;
+      out[s].reward += st.verifiers[v].weight * verdict.reward;
+      out[s].verdicts.push_back(verdict);
+      ++m.status_counts[st.verifiers[v].name][verdict.status];
+    }
+  }
+  m.samples += static_cast<long>(out.size());
+  m.seconds += std::chrono::duration<double>(Clock::now() - begin_).count();
+  return out;
+}
 
 RewardService::RewardService(std::vector<WeightedVerifier> verifiers, RewardServiceConfig config)
     : verifiers_(std::move(verifiers)), config_(config) {
@@ -96,74 +218,12 @@ RewardMetrics RewardService::metrics() const {
   return metrics_;
 }
 
+ScoringSession RewardService::start(size_t samples) { return ScoringSession(*this, samples); }
+
 std::vector<ScoredSample> RewardService::score(const std::vector<Sample>& batch) {
-  const auto begin = Clock::now();
-  long abandoned = 0;
-  auto state = std::make_shared<BatchState>();
-  state->samples = batch;
-  state->verifiers = verifiers_;
-  state->calls.resize(batch.size() * verifiers_.size());
-  const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config_.sample_timeout_s));
-
-  std::vector<std::thread> threads;
-  auto spawn = [&] {
-    int id = static_cast<int>(state->abandoned_workers.size());
-    state->abandoned_workers.push_back(false);
-    state->current.push_back(-1);
-    threads.emplace_back(work, state, id);
-  };
-  {
-    std::unique_lock lock(state->mutex);
-    size_t n = std::min<size_t>(config_.threads, state->calls.size());
-    for (size_t i = 0; i < n; ++i) spawn();
-    while (state->completed < state->calls.size()) {
-      // Sleep until the batch is done or the earliest running call (one per live worker)
-      // reaches its deadline.
-      Clock::time_point wake = Clock::now() + timeout;
-      for (size_t w = 0; w < state->current.size(); ++w)
-        if (!state->abandoned_workers[w] && state->current[w] >= 0)
-          wake = std::min(wake, state->calls[state->current[w]].started + timeout);
-      state->changed.wait_until(lock, wake);
-      const auto now = Clock::now();
-      for (size_t w = 0; w < state->current.size(); ++w) {
-        if (state->abandoned_workers[w] || state->current[w] < 0) continue;
-        Call& c = state->calls[state->current[w]];
-        if (now - c.started < timeout) continue;
-        c.timed_out = true;
-        c.verdict = {0.0, status::kTimeout,
-                     "verifier ran past " + std::to_string(config_.sample_timeout_s) + " s; thread abandoned"};
-        ++state->completed;
-        ++abandoned;
-        state->abandoned_workers[c.worker] = true;
-        if (state->next < state->calls.size()) spawn();
-      }
-    }
-  }
-  for (size_t i = 0; i < threads.size(); ++i) {
-    bool abandoned;
-    {
-      std::lock_guard lock(state->mutex);
-      abandoned = state->abandoned_workers[i];
-    }
-    if (abandoned) threads[i].detach();
-    else threads[i].join();
-  }
-
-  std::vector<ScoredSample> out(batch.size());
-  std::lock_guard lock(state->mutex);
-  std::lock_guard metrics_lock(metrics_mutex_);
-  metrics_.abandoned_calls += abandoned;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    for (size_t v = 0; v < verifiers_.size(); ++v) {
-      const Verdict& verdict = state->calls[s * verifiers_.size() + v].verdict;
-      out[s].reward += verifiers_[v].weight * verdict.reward;
-      out[s].verdicts.push_back(verdict);
-      ++metrics_.status_counts[verifiers_[v].name][verdict.status];
-    }
-  }
-  metrics_.samples += static_cast<long>(batch.size());
-  metrics_.seconds += std::chrono::duration<double>(Clock::now() - begin).count();
-  return out;
+  ScoringSession session = start(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) session.submit(i, batch[i]);
+  return session.finish();
 }
 
 }  // namespace rlvr::rewards

@@ -167,7 +167,13 @@ class Engine {
     stats_.decode_seconds += seconds_since(t0);
   }
 
+  // The slot's next token; a sample that ends goes to on_finish at once.
   void append(Slot& sl, int32_t token, float logprob) {
+    add_token(sl, token, logprob);
+    if (!sl.active && p_.on_finish) p_.on_finish(*sl.out);
+  }
+
+  void add_token(Slot& sl, int32_t token, float logprob) {
     Completion& c = *sl.out;
     if (token < 0) return finish(sl, FinishReason::Error);  // no finite logit: degenerate sampling
     c.tokens.push_back(token);

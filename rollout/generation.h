@@ -20,6 +20,8 @@ const char* finish_reason_name(FinishReason r);  // "stop", "eos", "length", "er
 // Text of a token sequence (a tokenizer's decode); the engine itself works on token ids.
 using Detokenizer = std::function<std::string(std::span<const int32_t>)>;
 
+struct Completion;
+
 struct GenerationParams {
   int n = 1;                       // samples per prompt (G)
   int max_new_tokens = 256;        // also capped by the context (max_position_embeddings)
@@ -32,6 +34,9 @@ struct GenerationParams {
   // Index of prompts[0] in a larger batch split across data-parallel ranks: sampling streams
   // use the global index (see generate), Completion::prompt_index stays local.
   int64_t first_prompt_index = 0;
+  // Called with each sample as it ends (its text final), on the generating thread, while the
+  // others are still decoded: how rewards are scored as samples finish.
+  std::function<void(const Completion&)> on_finish;
 };
 
 struct Completion {

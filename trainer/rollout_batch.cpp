@@ -43,24 +43,30 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   tokens.reserve(prompts.size());
   for (const Example* e : prompts) tokens.push_back(e->prompt_tokens);
   const rollout::Detokenizer detok = [&](std::span<const int32_t> ids) { return tokenizer.decode(ids); };
+  // Each sample is scored as soon as it ends, while the rest are generated.
+  const size_t total = prompts.size() * size_t(request.group_size);
+  rewards::ScoringSession scoring = service.start(total);
+  gp.on_finish = [&](const rollout::Completion& c) {
+    const Example& e = *prompts[size_t(c.prompt_index)];
+    scoring.submit(size_t(c.prompt_index) * size_t(request.group_size) + size_t(c.sample_index),
+                   {e.prompt, c.text, e.row});
+  };
 
   auto t0 = std::chrono::steady_clock::now();
   std::vector<rollout::Completion> completions = rollout::generate(policy, tokens, gp, detok, &b.gen);
   b.rollout_seconds = since(t0);
-  RLVR_CHECK(completions.size() == prompts.size() * size_t(request.group_size), "trainer", "the engine returned ",
-             completions.size(), " samples for ", prompts.size(), " prompts x ", request.group_size);
+  RLVR_CHECK(completions.size() == total, "trainer", "the engine returned ", completions.size(), " samples for ",
+             prompts.size(), " prompts x ", request.group_size);
 
-  std::vector<rewards::Sample> to_score(completions.size());
   b.samples.resize(completions.size());
   for (size_t i = 0; i < completions.size(); ++i) {
     SampleRecord& r = b.samples[i];
     r.prompt = prompts[i / size_t(request.group_size)];
     r.completion = std::move(completions[i]);
     r.policy_version = request.policy_version;
-    to_score[i] = {r.prompt->prompt, r.completion.text, r.prompt->row};
   }
   t0 = std::chrono::steady_clock::now();
-  std::vector<rewards::ScoredSample> scores = service.score(to_score);
+  std::vector<rewards::ScoredSample> scores = scoring.finish();  // the verdicts generation did not hide
   b.reward_seconds = since(t0);
   for (size_t i = 0; i < scores.size(); ++i) b.samples[i].score = std::move(scores[i]);
   return b;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/error.h"
 #include "rewards/reward_service.h"
 
 namespace rlvr::rewards {
@@ -98,6 +99,49 @@ TEST(RewardService, RunsCallsInParallel) {
     for (const ScoredSample& s : service.score(batch))
       EXPECT_EQ(s.verdicts[0].detail, "met") << threads << " threads";
   }
+}
+
+// Counts its calls, so a test can see verdicts computed before finish().
+class CountingVerifier : public Verifier {
+ public:
+  Verdict verify(const Sample& s) const override {
+    ++calls;
+    return {std::stod(s.completion), status::kCorrect, "counted"};
+  }
+  mutable std::atomic<int> calls{0};
+};
+
+// A session scores samples as they are submitted, in any order and from several threads, and
+// returns the verdicts by index; a sample submitted twice or never is an error.
+TEST(RewardService, SessionScoresSamplesAsTheyArrive) {
+  auto counting = std::make_shared<CountingVerifier>();
+  RewardService service({{"counting", 2.0, counting}}, {2, 10.0});
+  ScoringSession session = service.start(6);
+  std::thread other([&] {
+    for (size_t i : {5, 3, 1}) session.submit(i, {"", std::to_string(0.1 * double(i)), {}});
+  });
+  for (size_t i : {0, 2, 4}) session.submit(i, {"", std::to_string(0.1 * double(i)), {}});
+  other.join();
+  for (int waited = 0; counting->calls < 6 && waited < 5000; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(counting->calls, 6) << "every verdict before finish()";
+  const std::string twice = [&] {
+    try {
+      session.submit(2, {"", "1", {}});
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  }();
+  EXPECT_NE(twice.find("submitted twice"), std::string::npos) << twice;
+  const auto scored = session.finish();
+  ASSERT_EQ(scored.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_NEAR(scored[i].reward, 0.2 * double(i), 1e-9) << i;
+  EXPECT_EQ(service.metrics().samples, 6);
+
+  ScoringSession partial = service.start(2);
+  partial.submit(0, {"", "1", {}});
+  EXPECT_THROW(partial.finish(), Error);
 }
 
 TEST(RewardService, ExternalVerifierInThePool) {

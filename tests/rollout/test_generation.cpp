@@ -143,6 +143,30 @@ TEST(Generation, SliceWithFirstPromptIndexEqualsWholeBatch) {
   }
 }
 
+// on_finish sees every sample once, as it ends (an early one while others still decode), with the
+// completion generate returns; the completions are those of a run without it.
+TEST(Generation, OnFinishSeesEachSampleAsItEnds) {
+  model::Transformer& m = fixture();
+  GenerationParams p = sampling(1.0f, 7, 3, 14);
+  for (int id = 0; id < 512; id += 19) p.eos_ids.push_back(id);
+  p.max_batch = 64;
+  const auto plain = generate(m, kPrompts, p);
+  std::vector<Completion> seen;
+  p.on_finish = [&](const Completion& c) { seen.push_back(c); };
+  const auto out = generate(m, kPrompts, p);
+  expect_same(plain, out, "with on_finish");
+  ASSERT_EQ(seen.size(), out.size());
+  std::set<std::pair<int, int>> ids;
+  for (const Completion& c : seen) {
+    ids.insert({c.prompt_index, c.sample_index});
+    const Completion& o = out[size_t(c.prompt_index) * 3 + size_t(c.sample_index)];
+    EXPECT_EQ(c.tokens, o.tokens);
+    EXPECT_EQ(c.finish, o.finish);
+  }
+  EXPECT_EQ(ids.size(), out.size());
+  EXPECT_LT(seen.front().tokens.size(), seen.back().tokens.size()) << "the shortest sample is handed over first";
+}
+
 TEST(Generation, EosEndsTheSampleAndIsKept) {
   model::Transformer& m = fixture();
   const auto greedy = generate(m, {kPrompts[2]}, sampling(0.0f, 0, 1, 10));
