@@ -1,6 +1,7 @@
 // `rlvr validate`: checks a run config (schema, --set overrides, cross-key rules, the files it
 // names) without running it; prints "ok" and a summary, or the error (exit code 1).
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "cli/run_config_arg.h"
 #include "cli/commands.h"
 #include "trainer/config_schema.h"
+#include "trainer/memory_plan.h"
 #include "trainer/run_config.h"
 
 namespace rlvr::cli {
@@ -45,19 +47,28 @@ std::string summary(const trainer::RunConfig& c) {
 }  // namespace
 
 int cmd_validate(const std::vector<std::string>& argv) {
-  const Args args(argv, {"--set"}, {"--no-file-checks", "--resolved", "--reference"});
+  const Args args(argv, {"--set", "--ranks"}, {"--no-file-checks", "--resolved", "--reference"});
   if (args.has("--reference")) {
     std::fputs(trainer::config_reference_markdown().c_str(), stdout);
     return 0;
   }
   const trainer::RunConfig cfg =
-      load_run_config_arg(args, "rlvr validate run.toml [--set KEY=VALUE ...]", !args.has("--no-file-checks"));
+      load_run_config_arg(args, "rlvr validate run.toml [--set KEY=VALUE ...] [--ranks N]", !args.has("--no-file-checks"));
   const std::string& path = args.positionals()[0];
   if (args.has("--resolved")) {
     std::fputs(cfg.to_toml().c_str(), stdout);
     return 0;
   }
-  std::printf("ok: %s\n%s", path.c_str(), summary(cfg).c_str());
+  // The memory plan for --ranks data-parallel ranks; checked against run.device_memory_gb only
+  // (the GPU that will run it is not this machine's).
+  const std::string ranks_arg = args.get_or("--ranks", "1");
+  const int ranks = std::atoi(ranks_arg.c_str());
+  RLVR_CHECK(ranks >= 1, "cli", "--ranks: expected a positive integer, got '", ranks_arg, "'");
+  const trainer::MemoryPlan plan = trainer::memory_plan(cfg, ranks);
+  if (cfg.run.device_memory_gb > 0)
+    trainer::check_memory_fits(plan, uint64_t(cfg.run.device_memory_gb * 1024 * 1024 * 1024),
+                               "run.device_memory_gb = " + std::to_string(cfg.run.device_memory_gb));
+  std::printf("ok: %s\n%s  %s\n", path.c_str(), summary(cfg).c_str(), plan.line().c_str());
   return 0;
 }
 

@@ -22,7 +22,7 @@ constexpr LinearOptions kExpertInput{true, false}, kExpertDown{false, true};
 size_t MoeCache::cached_bytes() const {
   size_t n = shared.cached_bytes();
   for (const MlpCache& e : experts) n += e.cached_bytes();
-  for (const Tensor* t : {&gates, &scores, &expert_ids}) n += t->defined() ? t->nbytes() : 0;
+  for (const Tensor* t : {&h, &gates, &scores, &expert_ids, &expert_out}) n += t->defined() ? t->nbytes() : 0;
   return n;
 }
 

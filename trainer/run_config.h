@@ -28,6 +28,7 @@ struct RunSection {
   bool expert_parallel = false;  // split routed experts over the data-parallel ranks in training
   int64_t max_staleness = 0;       // pipelined rollouts: GRPO updates a batch may lag; 0: synchronous
   std::string staleness_policy;    // wait | drop
+  double device_memory_gb = 0;     // GiB one rank may use; 0: the GPU's memory (no limit on the CPU)
   std::string run_dir;  // empty: runs/<name>
 };
 

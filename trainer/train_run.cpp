@@ -11,7 +11,9 @@
 #include "common/error.h"
 #include "kernels/gemm.h"
 #include "runlog/fields.h"
+#include "parallel/launch_env.h"
 #include "trainer/data_parallel.h"
+#include "trainer/memory_plan.h"
 #include "trainer/policy_setup.h"
 #include "trainer/rollout_pipeline.h"
 #include "trainer/run_phases.h"
@@ -286,6 +288,12 @@ std::string resolve_run_dir(const RunConfig& cfg, const TrainOptions& options) {
 }
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
+  // The memory plan, before any work: every rank holds the same today, rank 0 prints it.
+  const parallel::LaunchEnv env = parallel::discover_launch_env();
+  const MemoryPlan plan = memory_plan(cfg, env.world_size);
+  if (env.rank == 0 && options.progress) *options.progress << plan.line() << "\n";
+  std::string limit;
+  check_memory_fits(plan, device_memory_limit(cfg, limit), limit);
   Run run(cfg, options);
   return run.go();
 }

@@ -2,6 +2,7 @@
 // CUDA request is a clear error.
 #ifndef RLVR_HAVE_CUDA
 #include "kernels/block_cache.h"
+#include "kernels/device_choice.h"
 #include "kernels/index_checks.h"
 #include "kernels/ops_dispatch.h"
 #include "kernels/tensor.h"
@@ -11,6 +12,7 @@ namespace rlvr {
 const detail::Backend* detail::cuda_backend() { return nullptr; }
 
 bool cuda_available() { return false; }
+uint64_t cuda_device_memory_bytes() { return 0; }
 BlockCacheStats cuda_memory_stats() { return {}; }
 void select_cuda_device(int) { RLVR_FAIL("kernels", "CUDA device requested", "this build has no CUDA backend"); }
 void* cuda_malloc(size_t) { RLVR_FAIL("kernels", "CUDA tensor requested", "this build has no CUDA backend"); }

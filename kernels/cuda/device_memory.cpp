@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kernels/block_cache.h"
+#include "kernels/device_choice.h"
 #include "kernels/cuda/cuda_check.h"
 #include "kernels/tensor.h"
 
@@ -19,6 +20,12 @@ bool cuda_available() {
     return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
   }();
   return available;
+}
+
+uint64_t cuda_device_memory_bytes() {
+  if (!cuda_available()) return 0;
+  size_t free_b = 0, total_b = 0;
+  return cudaMemGetInfo(&free_b, &total_b) == cudaSuccess ? uint64_t(total_b) : 0;
 }
 
 void select_cuda_device(int local_rank) {

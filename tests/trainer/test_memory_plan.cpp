@@ -1,0 +1,131 @@
+// The memory plan: its parameter counts equal the allocated model's, its activation estimate is
+// within 10% of what the forward holds for backward, and a run that does not fit is refused
+// naming the largest item and the setting that shrinks it.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "model/transformer.h"
+#include "model/weights.h"
+#include "testsupport/small_moe.h"
+#include "tests/trainer/run_config_fixtures.h"
+#include "trainer/memory_plan.h"
+
+namespace rlvr::trainer {
+namespace {
+
+using model::ModelConfig;
+using model::Precision;
+
+struct PlanModel {
+  const char* name;
+  ModelConfig cfg;
+};
+
+std::vector<PlanModel> models() {
+  ModelConfig tied = testsupport::small_moe();
+  tied.tie_word_embeddings = true;
+  ModelConfig dense = testsupport::small_moe();
+  dense.num_experts = 0;
+  dense.mlp_only_layers = {};
+  ModelConfig plain_q = testsupport::small_deepseek();
+  plain_q.q_lora_rank = 0;
+  ModelConfig many_experts = testsupport::small_moe();
+  many_experts.num_experts = 16;
+  many_experts.num_experts_per_tok = 4;
+  return {{"moe", testsupport::small_moe()}, {"tied", tied},           {"dense", dense},
+          {"deepseek", testsupport::small_deepseek()}, {"deepseek_plain_q", plain_q}, {"many_experts", many_experts}};
+}
+
+TEST(MemoryPlan, ParameterCountsEqualTheAllocatedModels) {
+  for (const PlanModel& pm : models()) {
+    model::Transformer m(pm.cfg);
+    const ParamCounts n = count_params(pm.cfg);
+    EXPECT_EQ(n.total(), model::count_params(m.config(), m.weights())) << pm.name;
+    int64_t routed = 0;
+    for (const model::LayerWeights& l : m.weights().layers)
+      for (const model::MlpWeights& e : l.moe.experts)
+        routed += e.gate.weight.numel() + e.up.weight.numel() + e.down.weight.numel();
+    EXPECT_EQ(n.routed_experts, routed) << pm.name;
+  }
+}
+
+// The forward's own count (model::ForwardCache::activation_bytes) over 4096 random tokens in
+// 8 sequences, against the plan's per-token estimate.
+TEST(MemoryPlan, ActivationEstimateWithinTenPercentOfTheForwardCache) {
+  for (const PlanModel& pm : models()) {
+    model::Transformer m(pm.cfg);
+    model::init_weights(m.config(), m.weights(), 3, 0.05f);
+    std::mt19937 rng(5);
+    std::vector<std::vector<int32_t>> seqs(8, std::vector<int32_t>(512));
+    for (auto& s : seqs)
+      for (int32_t& t : s) t = int32_t(rng() % uint32_t(pm.cfg.vocab_size));
+    const model::Batch batch = model::Batch::pack(seqs);
+    for (Precision p : {Precision::FP32, Precision::BF16, Precision::FP8}) {
+      model::ForwardCache cache;
+      m.forward(batch, p, &cache);
+      const double measured = double(cache.activation_bytes()) / double(batch.n_tokens());
+      const double planned = double(activation_bytes_per_token(pm.cfg, p));
+      EXPECT_NEAR(planned / measured, 1.0, 0.10) << pm.name << " " << model::precision_name(p) << ": planned "
+                                                 << planned << " B/token, the forward held " << measured;
+    }
+  }
+}
+
+RunConfig plan_config(const std::vector<std::string>& overrides = {}) {
+  std::vector<std::string> all = {"model.init.hidden_size=128", "model.init.num_experts=4"};
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  return testing::parse_text(testing::kMinimal, all);
+}
+
+uint64_t item(const MemoryPlan& plan, const std::string& name) {
+  for (const MemoryItem& i : plan.items)
+    if (i.name == name) return i.bytes;
+  return 0;
+}
+
+TEST(MemoryPlan, ItemsFollowTheSettings) {
+  const MemoryPlan one = memory_plan(plan_config(), 1);
+  const std::string line = one.line();
+  EXPECT_EQ(line.rfind("memory per rank: experts ", 0), 0u) << line;
+  for (const char* name : {" dense ", " optimizer ", " activations ", " kv_cache ", " total "})
+    EXPECT_NE(line.find(name), std::string::npos) << name << " in " << line;
+  EXPECT_EQ(line.find("reference"), std::string::npos) << "no reference model without kl_coef";
+  EXPECT_EQ(line.find("generator"), std::string::npos) << "no generator copy without pipelining";
+  EXPECT_GT(item(memory_plan(plan_config({"algorithm.kl_coef=0.01"}), 1), "reference"), 0u);
+  EXPECT_GT(item(memory_plan(plan_config({"run.max_staleness=2"}), 1), "generator"), 0u);
+  // ZeRO-1 splits the optimizer's moments; every rank still holds every parameter.
+  const MemoryPlan four = memory_plan(plan_config(), 4);
+  EXPECT_EQ(item(four, "optimizer"), item(one, "optimizer") / 4);
+  EXPECT_EQ(item(four, "experts"), item(one, "experts"));
+  EXPECT_EQ(item(memory_plan(plan_config({"algorithm.micro_batch_tokens=8192"}), 1), "activations"),
+            2 * item(one, "activations"));
+  EXPECT_EQ(item(memory_plan(plan_config({"rollout.max_batch=16"}), 1), "kv_cache"),
+            item(memory_plan(plan_config({"rollout.max_batch=32"}), 1), "kv_cache") / 2);
+}
+
+TEST(MemoryPlan, ARunThatDoesNotFitIsRefusedNamingTheLargestItem) {
+  const MemoryPlan plan = memory_plan(plan_config({"algorithm.micro_batch_tokens=65536"}), 1);
+  EXPECT_EQ(plan.largest().name, "activations");
+  EXPECT_NO_THROW(check_memory_fits(plan, plan.total(), "the device"));
+  EXPECT_NO_THROW(check_memory_fits(plan, 0, "no limit"));
+  try {
+    check_memory_fits(plan, plan.total() - 1, "run.device_memory_gb = 0.01");
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("exceeds run.device_memory_gb = 0.01"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("the largest item is activations"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("algorithm.micro_batch_tokens"), std::string::npos) << msg;
+  }
+}
+
+TEST(MemoryPlan, BytesReadAsUnits) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(1536), "1.50 KiB");
+  EXPECT_EQ(format_bytes(300ull << 20), "300 MiB");
+  EXPECT_EQ(format_bytes(uint64_t(9.8 * double(1ull << 30))), "9.80 GiB");
+}
+
+}  // namespace
+}  // namespace rlvr::trainer

@@ -1,0 +1,209 @@
+#include "trainer/memory_plan.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/error.h"
+#include "kernels/device_choice.h"
+#include "kernels/tensor.h"
+#include "model/config.h"
+#include "trainer/policy_setup.h"
+
+namespace rlvr::trainer {
+
+namespace {
+
+using model::ModelConfig;
+using model::Precision;
+
+constexpr uint64_t kF32 = 4;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Bytes a LinearCache holds for `rows` inputs of `width` features, quantized per 128-row tile.
+double linear_input_bytes(double rows, int64_t width, Precision p) {
+  switch (p) {
+    case Precision::FP32: return rows * double(width) * 4;
+    case Precision::BF16: return rows * double(width) * 2;
+    case Precision::FP8: return rows * double(width) + double(ceil_div(int64_t(rows + 0.5), 128)) * double(width) * 4;
+  }
+  return 0;
+}
+
+// An MLP's cache for `rows` rows (gate and up inputs, the SwiGLU inputs g and u).
+double mlp_bytes(double rows, int64_t C, int64_t inter, Precision p) {
+  return 2 * linear_input_bytes(rows, C, p) + rows * double(2 * inter) * kF32;
+}
+
+double attention_bytes(double T, const ModelConfig& c, Precision p) {
+  const int64_t C = c.hidden_size, H = c.num_attention_heads;
+  if (!c.uses_mla()) {
+    const int64_t q = c.q_dim(), kv = c.kv_dim(), Hkv = c.num_key_value_heads;
+    // q_raw, k_raw, q, k, v, out; q/k rstd and lse per head
+    const double tensors = double(2 * q + 2 * kv + kv + q) + double(H + Hkv + H);
+    return linear_input_bytes(T, C, p) + linear_input_bytes(T, q, p) + T * tensors * kF32;
+  }
+  const int64_t Rq = c.q_lora_rank, R = c.kv_lora_rank, dn = c.qk_nope_head_dim, dr = c.qk_rope_head_dim;
+  const int64_t dv = c.v_head_dim, Da = std::max<int64_t>(c.qk_head_dim(), dv);
+  double n = linear_input_bytes(T, C, p) + linear_input_bytes(T, R, p) + linear_input_bytes(T, H * dv, p);
+  if (Rq > 0) n += linear_input_bytes(T, Rq, p) + T * double(Rq + 1) * kF32;  // q_a and its rstd
+  // c and its rstd, q, kv, the RoPE key, out, lse
+  return n + T * double(R + 1 + H * Da + H * (dn + dv) + dr + H * Da + H) * kF32;
+}
+
+double moe_bytes(double T, const ModelConfig& c, Precision p) {
+  const int64_t C = c.hidden_size, E = c.num_experts, k = c.num_experts_per_tok, I = c.moe_intermediate_size;
+  // The routed rows spread evenly: E experts of T*k/E rows, each quantized by its own tiles.
+  const double rows_per_expert = T * double(k) / double(E);
+  double n = double(E) * mlp_bytes(rows_per_expert, C, I, p);
+  n += T * double(C + 2 * k + E) * kF32 + T * double(k) * double(C) * kF32;  // h, gates + ids, scores; expert_out
+  if (c.n_shared_experts > 0) n += mlp_bytes(T, C, int64_t(c.n_shared_experts) * I, p);
+  return n;
+}
+
+// The Linear weights' cached copies per parameter: FP8 (fprop, and the transposed copy dgrad
+// reads when training in FP8) and BF16.
+double linear_copy_bytes(Precision train, Precision rollout) {
+  double n = 0;
+  if (train == Precision::FP8 || rollout == Precision::FP8) n += 1 + 4.0 / (128 * 128);
+  if (train == Precision::FP8) n += 1 + 4.0 / (128 * 128);
+  if (train == Precision::BF16 || rollout == Precision::BF16) n += 2;
+  return n;
+}
+
+std::string size_with_unit(double v, const char* unit) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit);
+  return buf;
+}
+
+}  // namespace
+
+ParamCounts count_params(const ModelConfig& c) {
+  ParamCounts n;
+  const int64_t C = c.hidden_size, V = c.vocab_size, H = c.num_attention_heads;
+  n.other = V * C * (c.tie_word_embeddings ? 1 : 2) + C;  // embeddings, head, final norm
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    n.other += 2 * C;  // the layer's two norms
+    if (!c.uses_mla()) {
+      n.dense_linear += 2 * c.q_dim() * C + 2 * c.kv_dim() * C;
+      n.other += 2 * int64_t(c.head_dim);  // q/k norms
+    } else {
+      const int64_t Rq = c.q_lora_rank, R = c.kv_lora_rank, dq = c.qk_head_dim();
+      n.dense_linear += Rq > 0 ? Rq * C + H * dq * Rq : H * dq * C;
+      n.other += Rq > 0 ? Rq : 0;
+      n.dense_linear += (R + c.qk_rope_head_dim) * C + H * (c.qk_nope_head_dim + c.v_head_dim) * R + C * H * c.v_head_dim;
+      n.other += R;
+    }
+    if (!c.is_moe_layer(l)) {
+      n.dense_linear += 3 * C * c.intermediate_size;
+      continue;
+    }
+    const int64_t E = c.num_experts, I = c.moe_intermediate_size;
+    n.routed_experts += E * 3 * C * I;
+    n.other += E * C;  // the router (the E floats of the selection bias are no parameter)
+    n.dense_linear += 3 * C * I * c.n_shared_experts;
+  }
+  return n;
+}
+
+uint64_t activation_bytes_per_token(const ModelConfig& c, Precision precision) {
+  return uint64_t(0.5 + [&] {
+    const double T = 4096;  // tokens of one micro-batch: the FP8 tiles' rounding is then negligible
+    double n = T * double(c.hidden_size + 1) * kF32;  // x_final and its rstd
+    for (int l = 0; l < c.num_hidden_layers; ++l) {
+      n += T * double(2 * c.hidden_size + 2) * kF32;  // x_in, x_mid and the norms' rstd
+      n += attention_bytes(T, c, precision);
+      n += c.is_moe_layer(l) ? moe_bytes(T, c, precision) : mlp_bytes(T, c.hidden_size, c.intermediate_size, precision);
+    }
+    return n / T;
+  }());
+}
+
+uint64_t MemoryPlan::total() const {
+  uint64_t n = 0;
+  for (const MemoryItem& i : items) n += i.bytes;
+  return n;
+}
+
+const MemoryItem& MemoryPlan::largest() const {
+  RLVR_CHECK(!items.empty(), "trainer", "an empty memory plan");
+  return *std::max_element(items.begin(), items.end(),
+                           [](const MemoryItem& a, const MemoryItem& b) { return a.bytes < b.bytes; });
+}
+
+std::string MemoryPlan::line() const {
+  std::string s = "memory per rank:";
+  for (const MemoryItem& i : items) s += " " + i.name + " " + format_bytes(i.bytes) + ",";
+  return s + " total " + format_bytes(total());
+}
+
+std::string format_bytes(uint64_t bytes) {
+  const double b = double(bytes);
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  if (b < 1024.0 * 1024) return size_with_unit(b / 1024, "KiB");
+  if (b < 1024.0 * 1024 * 1024) return size_with_unit(b / (1024.0 * 1024), "MiB");
+  return size_with_unit(b / (1024.0 * 1024 * 1024), "GiB");
+}
+
+MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
+  const Precision train = cfg.precision.train_precision(), rollout = cfg.rollout.model_precision();
+  const ParamCounts n = count_params(m);
+  const double copies = linear_copy_bytes(train, rollout);
+  // F32 value and gradient of every parameter, the cached low-precision copies of the Linears'.
+  const double per_linear = 2 * kF32 + copies;
+  MemoryPlan plan;
+  plan.items.push_back({"experts", uint64_t(double(n.routed_experts) * per_linear), "model.moe_intermediate_size or num_experts"});
+  plan.items.push_back({"dense", uint64_t(double(n.dense_linear) * per_linear + double(n.other) * 2 * kF32),
+                        "model size (hidden_size, layers)"});
+  const int64_t trainable = n.total();
+  plan.items.push_back({"optimizer", uint64_t(trainable * 4 / std::max(1, ranks)),
+                        "more data-parallel ranks (ZeRO-1 splits the moments)"});
+  const int64_t T = cfg.algorithm.micro_batch_tokens;
+  const uint64_t logits = uint64_t(2 * T) * uint64_t(m.vocab_size) * kF32;  // logits and their gradient
+  plan.items.push_back({"activations", uint64_t(T) * activation_bytes_per_token(m, train) + logits,
+                        "algorithm.micro_batch_tokens"});
+  const int64_t len = std::min<int64_t>(cfg.data.max_prompt_tokens + cfg.rollout.max_new_tokens, m.max_position_embeddings);
+  const int64_t slots = std::min<int64_t>(cfg.rollout.max_batch, cfg.rollout.prompts_per_step * cfg.rollout.n);
+  const int64_t kv_width = m.uses_mla() ? m.kv_lora_rank + m.qk_rope_head_dim : 2 * m.kv_dim();
+  plan.items.push_back({"kv_cache", uint64_t(slots * len) * uint64_t(kv_width) * m.num_hidden_layers * kF32,
+                        "rollout.max_batch"});
+  const double values = double(n.total()) * kF32;
+  if (cfg.run.max_staleness > 0) {
+    // The generator's policy (values and its rollout copies) and the published weights it may
+    // still need: up to max_staleness + 1 versions.
+    const double gen = values + double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout);
+    plan.items.push_back({"generator", uint64_t(gen + values * double(cfg.run.max_staleness + 1)), "run.max_staleness"});
+  }
+  if (cfg.algorithm.grpo.kl_coef > 0)
+    plan.items.push_back({"reference", uint64_t(values + double(n.routed_experts + n.dense_linear) * linear_copy_bytes(train, train)),
+                          "algorithm.kl_coef = 0 (no reference model)"});
+  return plan;
+}
+
+MemoryPlan memory_plan(const RunConfig& cfg, int ranks) {
+  if (!cfg.model.from_scratch()) return memory_plan(cfg, ModelConfig::load(cfg.model.path + "/config.json"), ranks);
+  ModelConfig m = cfg.model.init;
+  if (m.vocab_size == 0) m.vocab_size = int(make_tokenizer(cfg)->vocab_size());
+  return memory_plan(cfg, m, ranks);
+}
+
+uint64_t device_memory_limit(const RunConfig& cfg, std::string& what) {
+  if (cfg.run.device_memory_gb > 0) {
+    what = cat("run.device_memory_gb = ", cfg.run.device_memory_gb);
+    return uint64_t(cfg.run.device_memory_gb * 1024 * 1024 * 1024);
+  }
+  if (resolve_device(cfg.run.device, "config", "run.device") != Device::CUDA) return 0;
+  what = "the GPU's memory";
+  return cuda_device_memory_bytes();
+}
+
+void check_memory_fits(const MemoryPlan& plan, uint64_t device_bytes, const std::string& device) {
+  if (device_bytes == 0 || plan.total() <= device_bytes) return;
+  const MemoryItem& big = plan.largest();
+  RLVR_FAIL("trainer", "the run does not fit its device",
+            cat(plan.line(), " exceeds ", device, " (", format_bytes(device_bytes), "); the largest item is ", big.name,
+                " (", format_bytes(big.bytes), "): shrink it with ", big.shrink));
+}
+
+}  // namespace rlvr::trainer

@@ -1,0 +1,63 @@
+// The memory one rank of a run holds, item by item, computed from the config before any work:
+// `rlvr validate` and the start of `rlvr train` print it as one line,
+//   memory per rank: experts 1.2 GiB, dense 300 MiB, optimizer ..., total 9.8 GiB
+// and a run whose total exceeds its device (run.device_memory_gb, else the GPU's memory) is
+// refused naming the largest item and the setting that shrinks it.
+//
+// What it counts is what the implementation holds today: every rank keeps every parameter (F32
+// value and gradient, the FP8/BF16 copies its precisions read), the optimizer's BF16 moments
+// are split across data-parallel ranks (ZeRO-1), activations are one micro-batch's forward cache
+// plus its logits and their gradient, the rollout's KV cache is F32.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "trainer/run_config.h"
+
+namespace rlvr::trainer {
+
+struct MemoryItem {
+  std::string name;
+  uint64_t bytes = 0;
+  std::string shrink;  // the setting that makes it smaller
+};
+
+struct MemoryPlan {
+  std::vector<MemoryItem> items;  // experts, dense, optimizer, activations, kv_cache[, generator][, reference]
+  uint64_t total() const;
+  const MemoryItem& largest() const;
+  std::string line() const;  // "memory per rank: NAME SIZE, ..., total SIZE"
+};
+
+// Parameters of the model by kind (the counts list_params would give, without allocating).
+struct ParamCounts {
+  int64_t routed_experts = 0;  // the routed experts' matrices of every MoE layer
+  int64_t dense_linear = 0;    // every other Linear weight (attention, dense MLPs, shared experts)
+  int64_t other = 0;           // embeddings, output head, norms, router, selection bias
+  int64_t total() const { return routed_experts + dense_linear + other; }
+};
+ParamCounts count_params(const model::ModelConfig& cfg);
+
+// Bytes the forward keeps for backward per token (model::ForwardCache::activation_bytes over
+// the number of tokens), with every MoE layer routing each token to num_experts_per_tok experts.
+uint64_t activation_bytes_per_token(const model::ModelConfig& cfg, model::Precision precision);
+
+MemoryPlan memory_plan(const RunConfig& cfg, const model::ModelConfig& model, int ranks);
+// The plan of the config's own model: [model.init] (vocab_size 0: the tokenizer's) or model.path's
+// config.json.
+MemoryPlan memory_plan(const RunConfig& cfg, int ranks);
+// What one rank may hold: run.device_memory_gb, else on CUDA the GPU's memory, else 0 (no
+// limit); `what` says which ("run.device_memory_gb", "the GPU's memory").
+uint64_t device_memory_limit(const RunConfig& cfg, std::string& what);
+
+// "512 B", "1.5 KiB", "300 MiB", "9.8 GiB".
+std::string format_bytes(uint64_t bytes);
+
+// Refuses a plan whose total exceeds device_bytes (0: nothing to check) before any work;
+// `device` says what the limit is ("run.device_memory_gb = 80", "the GPU's 139.8 GiB").
+void check_memory_fits(const MemoryPlan& plan, uint64_t device_bytes, const std::string& device);
+
+}  // namespace rlvr::trainer
