@@ -1,5 +1,5 @@
 // The whole model's backward against central finite differences on tiny configs (fp32): Qwen3-MoE
-// and DeepSeek-V3 (MLA, YaRN, group-limited routing).
+// and DeepSeek-V3 (MLA, YaRN, group-limited routing), and both under router replay.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -90,11 +90,32 @@ double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int3
   return s;
 }
 
+// Router replay's input: the choices of another model (other weights route otherwise) for the
+// first sequence's tokens, none for the rest (they route live).
+Tensor foreign_routes(const ModelConfig& cfg, const Batch& b) {
+  Transformer other(cfg);
+  init_weights(cfg, other.weights(), 12, 0.3f);
+  ForwardCache cache;
+  other.forward(b, Precision::FP32, &cache);
+  const int64_t T = b.n_tokens(), K = cfg.num_experts_per_tok, first = b.seq_offsets[1];
+  Tensor routes = Tensor::empty({cfg.n_moe_layers(), T, K}, DType::I32);
+  int32_t* out = routes.data<int32_t>();
+  int m = 0;
+  for (const LayerCache& l : cache.layers) {
+    if (!l.moe.expert_ids.defined()) continue;
+    const int32_t* ids = l.moe.expert_ids.data<int32_t>();
+    for (int64_t i = 0; i < T * K; ++i) out[m * T * K + i] = i < first * K ? ids[i] : -1;
+    ++m;
+  }
+  return routes;
+}
+
 }  // namespace
 
 struct GradCase {
   const char* name;
   ModelConfig (*config)();
+  bool replay = false;  // the first sequence replays another model's routing
 };
 void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
 
@@ -109,7 +130,11 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
       std::uniform_real_distribution<float> u(0.5f, 1.5f);
       for (int64_t i = 0; i < p.value->numel(); ++i) p.value->data<float>()[i] = p.trainable ? u(rng) : 0.1f * u(rng);
     }
-  const Batch b = Batch::pack({{1, 5, 7, 2, 9}, {3, 3, 22}});
+  Batch b = Batch::pack({{1, 5, 7, 2, 9}, {3, 3, 22}});
+  if (GetParam().replay) {
+    b.routes = foreign_routes(m.config(), b);
+    b.replay_routes = true;
+  }
   std::mt19937 rng(3);
   std::normal_distribution<float> nd;
   std::vector<float> rv(size_t(b.n_tokens() * 23));
@@ -117,9 +142,14 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
   const Tensor r = Tensor::from_floats({b.n_tokens(), 23}, rv);
 
   ForwardCache cache;
-  m.forward(b, Precision::FP32, &cache);
+  RouterStats stats;
+  m.forward(b, Precision::FP32, &cache, &stats);
   m.backward(r, b, cache);
   const std::vector<int32_t> base_routing = routing_of(cache);
+  if (GetParam().replay) {  // the replayed tokens do route otherwise than they would live
+    EXPECT_EQ(stats.route_records, 5 * m.config().n_moe_layers());
+    EXPECT_LT(stats.route_matches, stats.route_records);
+  }
 
   int checked = 0, routing_flips = 0;
   std::vector<int32_t> rp, rm;
@@ -165,5 +195,7 @@ INSTANTIATE_TEST_SUITE_P(
                       GradCase{"moe_softmax", [] { return tiny_config(true, false, "softmax"); }},
                       GradCase{"moe_shared_sigmoid", [] { return tiny_config(true, true, "sigmoid"); }},
                       GradCase{"deepseek_mla_qlora_groups", tiny_deepseek},
-                      GradCase{"deepseek_mla_plain_q_yarn", tiny_deepseek_yarn}),
+                      GradCase{"deepseek_mla_plain_q_yarn", tiny_deepseek_yarn},
+                      GradCase{"moe_softmax_replay", [] { return tiny_config(true, false, "softmax"); }, true},
+                      GradCase{"deepseek_mla_qlora_groups_replay", tiny_deepseek, true}),
     [](const auto& info) { return std::string(info.param.name); });
