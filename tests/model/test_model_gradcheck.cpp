@@ -6,6 +6,7 @@
 #include <random>
 
 #include "model/transformer.h"
+#include "testsupport/route_records.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
@@ -70,13 +71,7 @@ ModelConfig tiny_deepseek_yarn() {
 
 // The experts every MoE layer chose, to detect a perturbation that flips a top-k choice (where
 // the loss is not differentiable and a finite difference means nothing).
-std::vector<int32_t> routing_of(const ForwardCache& c) {
-  std::vector<int32_t> ids;
-  for (const LayerCache& l : c.layers)
-    if (l.moe.expert_ids.defined())
-      ids.insert(ids.end(), l.moe.expert_ids.data<int32_t>(), l.moe.expert_ids.data<int32_t>() + l.moe.expert_ids.numel());
-  return ids;
-}
+std::vector<int32_t> routing_of(const ForwardCache& c) { return testsupport::expert_choices(c); }
 
 // loss = sum(R * logits) for a fixed random R, so dlogits = R.
 double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int32_t>* routing) {
@@ -88,26 +83,6 @@ double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int3
   const float* w = r.data<float>();
   for (int64_t i = 0; i < logits.numel(); ++i) s += double(l[i]) * double(w[i]);
   return s;
-}
-
-// Router replay's input: the choices of another model (other weights route otherwise) for the
-// first sequence's tokens, none for the rest (they route live).
-Tensor foreign_routes(const ModelConfig& cfg, const Batch& b) {
-  Transformer other(cfg);
-  init_weights(cfg, other.weights(), 12, 0.3f);
-  ForwardCache cache;
-  other.forward(b, Precision::FP32, &cache);
-  const int64_t T = b.n_tokens(), K = cfg.num_experts_per_tok, first = b.seq_offsets[1];
-  Tensor routes = Tensor::empty({cfg.n_moe_layers(), T, K}, DType::I32);
-  int32_t* out = routes.data<int32_t>();
-  int m = 0;
-  for (const LayerCache& l : cache.layers) {
-    if (!l.moe.expert_ids.defined()) continue;
-    const int32_t* ids = l.moe.expert_ids.data<int32_t>();
-    for (int64_t i = 0; i < T * K; ++i) out[m * T * K + i] = i < first * K ? ids[i] : -1;
-    ++m;
-  }
-  return routes;
 }
 
 }  // namespace
@@ -132,7 +107,9 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
     }
   Batch b = Batch::pack({{1, 5, 7, 2, 9}, {3, 3, 22}});
   if (GetParam().replay) {
-    b.routes = foreign_routes(m.config(), b);
+    // Another model's choices for the first sequence; the second routes live.
+    const int64_t first = b.seq_offsets[1];
+    b.routes = testsupport::foreign_routes(m.config(), b, 12, 0.3f, [first](int64_t t) { return t < first; });
     b.replay_routes = true;
   }
   std::mt19937 rng(3);

@@ -17,6 +17,7 @@
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "tests/parallel/ep_moe_fixture.h"
+#include "testsupport/route_records.h"
 #include "testsupport/small_moe.h"
 
 namespace rlvr::parallel::testing {
@@ -45,24 +46,6 @@ constexpr EpModelTolerance kEpModelFp32{1e-6, 1e-5};
 // every value of the tile rounds in E4M3 (rms error ~3.6% of a value): measured 6.4e-2 on the
 // dense layer's projections. A misrouted token or a lost gradient costs O(1).
 constexpr EpModelTolerance kEpModelFp8{2e-3, 1.2e-1};
-
-// Router replay's input for the whole batch: the choices of a model with other weights, i32
-// [M, T, k] on the host, none (-1) for every third token.
-inline Tensor foreign_routes(const model::ModelConfig& cfg, const model::Batch& all) {
-  model::Transformer other(cfg);
-  model::init_weights(cfg, other.weights(), 6, 0.05f);
-  model::ForwardCache cache;
-  other.forward(all, model::Precision::FP32, &cache);
-  const int64_t T = all.n_tokens(), K = cfg.num_experts_per_tok;
-  Tensor routes = Tensor::empty({cfg.n_moe_layers(), T, K}, DType::I32);
-  int32_t* out = routes.data<int32_t>();
-  for (const model::LayerCache& l : cache.layers) {
-    if (!l.moe.expert_ids.defined()) continue;
-    const int32_t* ids = l.moe.expert_ids.data<int32_t>();
-    for (int64_t i = 0; i < T * K; ++i) *out++ = i / K % 3 == 2 ? -1 : ids[i];
-  }
-  return routes;
-}
 
 // Tokens [t0, t1) of routes [M, T, k].
 inline Tensor routes_of_tokens(const Tensor& routes, int64_t t0, int64_t t1) {
@@ -101,7 +84,8 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
   model::Batch batch = model::Batch::pack({seqs.begin() + long(s0), seqs.begin() + long(s1)});
   const int64_t t0 = all.seq_offsets[s0], t1 = all.seq_offsets[s1];
   if (replay) {
-    all.routes = foreign_routes(cfg, all);
+    // Another model's choices; every third token has none and routes live.
+    all.routes = testsupport::foreign_routes(cfg, all, 6, 0.05f, [](int64_t t) { return t % 3 != 2; });
     batch.routes = routes_of_tokens(all.routes, t0, t1);
     all.replay_routes = batch.replay_routes = true;
   }
