@@ -15,8 +15,10 @@ namespace rlvr::testsupport {
 inline std::vector<int32_t> expert_choices(const model::ForwardCache& cache) {
   std::vector<int32_t> ids;
   for (const model::LayerCache& l : cache.layers)
-    if (l.moe.expert_ids.defined())
-      ids.insert(ids.end(), l.moe.expert_ids.data<int32_t>(), l.moe.expert_ids.data<int32_t>() + l.moe.expert_ids.numel());
+    if (l.moe.expert_ids.defined()) {
+      const int32_t* p = l.moe.expert_ids.data<int32_t>();
+      ids.insert(ids.end(), p, p + l.moe.expert_ids.numel());
+    }
   return ids;
 }
 

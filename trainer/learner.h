@@ -63,7 +63,8 @@ SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::v
 // receives each sequence's summed per-token entropy of the policy; agreement, when set, adds
 // the routing agreement of the sequences with routes.
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& model, const std::vector<TrainSequence>& seqs,
-                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr,
+                                                    const LearnerOptions& opt,
+                                                    std::vector<double>* entropy_sum = nullptr,
                                                     RouteAgreement* agreement = nullptr);
 
 struct GrpoSample {

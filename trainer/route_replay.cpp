@@ -16,8 +16,8 @@ Tensor packed_routes(const model::ModelConfig& cfg, const model::Batch& batch,
   const int64_t M = cfg.n_moe_layers(), K = cfg.num_experts_per_tok, T = batch.n_tokens();
   const bool any = std::any_of(seqs.begin(), seqs.end(), [](const TrainSequence* s) { return !s->routes.empty(); });
   if (!any || M == 0) return {};
-  RLVR_CHECK(seqs.size() == batch.n_sequences(), "trainer", "packed_routes: ", seqs.size(), " sequences for a batch of ",
-             batch.n_sequences());
+  RLVR_CHECK(seqs.size() == batch.n_sequences(), "trainer", "packed_routes: ", seqs.size(),
+             " sequences for a batch of ", batch.n_sequences());
   Tensor out = Tensor::empty({M, T, K}, DType::I32);
   int32_t* p = out.data<int32_t>();
   std::fill(p, p + out.numel(), -1);

@@ -109,7 +109,8 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
   ep_model.backward(dlogits, batch, cache);
   const std::vector<Tensor> got = summed_grads(comm, ep_model);
 
-  const std::string tag = std::string(model::precision_name(p)) + (replay ? " replay" : "") + " rank " + std::to_string(me) + " of " +
+  const std::string tag = std::string(model::precision_name(p)) + (replay ? " replay" : "") +
+                          " rank " + std::to_string(me) + " of " +
                           std::to_string(W) + " on " + std::string(device_name(device));
   const Diff dl = compare(logits.to(Device::CPU), logits_dp.to(Device::CPU), 1e30);
   EXPECT_LE(dl.rel, tol.logits) << tag << " logits";
