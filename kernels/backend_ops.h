@@ -46,6 +46,9 @@
   X(void, topk_route_backward,                                                                                      \
     (Tensor& drouter_logits, const Tensor& dgates, const Tensor& expert_ids, const Tensor& scores,                  \
      const RoutingConfig& cfg))                                                                                     \
+  X(void, replay_route,                                                                                             \
+    (Tensor& expert_ids, Tensor& gates, Tensor& counts, const Tensor& scores, const Tensor& recorded, bool replay,  \
+     const RoutingConfig& cfg))                                                                                     \
   X(void, expert_load, (Tensor& counts, const Tensor& expert_ids))                                                  \
   X(Permutation, make_permutation, (const Tensor& expert_ids, int n_experts, int pad_to))                           \
   X(void, permute_rows, (Tensor& out, const Tensor& x, const Permutation& p))                                       \

@@ -87,6 +87,25 @@ void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Ten
   detail::backend(dev, op).topk_route_backward(drouter_logits, dgates, expert_ids, scores, cfg);
 }
 
+void replay_route(Tensor& expert_ids, Tensor& gates, Tensor& counts, const Tensor& scores, const Tensor& recorded,
+                  bool replay, const RoutingConfig& cfg) {
+  const char* op = "replay_route";
+  const Device dev = detail::op_device(op, {{"expert_ids", &expert_ids}, {"gates", &gates}, {"counts", &counts},
+                                            {"scores", &scores}, {"recorded", &recorded}});
+  check_ndim(op, scores, "scores", 2);
+  const int64_t T = scores.dim(0), E = scores.dim(1);
+  check_routing_config(op, cfg, E);
+  check_dtype(op, gates, "gates", DType::F32);
+  check_dtype(op, scores, "scores", DType::F32);
+  for (auto [name, t] : {detail::NamedTensor{"expert_ids", &expert_ids}, {"counts", &counts}, {"recorded", &recorded}})
+    check_dtype(op, *t, name, DType::I32);
+  check_shape(op, expert_ids, "expert_ids", {T, cfg.top_k});
+  check_shape(op, gates, "gates", {T, cfg.top_k});
+  check_shape(op, recorded, "recorded", {T, cfg.top_k});
+  check_shape(op, counts, "counts", {2});
+  detail::backend(dev, op).replay_route(expert_ids, gates, counts, scores, recorded, replay, cfg);
+}
+
 void expert_load(Tensor& counts, const Tensor& expert_ids) {
   const char* op = "expert_load";
   const Device dev = detail::op_device(op, {{"counts", &counts}, {"expert_ids", &expert_ids}});

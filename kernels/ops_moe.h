@@ -20,6 +20,15 @@ void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor&
 // expert_ids i32 [T,k]; scores [T,E].
 void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Tensor& expert_ids,
                          const Tensor& scores, const RoutingConfig& cfg);
+// Router replay, after topk_route over the same tokens. recorded i32 [T,k]: the choices another
+// pass made (the rollout's), a row whose first id is -1 where a token has none; ids in [0, E).
+// For each token with a record, counts[1] += 1, and counts[0] += 1 when the live selection
+// expert_ids[t] holds the same experts as recorded[t] (any order). With replay, such a token
+// takes recorded[t] as its expert_ids and its gates from scores[t] at those experts, normalized
+// and scaled as topk_route does (the router keeps its gradient through topk_route_backward).
+// Tokens without a record keep the live routing. counts i32 [2] (accumulated).
+void replay_route(Tensor& expert_ids, Tensor& gates, Tensor& counts, const Tensor& scores, const Tensor& recorded,
+                  bool replay, const RoutingConfig& cfg);
 // counts[e] = number of (token, choice) slots routed to expert e. counts i32 or f32 [E];
 // expert_ids i32 [T,k], each in [0, E).
 void expert_load(Tensor& counts, const Tensor& expert_ids);

@@ -28,6 +28,7 @@ Batch Batch::to(Device device) const {
   Batch b = *this;
   b.tokens = tokens.to(device);
   b.positions = positions.to(device);
+  if (routes.defined()) b.routes = routes.to(device);
   return b;
 }
 

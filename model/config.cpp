@@ -30,6 +30,12 @@ bool ModelConfig::is_moe_layer(int layer) const {
   return decoder_sparse_step > 0 && (layer + 1) % decoder_sparse_step == 0;
 }
 
+int ModelConfig::n_moe_layers() const {
+  int n = 0;
+  for (int l = 0; l < num_hidden_layers; ++l) n += is_moe_layer(l) ? 1 : 0;
+  return n;
+}
+
 namespace {
 
 void positive(int v, const char* name) { RLVR_CHECK(v > 0, "model", "config field must be positive: ", name, " = ", v); }

@@ -61,6 +61,7 @@ struct ModelConfig {
   RopeScaling rope_scaling;
 
   bool is_moe_layer(int layer) const;
+  int n_moe_layers() const;
   bool uses_mla() const { return kv_lora_rank > 0; }
   int qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
   // The selection bias (e_score_correction_bias) is a parameter of the model: with sigmoid

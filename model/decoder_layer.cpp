@@ -20,9 +20,9 @@ void norm(Tensor& out, Tensor& rstd, const Tensor& x, const Param& w, const Mode
 
 // The MLP or MoE block of the layer: y [T, C] (allocated) from h [T, C].
 void feed_forward(Tensor& y, const Tensor& h, const LayerWeights& w, const ModelConfig& cfg, const Gemms& gemms,
-                  RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load) {
+                  RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load, LayerRoutes* routes) {
   if (w.is_moe)
-    moe_forward(y, h, w.moe, cfg, gemms, routed, cache ? &cache->moe : nullptr, load);
+    moe_forward(y, h, w.moe, cfg, gemms, routed, cache ? &cache->moe : nullptr, load, routes);
   else
     mlp_forward(y, h, w.mlp, gemms, cache ? &cache->mlp : nullptr);
 }
@@ -45,7 +45,7 @@ size_t LayerCache::cached_bytes() const {
 }
 
 void layer_forward(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, const Batch& batch, const Gemms& gemms,
-                   RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load) {
+                   RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load, LayerRoutes* routes) {
   Tensor h, rstd1, o;
   norm(h, rstd1, x, w.input_norm, cfg);
   self_attention(o, h, w, cfg, batch, gemms, cache);
@@ -53,7 +53,7 @@ void layer_forward(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, con
   add_inplace(x_mid, o);
   Tensor rstd2, y;
   norm(h, rstd2, x_mid, w.post_attn_norm, cfg);
-  feed_forward(y, h, w, cfg, gemms, routed, cache, load);
+  feed_forward(y, h, w, cfg, gemms, routed, cache, load, routes);
   if (cache) cache->x_in = x, cache->rstd1 = rstd1, cache->x_mid = x_mid, cache->rstd2 = rstd2;
   x = x_mid.clone();
   add_inplace(x, y);
@@ -83,7 +83,7 @@ void layer_backward(Tensor& dx, LayerWeights& w, const ModelConfig& cfg, const B
 }
 
 void layer_decode(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, int layer, const KvAppend& at,
-                  KvCache& kv, const Gemms& gemms) {
+                  KvCache& kv, const Gemms& gemms, LayerRoutes* routes) {
   Tensor h, rstd, o, y;
   norm(h, rstd, x, w.input_norm, cfg);
   if (cfg.uses_mla())
@@ -92,7 +92,7 @@ void layer_decode(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, int 
     attention_decode(o, h, w.attn, cfg, layer, at, kv, gemms);
   add_inplace(x, o);
   norm(h, rstd, x, w.post_attn_norm, cfg);
-  feed_forward(y, h, w, cfg, gemms, local_experts(), nullptr, nullptr);
+  feed_forward(y, h, w, cfg, gemms, local_experts(), nullptr, nullptr, routes);
   add_inplace(x, y);
 }
 

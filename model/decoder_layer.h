@@ -24,13 +24,15 @@ struct LayerCache {
 };
 
 // x [T, C] is replaced by the layer's output. cache may be null (no backward); load (may be
-// null) gets the MoE layer's tokens per expert.
+// null) gets the MoE layer's tokens per expert; routes (may be null): the MoE layer's replay.
 void layer_forward(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, const Batch& batch, const Gemms& gemms,
-                   RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load);
+                   RoutedExperts& routed, LayerCache* cache, std::vector<int64_t>* load,
+                   LayerRoutes* routes = nullptr);
 // dx [T, C]: the gradient at the layer's output, replaced by the one at its input.
 void layer_backward(Tensor& dx, LayerWeights& w, const ModelConfig& cfg, const Batch& batch, LayerCache& cache);
-// The cached pass of layer `layer` (see attention_decode); x [T, C] is replaced.
+// The cached pass of layer `layer` (see attention_decode); x [T, C] is replaced. routes (may be
+// null): the MoE layer's recording.
 void layer_decode(Tensor& x, const LayerWeights& w, const ModelConfig& cfg, int layer, const KvAppend& at,
-                  KvCache& kv, const Gemms& gemms);
+                  KvCache& kv, const Gemms& gemms, LayerRoutes* routes = nullptr);
 
 }  // namespace rlvr::model

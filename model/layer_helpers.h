@@ -21,4 +21,9 @@ inline Tensor& grad_of(Param& p) {
   return p.grad;
 }
 
+// MoE layer m's rows [T, k] of a pass's expert choices i32 [M, T, k], sharing their storage.
+inline Tensor moe_layer_rows(const Tensor& routes, int m) {
+  return routes.slice_rows(m, m + 1).reshape({routes.dim(1), routes.dim(2)});
+}
+
 }  // namespace rlvr::model::detail

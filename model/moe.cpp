@@ -77,7 +77,7 @@ RoutedExperts& local_experts() {
 }
 
 void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelConfig& cfg, const Gemms& gemms,
-                 RoutedExperts& routed, MoeCache* cache, std::vector<int64_t>* load) {
+                 RoutedExperts& routed, MoeCache* cache, std::vector<int64_t>* load, LayerRoutes* routes) {
   MoeCache local;
   MoeCache& c = cache ? *cache : local;
   const int64_t T = h.dim(0), C = h.dim(1), E = cfg.num_experts, K = cfg.num_experts_per_tok;
@@ -91,6 +91,10 @@ void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelCon
   c.scores = empty_f32({T, E}, dev);
   topk_route(c.expert_ids, c.gates, c.scores, logits, cfg.uses_expert_bias() ? w.expert_bias.value : Tensor(),
              routing_config(cfg));
+  if (routes && routes->recorded.defined())
+    replay_route(c.expert_ids, c.gates, routes->counts, c.scores, routes->recorded, routes->replay,
+                 routing_config(cfg));
+  if (routes && routes->record.defined()) routes->record.copy_(c.expert_ids);
   c.perm = make_permutation(c.expert_ids, int(E));
   Tensor xp = empty_f32({c.perm.n_rows(), C}, dev);
   permute_rows(xp, h, c.perm);

@@ -68,13 +68,22 @@ void expert_mlps_forward(Tensor& out, const Tensor& x, const std::vector<int64_t
 void expert_mlps_backward(Tensor& dx, const Tensor& dout, const std::vector<int64_t>& offsets,
                           std::span<MlpWeights> experts, std::vector<MlpCache>& caches);
 
+// Router replay and recording for one MoE layer's tokens.
+struct LayerRoutes {
+  Tensor recorded;      // i32 [T, k]: as Batch::routes for this layer; undefined: none
+  bool replay = false;  // recorded tokens take their recorded experts (replay_route)
+  Tensor counts;        // i32 [2] accumulated by replay_route: matches, records
+  Tensor record;        // i32 [T, k]: receives the choices made; undefined: not kept
+};
+
 // The router's top-k settings (k, scoring function, normalization, scaling, group limit) from the config.
 RoutingConfig routing_config(const ModelConfig& cfg);
 
 // y [T, C] (allocated) from h [T, C]. cache may be null (no backward); load (may be null) gets
-// this process's tokens per expert [E].
+// this process's tokens per expert [E]; routes (may be null): replay and recording.
 void moe_forward(Tensor& y, const Tensor& h, const MoeWeights& w, const ModelConfig& cfg, const Gemms& gemms,
-                 RoutedExperts& routed, MoeCache* cache, std::vector<int64_t>* load = nullptr);
+                 RoutedExperts& routed, MoeCache* cache, std::vector<int64_t>* load = nullptr,
+                 LayerRoutes* routes = nullptr);
 // dh [T, C] (allocated) from dy [T, C], after moe_forward with a cache; accumulates the router's
 // grad (this process's tokens' share) and the grads of the experts that ran here.
 void moe_backward(Tensor& dh, const Tensor& dy, MoeWeights& w, const ModelConfig& cfg, MoeCache& cache);

@@ -51,11 +51,23 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   if (cache) cache->layers.assign(size_t(c.num_hidden_layers), LayerCache{});
   if (stats) stats->load.assign(size_t(c.num_hidden_layers), {});
 
+  // Router replay: one match/record counter for the pass, read once at its end.
+  const bool replay_io = batch.routes.defined();
+  const Shape routes_shape{c.n_moe_layers(), T, c.num_experts_per_tok};
+  if (replay_io)
+    RLVR_CHECK(batch.routes.dtype() == DType::I32 && batch.routes.shape() == routes_shape, "model",
+               "forward: Batch::routes is ", batch.routes.describe(), ", expected i32", shape_str(routes_shape));
+  const Tensor route_counts = replay_io ? Tensor::zeros({2}, DType::I32, dev) : Tensor();
+
   Tensor x = empty_f32({T, C}, dev);
   embedding_forward(x, batch.tokens, w_.embed.value);
-  for (int l = 0; l < c.num_hidden_layers; ++l)
+  for (int l = 0, m = 0; l < c.num_hidden_layers; ++l) {
+    LayerRoutes lr;
+    if (replay_io && c.is_moe_layer(l))
+      lr = {detail::moe_layer_rows(batch.routes, m++), batch.replay_routes, route_counts, Tensor()};
     layer_forward(x, w_.layers[size_t(l)], c, batch, precision, routed ? *routed : local_experts(),
-                  cache ? &cache->layers[size_t(l)] : nullptr, stats ? &stats->load[size_t(l)] : nullptr);
+                  cache ? &cache->layers[size_t(l)] : nullptr, stats ? &stats->load[size_t(l)] : nullptr, &lr);
+  }
   Tensor h = empty_f32({T, C}, dev);
   Tensor rstd = empty_f32({T}, dev);
   rmsnorm_forward(h, rstd, x, w_.final_norm.value, c.rms_norm_eps);
@@ -68,6 +80,11 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   Tensor logits = empty_f32({T, int64_t(output_vocab())}, dev);
   Gemms(precision).fp32(logits, h, head_rows());
   index_checks.check();
+  if (stats && replay_io) {
+    const Tensor n = route_counts.to(Device::CPU);
+    stats->route_matches = n.data<int32_t>()[0];
+    stats->route_records = n.data<int32_t>()[1];
+  }
   return logits;
 }
 

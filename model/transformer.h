@@ -22,6 +22,9 @@ struct ForwardCache {
 // Tokens routed to each expert in the last forward, per MoE layer (for logging and balancing).
 struct RouterStats {
   std::vector<std::vector<int64_t>> load;  // [layer][expert]; empty for dense layers
+  // With Batch::routes: (token, MoE layer) pairs with a record, and those whose live top-k set
+  // equals the record.
+  int64_t route_records = 0, route_matches = 0;
 };
 
 class Transformer {
@@ -56,9 +59,10 @@ class Transformer {
   // Incremental forward over a KV cache (model/transformer_decode.cpp): sequence s appends
   // batch.tokens[seq_offsets[s], seq_offsets[s+1]) to slot slots[s], at the positions after what
   // the slot holds (batch.positions is not read). Returns the logits of every token [T, V] when
-  // all_logits, else of each sequence's last token [S, V].
+  // all_logits, else of each sequence's last token [S, V]. routes (may be null) receives every
+  // token's expert choices, i32 [M, T, k] for the M MoE layers (on device()).
   Tensor forward_cached(const Batch& batch, const std::vector<int>& slots, KvCache& kv, Precision precision,
-                        CachedPass pass, bool all_logits = false);
+                        CachedPass pass, bool all_logits = false, Tensor* routes = nullptr);
 
  private:
   // The output head's rows that make the logits: [output_vocab(), C].

@@ -14,7 +14,7 @@ namespace rlvr::model {
 using detail::empty_f32;
 
 Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<int>& slots, KvCache& kv,
-                                   Precision precision, CachedPass pass, bool all_logits) {
+                                   Precision precision, CachedPass pass, bool all_logits, Tensor* routes) {
   const ModelConfig& c = cfg_;
   const Device dev = device();
   detail::check_tokens(host_batch, c.vocab_size);  // before the copy: a CPU batch is read in place
@@ -44,7 +44,12 @@ Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<in
   DeferredIndexChecks index_checks;  // one device synchronization for the pass, at its end
   Tensor x = empty_f32({T, C}, dev);
   embedding_forward(x, batch.tokens, w_.embed.value);
-  for (int l = 0; l < c.num_hidden_layers; ++l) layer_decode(x, w_.layers[size_t(l)], c, l, at, kv, gemms);
+  if (routes) *routes = Tensor::empty({c.n_moe_layers(), T, c.num_experts_per_tok}, DType::I32, dev);
+  for (int l = 0, m = 0; l < c.num_hidden_layers; ++l) {
+    LayerRoutes lr;
+    if (routes && c.is_moe_layer(l)) lr.record = detail::moe_layer_rows(*routes, m++);
+    layer_decode(x, w_.layers[size_t(l)], c, l, at, kv, gemms, &lr);
+  }
   for (size_t s = 0; s < S; ++s) kv.set_length(slots[s], start[s] + batch.seq_offsets[s + 1] - batch.seq_offsets[s]);
 
   Tensor last = x;

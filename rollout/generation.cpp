@@ -39,6 +39,8 @@ void validate_generation(const model::ModelConfig& cfg, const std::vector<std::v
   RLVR_CHECK(p.sampling.top_k >= 0, "rollout", "top_k must be >= 0 (0 = off), got ", p.sampling.top_k);
   RLVR_CHECK(p.stop_strings.empty() || have_detokenizer, "rollout",
              "stop_strings need a detokenizer (a model directory with a tokenizer)");
+  RLVR_CHECK(!p.record_routes || cfg.num_experts <= 65536, "rollout", "record_routes keeps expert ids as uint16; ",
+             cfg.num_experts, " experts do not fit");
   for (int32_t id : p.eos_ids)
     RLVR_CHECK(id >= 0 && id < cfg.vocab_size, "rollout", "eos id ", id, " outside the vocabulary (vocab_size ",
                cfg.vocab_size, ")");
@@ -59,6 +61,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Token t's expert choices from a pass's routes i32 [M, T, k] on the host, as [M][k].
+std::vector<uint16_t> token_routes(const Tensor& routes, int64_t t) {
+  if (!routes.defined()) return {};
+  const int64_t M = routes.dim(0), T = routes.dim(1), K = routes.dim(2);
+  std::vector<uint16_t> out(size_t(M * K));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t j = 0; j < K; ++j) out[size_t(m * K + j)] = uint16_t(routes.data<int32_t>()[(m * T + t) * K + j]);
+  return out;
+}
 
 struct Slot {
   bool active = false;
@@ -114,8 +126,10 @@ class Engine {
     } else {
       const auto t0 = Clock::now();
       kv_.clear(slot);
+      Tensor routes;
       first_logits_[p] = m_.forward_cached(model::Batch::pack({prompts_[size_t(p)]}), {slot}, kv_, p_.precision,
-                                           model::CachedPass::Prefill);
+                                           model::CachedPass::Prefill, false, p_.record_routes ? &routes : nullptr);
+      if (p_.record_routes) first_routes_[p] = token_routes(routes.to(Device::CPU), L - 1);
       stats_.prefill_tokens += L;
       stats_.prefill_seconds += seconds_since(t0);
     }
@@ -131,8 +145,8 @@ class Engine {
     sample_tokens(tok, lp, logits, p_.sampling, {stream(c)}, {0});
     tok = tok.to(Device::CPU);
     lp = lp.to(Device::CPU);
-    append(sl, tok.data<int32_t>()[0], lp.data<float>()[0]);
-    if (s + 1 == p_.n) first_logits_.erase(p);
+    append(sl, tok.data<int32_t>()[0], lp.data<float>()[0], p_.record_routes ? first_routes_.at(p) : no_routes_);
+    if (s + 1 == p_.n) first_logits_.erase(p), first_routes_.erase(p);
   }
 
   std::optional<int> slot_holding(int prompt) const {
@@ -155,20 +169,26 @@ class Engine {
       streams.push_back(stream(c));
       counters.push_back(c.tokens.size());
     }
-    const Tensor logits = m_.forward_cached(model::Batch::pack(feed), ids, kv_, p_.precision, model::CachedPass::Decode);
+    Tensor routes;
+    const Tensor logits = m_.forward_cached(model::Batch::pack(feed), ids, kv_, p_.precision, model::CachedPass::Decode,
+                                            false, p_.record_routes ? &routes : nullptr);
     const int64_t B = int64_t(ids.size());
     Tensor tok = Tensor::empty({B}, DType::I32, logits.device()), lp = Tensor::empty({B}, DType::F32, logits.device());
     sample_tokens(tok, lp, logits, p_.sampling, streams, counters);
     tok = tok.to(Device::CPU);
     lp = lp.to(Device::CPU);
-    for (int64_t b = 0; b < B; ++b) append(slots_[size_t(ids[size_t(b)])], tok.data<int32_t>()[b], lp.data<float>()[b]);
+    if (p_.record_routes) routes = routes.to(Device::CPU);
+    for (int64_t b = 0; b < B; ++b)
+      append(slots_[size_t(ids[size_t(b)])], tok.data<int32_t>()[b], lp.data<float>()[b], token_routes(routes, b));
     stats_.decode_tokens += B;
     stats_.decode_steps += 1;
     stats_.decode_seconds += seconds_since(t0);
   }
 
-  // The slot's next token; a sample that ends goes to on_finish at once.
-  void append(Slot& sl, int32_t token, float logprob) {
+  // The slot's next token (with the choices of the position that drew it, when recorded); a
+  // sample that ends goes to on_finish at once.
+  void append(Slot& sl, int32_t token, float logprob, const std::vector<uint16_t>& routes) {
+    if (token >= 0) sl.out->routes.insert(sl.out->routes.end(), routes.begin(), routes.end());
     add_token(sl, token, logprob);
     if (!sl.active && p_.on_finish) p_.on_finish(*sl.out);
   }
@@ -228,6 +248,8 @@ class Engine {
   model::KvCache kv_;
   std::vector<Completion> out_;
   std::map<int, Tensor> first_logits_;  // prefill logits [1, V] until the prompt's last sample starts
+  std::map<int, std::vector<uint16_t>> first_routes_;  // and the choices of the prompt's last token
+  const std::vector<uint16_t> no_routes_;
 };
 
 }  // namespace

@@ -37,6 +37,9 @@ struct GenerationParams {
   // Called with each sample as it ends (its text final), on the generating thread, while the
   // others are still decoded: how rewards are scored as samples finish.
   std::function<void(const Completion&)> on_finish;
+  // Keep each token's expert choices (Completion::routes), for router replay and its logs; costs
+  // MoE layers x k x 2 bytes per token.
+  bool record_routes = false;
 };
 
 struct Completion {
@@ -45,6 +48,10 @@ struct Completion {
   std::vector<float> logprobs;   // sampling log-probability of each token (see sample_tokens)
   std::string text;              // with a detokenizer: the text, cut at a stop string
   FinishReason finish = FinishReason::Length;
+  // With record_routes: per token, per MoE layer, the k experts (in routing order) of the
+  // position whose logits drew it (the prompt's last token, then the previous generated token):
+  // [tokens.size()][MoE layers][k], flat.
+  std::vector<uint16_t> routes;
 };
 
 struct GenerationStats {

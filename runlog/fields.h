@@ -26,6 +26,7 @@ inline constexpr const char* kResponseLenMean = "response_len_mean";
 inline constexpr const char* kRolloutTokensPerS = "rollout_tokens_per_s";
 inline constexpr const char* kMismatchMean = "mismatch_mean";
 inline constexpr const char* kMismatchMax = "mismatch_max";
+inline constexpr const char* kRouteAgreement = "route_agreement";  // learner's live top-k = rollout's
 inline constexpr const char* kGroupsDropped = "groups_dropped";
 inline constexpr const char* kSamplesTrained = "samples_trained";
 inline constexpr const char* kTimeRollout = "time_rollout_s";
@@ -64,5 +65,6 @@ inline constexpr const char* kFinishReason = "finish_reason";
 inline constexpr const char* kRolloutLogprob = "rollout_logprob";
 inline constexpr const char* kLearnerLogprob = "learner_logprob";
 inline constexpr const char* kPolicyVersion = "policy_version";  // GRPO updates of the generating weights
+inline constexpr const char* kRoutes = "routes";  // logging.log_routes: per token, MoE layer x k expert ids
 
 }  // namespace rlvr::runlog::field

@@ -200,6 +200,7 @@ var PLOTS = [
   ['Clip fraction', [['clip_frac', ['rl']]]],
   ['Response length (tokens)', [['response_len_mean', ['rl']]]],
   ['Rollout/learner logprob mismatch', [['mismatch_mean', ['rl']], ['mismatch_max', ['rl']]]],
+  ['Route agreement (learner top-k = rollout)', [['route_agreement', ['rl']]]],
   ['Throughput (tokens/s)', [['tokens_per_s', ['sft']], ['tokens_per_s', ['rl']]]],
   ['Loss', [['loss', ['sft']], ['loss', ['rl']]]],
   ['Reward std', [['reward_std', ['rl']]]],

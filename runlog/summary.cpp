@@ -55,6 +55,19 @@ void print_extremes(std::ostream& out, const char* label, const Extremes& e) {
       << ")   best " << fixed(e.best, 4) << " (step " << e.best_step << ")\n";
 }
 
+// Router replay's diagnostic: the latest step's route agreement and its mean over the RL steps.
+void print_route_agreement(std::ostream& out, const std::vector<MetricsRow>& rows) {
+  const Extremes e = extremes(rows, field::kPhaseRl, field::kRouteAgreement);
+  if (e.latest_step < 0) return;
+  double sum = 0;
+  long n = 0;
+  for (const MetricsRow& row : rows)
+    if (row.phase == field::kPhaseRl && !std::isnan(row.get(field::kRouteAgreement)))
+      sum += row.get(field::kRouteAgreement), ++n;
+  out << std::left << std::setw(14) << "route agree" << "latest " << fixed(e.latest, 4) << " (step " << e.latest_step
+      << ")   mean " << fixed(sum / static_cast<double>(n), 4) << "\n";
+}
+
 void print_status_table(std::ostream& out, const StatusCounts& counts, const char* title) {
   if (counts.empty()) return;
   std::vector<std::string> columns;
@@ -192,6 +205,7 @@ void print_summary(const Summary& s, std::ostream& out) {
   print_extremes(out, "reward", extremes(s.metrics, field::kPhaseRl, field::kRewardMean));
   print_extremes(out, "accuracy", extremes(s.metrics, field::kPhaseRl, field::kAccuracy));
   print_extremes(out, "eval accuracy", extremes(s.metrics, field::kPhaseEval, field::kEvalAccuracy));
+  print_route_agreement(out, s.metrics);
   Extremes speed = extremes(s.metrics, field::kPhaseRl, field::kTokensPerS);
   if (speed.latest_step < 0) speed = extremes(s.metrics, field::kPhaseSft, field::kTokensPerS);
   if (speed.latest_step >= 0)

@@ -115,7 +115,8 @@ inline void write_fake_run(const std::string& dir, const FakeRun& run = {}) {
                               {"reward_std", 0.4}, {"accuracy", static_cast<double>(correct) / samples},
                               {"kl", 0.001 * step}, {"clip_frac", 0.02}, {"entropy", 1.2 - 0.05 * step},
                               {"response_len_mean", 25.0 + step}, {"tokens_per_s", 20000.0 + 1500.0 * step},
-                              {"mismatch_mean", 0.01}, {"mismatch_max", 0.2}, {"groups_dropped", step % 2},
+                              {"mismatch_mean", 0.01}, {"mismatch_max", 0.2}, {"route_agreement", 0.9 + 0.01 * step},
+                              {"groups_dropped", step % 2},
                               {"status_counts", counts}, {"time_rollout_s", 2.0}, {"time_reward_s", 0.5},
                               {"time_learner_s", 1.5}, {"some_new_field", "ignored"}}.dump()
             << "\n";

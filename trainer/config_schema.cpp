@@ -130,6 +130,7 @@ const std::vector<KeySpec>& config_schema() {
       {"algorithm.ppo_epochs", FIELD(algorithm.ppo_epochs), "1", between(1, 100), "", "passes over each rollout batch"},
       {"algorithm.mini_batches", FIELD(algorithm.mini_batches), "1", at_least(1), "", "optimizer steps per pass (the batch is split)"},
       {"algorithm.micro_batch_tokens", FIELD(algorithm.micro_batch_tokens), "4096", at_least(1), "", "tokens per forward/backward; gradients accumulate"},
+      {"algorithm.router_replay", FIELD(algorithm.router_replay), "\"off\"", any, "off|rollout", "rollout: the learner's forwards route each completion token to the experts the rollout chose (gates from the live router's scores, so it keeps its gradient); off: live routing. Either way each step logs route_agreement"},
       // [optimizer]: AdamW
       {"optimizer.lr", FIELD(optimizer.lr), "1e-3", above(0), "", "peak learning rate"},
       {"optimizer.beta1", FIELD(optimizer.beta1), "0.9", Range{0, 1, false, true}, "", "AdamW beta1"},
@@ -157,6 +158,7 @@ const std::vector<KeySpec>& config_schema() {
       {"logging.eval_n", FIELD(logging.eval_n), "1", at_least(1), "", "samples per eval prompt"},
       {"logging.eval_temperature", FIELD(logging.eval_temperature), "0.0", between(0, 100), "", "eval sampling temperature; 0: greedy"},
       {"logging.log_rollouts", FIELD(logging.log_rollouts), "true", any, "", "write every sample to rollouts.jsonl"},
+      {"logging.log_routes", FIELD(logging.log_routes), "false", any, "", "add each sample's expert choices (per token, MoE layer and k) to rollouts.jsonl"},
       {"logging.print_every", FIELD(logging.print_every), "1", at_least(1), "", "steps between progress lines on stderr"},
   };
   return schema;

@@ -10,6 +10,7 @@
 #include "model/expert_balance.h"
 #include "model/token_logprobs.h"
 #include "trainer/data_parallel.h"
+#include "trainer/route_replay.h"
 
 namespace rlvr::trainer {
 
@@ -44,21 +45,29 @@ struct MicroBatch {
   std::vector<size_t> index;   // sequence indices, in packing order
 };
 
+// agreement (may be null) adds how often the live routing chose the rollout's experts.
 void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, const std::vector<size_t>& idx,
-                 const LearnerOptions& opt, bool keep_cache, MicroBatch& mb) {
+                 const LearnerOptions& opt, bool keep_cache, MicroBatch& mb, RouteAgreement* agreement = nullptr) {
   std::vector<std::vector<int32_t>> toks;
+  std::vector<const TrainSequence*> packed;
   toks.reserve(idx.size());
   for (size_t i : idx) {
     RLVR_CHECK(seqs[i].prompt_len >= 1 && seqs[i].completion_len() >= 1, "trainer", "sequence ", i,
                " needs a prompt and a completion (prompt ", seqs[i].prompt_len, ", total ", seqs[i].tokens.size(), ")");
     toks.push_back(seqs[i].tokens);
+    packed.push_back(&seqs[i]);
   }
   mb.index = idx;
   mb.batch = model::Batch::pack(toks);
+  if (opt.replay_routes || agreement) {
+    mb.batch.routes = packed_routes(m.config(), mb.batch, packed);
+    mb.batch.replay_routes = opt.replay_routes;
+  }
   model::RouterStats stats;
-  mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr, opt.router_load ? &stats : nullptr,
-                        opt.routed_experts);
+  mb.logits = m.forward(mb.batch, opt.precision, keep_cache ? &mb.cache : nullptr,
+                        opt.router_load || agreement ? &stats : nullptr, opt.routed_experts);
   if (opt.router_load) model::accumulate_load(*opt.router_load, stats);
+  if (agreement) agreement->records += stats.route_records, agreement->matches += stats.route_matches;
   mb.lp = model::token_logprobs(mb.logits, mb.batch);
   mb.logp_host = mb.lp.logp.to(Device::CPU);
 }
@@ -149,7 +158,8 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
 }
 
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const std::vector<TrainSequence>& seqs,
-                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum) {
+                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum,
+                                                    RouteAgreement* agreement) {
   std::vector<std::vector<float>> out(seqs.size());
   if (entropy_sum) entropy_sum->assign(seqs.size(), 0.0);
   std::vector<size_t> order(seqs.size());
@@ -160,7 +170,7 @@ std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const
   const size_t all_micro = lockstep_micro_batches(opt, micro.size());
   for (const auto& idx : micro) {
     MicroBatch mb;
-    run_forward(m, seqs, idx, no_load, /*keep_cache=*/false, mb);
+    run_forward(m, seqs, idx, no_load, /*keep_cache=*/false, mb, agreement);
     for (size_t k = 0; k < idx.size(); ++k) {
       out[idx[k]] = completion_logp(mb, seqs, k);
       if (entropy_sum) (*entropy_sum)[idx[k]] = completion_entropy(mb, seqs, k);
@@ -211,7 +221,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
     for (size_t m_i = 1; m_i < n_mini; ++m_i)
       for (size_t i : mini[m_i]) rest.push_back(seqs[i]), rest_idx.push_back(i);
     std::vector<double> ent;
-    auto lp = completion_logprobs(m, rest, opt, &ent);
+    auto lp = completion_logprobs(m, rest, opt, &ent, &r.route_agreement);
     for (size_t k = 0; k < rest_idx.size(); ++k) {
       old[rest_idx[k]] = std::move(lp[k]);
       entropy[rest_idx[k]] = ent[k];
@@ -222,6 +232,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   if (upd.grpo.kl_coef > 0) {
     LearnerOptions ref_opt = opt;  // the reference holds all its experts and runs them itself
     ref_opt.routed_experts = nullptr;
+    ref_opt.replay_routes = false;  // and routes live
     ref_lp = completion_logprobs(*ref, seqs, ref_opt);
   }
 
@@ -234,7 +245,8 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
       const size_t all_micro = lockstep_micro_batches(opt, micro.size());
       for (const auto& idx : micro) {
         MicroBatch mb;
-        run_forward(m, seqs, idx, opt, /*keep_cache=*/true, mb);
+        // The first pass's first mini-batch gives logp_old: its routing is the one compared.
+        run_forward(m, seqs, idx, opt, /*keep_cache=*/true, mb, epoch == 0 && mi == 0 ? &r.route_agreement : nullptr);
         std::vector<std::vector<float>> logp(idx.size());
         std::vector<PolicySample> ps(idx.size());
         for (size_t k = 0; k < idx.size(); ++k) {
@@ -287,12 +299,14 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   if (multi_rank(opt.comm)) {
     std::vector<double> sums{ent, double(tokens), mis, r.stats.loss, double(r.stats.tokens),
                              double(r.stats.clipped_tokens), r.stats.ratio_sum, r.stats.kl_sum,
-                             r.stats.mismatch_abs_sum, r.stats.tis_weight_sum};
+                             r.stats.mismatch_abs_sum, r.stats.tis_weight_sum, double(r.route_agreement.records),
+                             double(r.route_agreement.matches)};
     sum_over_ranks(opt.comm, sums);
     ent = sums[0], tokens = int64_t(sums[1]), mis = sums[2];
     r.stats.loss = sums[3], r.stats.tokens = int64_t(sums[4]), r.stats.clipped_tokens = int64_t(sums[5]);
     r.stats.ratio_sum = sums[6], r.stats.kl_sum = sums[7], r.stats.mismatch_abs_sum = sums[8];
     r.stats.tis_weight_sum = sums[9];
+    r.route_agreement = {int64_t(sums[10]), int64_t(sums[11])};
     r.stats.mismatch_max = max_over_ranks(opt.comm, r.stats.mismatch_max);
     r.mismatch_max = max_over_ranks(opt.comm, r.mismatch_max);
   }

@@ -17,6 +17,9 @@ namespace rlvr::trainer {
 struct TrainSequence {
   std::vector<int32_t> tokens;
   int64_t prompt_len = 0;
+  // The rollout's expert choices for each completion token (rollout::Completion::routes,
+  // [completion_len][MoE layers][k] flat); empty: none, every token routes live.
+  std::vector<uint16_t> routes;
   int64_t completion_len() const { return int64_t(tokens.size()) - prompt_len; }
 };
 
@@ -37,6 +40,15 @@ struct LearnerOptions {
   // tokens among all ranks, so in each pass every rank runs as many micro-batches as the
   // busiest one (the others run one-token micro-batches with zero gradient).
   model::RoutedExperts* routed_experts = nullptr;
+  // Router replay: completion tokens with TrainSequence::routes take the rollout's experts.
+  bool replay_routes = false;
+};
+
+// How often the learner's live routing chose the rollout's experts: (completion token, MoE
+// layer) pairs with a rollout record, and those whose live top-k set equalled it.
+struct RouteAgreement {
+  int64_t records = 0, matches = 0;
+  double fraction() const;  // matches / records; NaN without records
 };
 
 struct SftStepResult {
@@ -48,9 +60,12 @@ SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::v
                        float lr, const LearnerOptions& opt);
 
 // Log-probabilities of each sequence's completion tokens (no gradient); entropy_sum, when set,
-// receives each sequence's summed per-token entropy of the policy.
+// receives each sequence's summed per-token entropy of the policy; agreement, when set, adds
+// the routing agreement of the sequences with routes.
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& model, const std::vector<TrainSequence>& seqs,
-                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr);
+                                                    const LearnerOptions& opt,
+                                                    std::vector<double>* entropy_sum = nullptr,
+                                                    RouteAgreement* agreement = nullptr);
 
 struct GrpoSample {
   TrainSequence seq;
@@ -71,6 +86,7 @@ struct GrpoUpdateResult {
   int64_t optimizer_steps = 0;
   double entropy = 0;         // mean per-token entropy of the policy before the update
   double mismatch_mean = 0, mismatch_max = 0;  // |learner - rollout| log-prob per token
+  RouteAgreement route_agreement;              // of the forwards that gave logp_old, all ranks
   std::vector<double> learner_logp_sum;        // per (local) sample, before the update
 };
 

@@ -38,6 +38,7 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   gp.stop_strings = cfg.rollout.stop;
   gp.keep_stop_string = cfg.rollout.keep_stop;
   gp.precision = cfg.rollout.model_precision();
+  gp.record_routes = request.record_routes;
   gp.max_batch = int(std::min<int64_t>(int64_t(prompts.size()) * request.group_size, cfg.rollout.max_batch));
   std::vector<std::vector<int32_t>> tokens;
   tokens.reserve(prompts.size());
@@ -63,6 +64,7 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
     SampleRecord& r = b.samples[i];
     r.prompt = prompts[i / size_t(request.group_size)];
     r.completion = std::move(completions[i]);
+    r.routes = std::move(r.completion.routes);
     r.policy_version = request.policy_version;
   }
   t0 = std::chrono::steady_clock::now();

@@ -25,7 +25,7 @@ struct SampleRecord {
   bool kept = true;                // false when its group was dropped (all rewards equal)
   double learner_logprob = std::nan("");  // sum over the completion before the update; NaN: not trained
   int64_t policy_version = 0;      // GRPO updates applied to the weights that generated it
-  std::vector<uint16_t> routes;    // reserved: the rollout's expert choices per token and MoE layer
+  std::vector<uint16_t> routes;    // the rollout's expert choices (rollout::Completion::routes)
 
   bool trained() const { return !std::isnan(learner_logprob); }
   double rollout_logprob() const;  // sum of the completion's sampling log-probs
@@ -45,6 +45,7 @@ struct RolloutRequest {
   uint64_t seed = 0;
   int64_t first_prompt_index = 0;  // data parallel: index of prompts[0] in the step's whole batch
   int64_t policy_version = 0;      // recorded in every sample
+  bool record_routes = false;      // keep each token's expert choices (SampleRecord::routes)
 };
 
 RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& tokenizer, rewards::RewardService& service,

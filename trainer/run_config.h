@@ -83,6 +83,7 @@ struct AlgorithmSection {
   int64_t ppo_epochs = 0;      // passes over each rollout batch
   int64_t mini_batches = 0;    // optimizer steps per pass
   int64_t micro_batch_tokens = 0;  // gradient accumulation unit
+  std::string router_replay;       // off | rollout
   GrpoConfig grpo_config() const;  // grpo with token_level_loss from loss_averaging
 };
 
@@ -115,6 +116,7 @@ struct LoggingSection {
   int64_t eval_n = 0;
   double eval_temperature = 0;
   bool log_rollouts = true;
+  bool log_routes = false;
   int64_t print_every = 0;
 };
 

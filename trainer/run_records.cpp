@@ -56,6 +56,9 @@ RewardSummary summarize(const RolloutBatch& rb) {
   return s;
 }
 
+// A metric that may be undefined (NaN): JSON null then.
+nlohmann::json nullable(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
 // Groups whose samples were all dropped (their rewards were all equal).
 int dropped_groups(const RolloutBatch& rb) {
   int n = 0;
@@ -114,6 +117,7 @@ nlohmann::json RlStepMetrics::to_json() const {
           {f::kRolloutTokensPerS, rollout_tokens_per_s},
           {f::kMismatchMean, update.mismatch_mean},
           {f::kMismatchMax, update.mismatch_max},
+          {f::kRouteAgreement, nullable(update.route_agreement.fraction())},
           {f::kGroupsDropped, groups_dropped},
           {f::kSamplesTrained, samples_trained},
           {f::kTimeRollout, timing.rollout_s},
@@ -137,7 +141,8 @@ nlohmann::json eval_metrics(int64_t step, double time_s, const RolloutBatch& rb)
           {f::kTimeReward, rb.reward_seconds}};
 }
 
-nlohmann::json rollout_record(int64_t step, const SampleRecord& s, const rewards::RewardService& service) {
+nlohmann::json rollout_record(int64_t step, const SampleRecord& s, const rewards::RewardService& service,
+                              bool with_routes) {
   const Example& ex = *s.prompt;
   const rollout::Completion& c = s.completion;
   nlohmann::json verdicts = nlohmann::json::array();
@@ -166,6 +171,14 @@ nlohmann::json rollout_record(int64_t step, const SampleRecord& s, const rewards
                       {f::kLearnerLogprob, nullptr},
                       {f::kPolicyVersion, s.policy_version}};
   if (std::isfinite(s.learner_logprob)) j[f::kLearnerLogprob] = s.learner_logprob;
+  if (with_routes && !c.tokens.empty()) {
+    const size_t per_token = s.routes.size() / c.tokens.size();
+    nlohmann::json routes = nlohmann::json::array();
+    for (size_t t = 0; t < c.tokens.size() && per_token > 0; ++t)
+      routes.push_back(std::vector<uint16_t>(s.routes.begin() + long(t * per_token),
+                                             s.routes.begin() + long((t + 1) * per_token)));
+    j[f::kRoutes] = std::move(routes);
+  }
   return j;
 }
 

@@ -38,7 +38,9 @@ RlStepMetrics rl_step_metrics(int64_t step, double time_s, const RolloutBatch& r
                               double lr, const StepTiming& timing);
 nlohmann::json sft_metrics(int64_t step, double time_s, const SftStepResult& r, double lr, double tokens_per_s);
 nlohmann::json eval_metrics(int64_t step, double time_s, const RolloutBatch& rb);
-nlohmann::json rollout_record(int64_t step, const SampleRecord& sample, const rewards::RewardService& service);
+// with_routes: add the sample's expert choices (SampleRecord::routes), one array per token.
+nlohmann::json rollout_record(int64_t step, const SampleRecord& sample, const rewards::RewardService& service,
+                              bool with_routes = false);
 
 // Status counts of a batch: verifier name -> status -> count.
 nlohmann::json status_counts(const RolloutBatch& rb, const rewards::RewardService& service);

@@ -34,6 +34,7 @@ std::vector<GrpoSample> grpo_samples(RolloutBatch& rb, bool with_rollout_logp, s
     g.seq.prompt_len = int64_t(g.seq.tokens.size());
     g.seq.tokens.insert(g.seq.tokens.end(), s.completion.tokens.begin(), s.completion.tokens.end());
     if (with_rollout_logp) g.rollout_logp = s.completion.logprobs;
+    g.seq.routes = s.routes;
     g.advantage = s.advantage;
     out.push_back(std::move(g));
     trained.push_back(&s);
@@ -51,7 +52,8 @@ void log_rl_step(RunContext& run, const RolloutBatch& rb, const RlStepMetrics& m
   line[runlog::field::kStatusCounts] = status_counts(rb, run.service);
   run.metrics.write(line);
   if (cfg.logging.log_rollouts)
-    for (const SampleRecord& s : rb.samples) run.rollouts.write(rollout_record(m.step, s, run.service));
+    for (const SampleRecord& s : rb.samples)
+      run.rollouts.write(rollout_record(m.step, s, run.service, cfg.logging.log_routes));
   if (m.step % cfg.logging.print_every == 0 || m.step == cfg.run.steps)
     run.progress.say(cat("step ", m.step, "/", cfg.run.steps, " | reward ", fixed(m.reward_mean, 3), " | acc ",
                          fixed(m.accuracy, 3), " | kl ", fixed(m.kl(), 4), " | tok/s ", int64_t(m.tokens_per_s),

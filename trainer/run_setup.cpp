@@ -61,6 +61,7 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
   }
   learner.precision = cfg.precision.train_precision();
   learner.micro_batch_tokens = cfg.algorithm.micro_batch_tokens;
+  learner.replay_routes = cfg.algorithm.router_replay == "rollout";
   if (cfg.model.init.expert_bias_update_rate > 0) learner.router_load = &router_load;
   state.seed = uint64_t(cfg.run.seed);
   state.phase = cfg.sft.steps > 0 ? "sft" : "rl";

@@ -26,8 +26,9 @@ StepBatch generate_step_batch(RunContext& run, model::Transformer& generator, Da
   b.policy_version = policy_version;
   for (int64_t i : order.next(cfg.rollout.prompts_per_step)) b.all_prompts.push_back(&run.data.train[size_t(i)]);
   const RankShare share = rank_share(int64_t(b.all_prompts.size()), run.dp());
+  // Expert choices feed route_agreement (every RL step), router replay and their logs.
   const RolloutRequest req{int(cfg.rollout.n), cfg.rollout.sampling, step_seed(run.state.seed, 3, step), share.begin,
-                           policy_version};
+                           policy_version, generator.config().n_moe_layers() > 0};
   b.local = collect_rollouts(generator, *run.tokenizer, run.service, cfg, local_prompts(run, b.all_prompts), req);
   return b;
 }

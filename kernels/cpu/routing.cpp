@@ -1,6 +1,6 @@
 // CPU MoE top-k routing (softmax or sigmoid scores, optional selection-only bias, optional
-// group-limited selection), its backward with the selection held fixed, and the per-expert load
-// count.
+// group-limited selection), router replay, the backward with the selection held fixed, and the
+// per-expert load count.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -36,6 +36,17 @@ void exclude_groups(std::vector<char>& taken, const std::vector<float>& select, 
       for (int e = g * per_group; e < (g + 1) * per_group; ++e) taken[size_t(e)] = 1;
 }
 
+// gates[j] = s[ids[j]], normalized by their sum (when cfg.normalize) and scaled.
+void gates_of(float* gates, const float* s, const int32_t* ids, int64_t K, const RoutingConfig& cfg) {
+  float sum_selected = 0.0f;
+  for (int64_t j = 0; j < K; ++j) {
+    gates[j] = s[ids[j]];
+    sum_selected += s[ids[j]];
+  }
+  const float factor = (cfg.normalize && sum_selected > 0.0f ? 1.0f / sum_selected : 1.0f) * cfg.scaling;
+  for (int64_t j = 0; j < K; ++j) gates[j] *= factor;
+}
+
 }  // namespace
 
 void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor& router_logits,
@@ -66,18 +77,37 @@ void topk_route(Tensor& expert_ids, Tensor& gates, Tensor& scores, const Tensor&
     }
     if (cfg.n_group > 1) exclude_groups(taken, select, cfg);
     // k rounds of "largest untaken", ties to the lower id: O(k E), and k, E are small.
-    float sum_selected = 0.0f;
     for (int64_t j = 0; j < K; ++j) {
       int64_t best = -1;
       for (int64_t e = 0; e < E; ++e)
         if (!taken[size_t(e)] && (best < 0 || select[size_t(e)] > select[size_t(best)])) best = e;
       taken[size_t(best)] = 1;
       ids[t * K + j] = int32_t(best);
-      gp[t * K + j] = s[best];
-      sum_selected += s[best];
     }
-    const float factor = (cfg.normalize && sum_selected > 0.0f ? 1.0f / sum_selected : 1.0f) * cfg.scaling;
-    for (int64_t j = 0; j < K; ++j) gp[t * K + j] *= factor;
+    gates_of(gp + t * K, s, ids + t * K, K, cfg);
+  }
+}
+
+void replay_route(Tensor& expert_ids, Tensor& gates, Tensor& counts, const Tensor& scores, const Tensor& recorded,
+                  bool replay, const RoutingConfig& cfg) {
+  const int64_t T = scores.dim(0), E = scores.dim(1), K = cfg.top_k;
+  int32_t* ids = expert_ids.data<int32_t>();
+  const int32_t* rec = recorded.data<int32_t>();
+  int32_t* n = counts.data<int32_t>();
+  for (int64_t t = 0; t < T; ++t) {
+    const int32_t* r = rec + t * K;
+    if (r[0] < 0) continue;
+    bool same = true;
+    for (int64_t j = 0; j < K; ++j) {
+      RLVR_CHECK(r[j] >= 0 && r[j] < E, "kernels", "replay_route: recorded[", t, ", ", j, "] = ", r[j],
+                 " is outside [0, ", E, ")");
+      same = same && std::find(ids + t * K, ids + (t + 1) * K, r[j]) != ids + (t + 1) * K;
+    }
+    n[0] += same ? 1 : 0;
+    n[1] += 1;
+    if (!replay) continue;
+    std::copy(r, r + K, ids + t * K);
+    gates_of(gates.data<float>() + t * K, scores.data<float>() + t * E, r, K, cfg);
   }
 }
 

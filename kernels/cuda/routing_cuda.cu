@@ -1,6 +1,6 @@
 // CUDA MoE top-k routing (softmax or sigmoid scores, selection-only bias, group-limited
-// selection), its backward with the selection held fixed, and the per-expert load count. One
-// thread per token: E and k are small.
+// selection), router replay, the backward with the selection held fixed, and the per-expert
+// load count. One thread per token: E and k are small.
 #include <cmath>
 
 #include "kernels/cuda/device_utils.cuh"
@@ -37,6 +37,17 @@ __device__ unsigned long long chosen_groups(const float* s, const float* bias, i
   return chosen;
 }
 
+// g[j] = s[id[j]], normalized by their sum (when normalize) and scaled, as the CPU.
+__device__ void set_gates(float* g, const float* s, const int32_t* id, int K, bool normalize, float scaling) {
+  float sum_selected = 0.0f;
+  for (int j = 0; j < K; ++j) {
+    g[j] = s[id[j]];
+    sum_selected += s[id[j]];
+  }
+  const float factor = (normalize && sum_selected > 0.0f ? 1.0f / sum_selected : 1.0f) * scaling;
+  for (int j = 0; j < K; ++j) g[j] *= factor;
+}
+
 // scores, then k rounds of "largest untaken score + bias" (ties to the lower id) among the
 // experts of the chosen groups, as the CPU.
 __global__ void topk_route_kernel(int32_t* ids, float* gates, float* scores, const float* logits, const float* bias,
@@ -59,7 +70,6 @@ __global__ void topk_route_kernel(int32_t* ids, float* gates, float* scores, con
   float* g = gates + t * K;
   const unsigned long long groups = n_group > 1 ? chosen_groups(s, bias, E, n_group, topk_group) : ~0ull;
   const int per_group = E / n_group;
-  float sum_selected = 0.0f;
   for (int j = 0; j < K; ++j) {
     int best = -1;
     float best_val = 0.0f;
@@ -73,11 +83,34 @@ __global__ void topk_route_kernel(int32_t* ids, float* gates, float* scores, con
       }
     }
     id[j] = best;
-    g[j] = s[best];
-    sum_selected += s[best];
   }
-  const float factor = (normalize && sum_selected > 0.0f ? 1.0f / sum_selected : 1.0f) * scaling;
-  for (int j = 0; j < K; ++j) g[j] *= factor;
+  set_gates(g, s, id, K, normalize, scaling);
+}
+
+// Per token with a record: count whether the live set equals it, then (replay) take it.
+__global__ void replay_route_kernel(int32_t* ids, float* gates, int32_t* counts, const float* scores,
+                                    const int32_t* recorded, int64_t T, int E, int K, bool replay, bool normalize,
+                                    float scaling, unsigned long long* bad) {
+  const int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (t >= T) return;
+  const int32_t* r = recorded + t * K;
+  if (r[0] < 0) return;
+  int32_t* id = ids + t * K;
+  bool same = true;
+  for (int j = 0; j < K; ++j) {
+    if (r[j] < 0 || r[j] >= E) {
+      report_bad_index(bad, t * K + j);
+      return;
+    }
+    bool found = false;
+    for (int jj = 0; jj < K; ++jj) found |= id[jj] == r[j];
+    same = same && found;
+  }
+  if (same) atomicAdd(counts, 1);
+  atomicAdd(counts + 1, 1);
+  if (!replay) return;
+  for (int j = 0; j < K; ++j) id[j] = r[j];
+  set_gates(gates + t * K, scores + t * E, id, K, normalize, scaling);
 }
 
 // ds_i = c (dg_i - sum_j dg_j s_j / Z) / Z on the selected experts (Z = 1 without normalizing),
@@ -133,11 +166,12 @@ __global__ void int_to_float_kernel(float* out, const int32_t* in, int64_t n) {
   if (i < n) out[i] = float(in[i]);
 }
 
-// Throws, for a reported slot i of expert_ids [T, K], the CPU's message.
-std::function<void(int64_t)> bad_expert_id(const char* op, const Tensor& expert_ids, int64_t E) {
-  return [op, expert_ids, E](int64_t i) {
+// Throws, for a reported slot i of expert_ids [T, K] (named `name`), the CPU's message.
+std::function<void(int64_t)> bad_expert_id(const char* op, const Tensor& expert_ids, int64_t E,
+                                           const char* name = "expert_ids") {
+  return [op, expert_ids, E, name](int64_t i) {
     const int64_t K = expert_ids.dim(1);
-    RLVR_FAIL("kernels", "bad expert id", op, ": expert_ids[", i / K, ", ", i % K, "] = ",
+    RLVR_FAIL("kernels", "bad expert id", op, ": ", name, "[", i / K, ", ", i % K, "] = ",
               read_device_element(expert_ids.data<int32_t>(), i), " is outside [0, ", E, ")");
   };
 }
@@ -168,6 +202,19 @@ void topk_route_backward(Tensor& drouter_logits, const Tensor& dgates, const Ten
       int(K), cfg.scoring == RouterScoring::Softmax, cfg.normalize, cfg.scaling, bad.slot());
   check_launch();
   bad.check(bad_expert_id("topk_route_backward", expert_ids, E));
+}
+
+void replay_route(Tensor& expert_ids, Tensor& gates, Tensor& counts, const Tensor& scores, const Tensor& recorded,
+                  bool replay, const RoutingConfig& cfg) {
+  const int64_t T = scores.dim(0), E = scores.dim(1);
+  if (T == 0) return;
+  BadIndexReport bad;
+  replay_route_kernel<<<blocks_for(T, 128), 128>>>(expert_ids.data<int32_t>(), gates.data<float>(),
+                                                   counts.data<int32_t>(), scores.data<float>(),
+                                                   recorded.data<int32_t>(), T, int(E), cfg.top_k, replay,
+                                                   cfg.normalize, cfg.scaling, bad.slot());
+  check_launch();
+  bad.check(bad_expert_id("replay_route", recorded, E, "recorded"));
 }
 
 // Counts per expert as i32 on the device; throws the CPU's message for an id outside [0, E).

@@ -4,6 +4,7 @@
 // the comparison skip cleanly without a CUDA device. A test fails for a list entry no row names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -250,6 +251,34 @@ const std::vector<CrossOp>& cross_table() {
          permute_rows_backward(dx, drows, p);
          return to_cpu(
              {ids, gates, scores, dlogits, load, p.row_of_slot, p.token_of_row, rows, y, drows, dgates, dx, load_f32});
+       },
+       1e-5, 1e-5},
+      {"replay_route", {"replay_route"},
+       // dims {T, E, top_k}
+       {{1, 1, 1}, {33, 8, 2}, {130, 64, 8}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const int64_t T = d[0], E = d[1], K = d[2];
+         const RoutingConfig cfg{int(K), RouterScoring::Sigmoid, true, 2.5f};
+         const Tensor logits = r.on(rand_f32(rng, {T, E}, -3, 3));
+         // Every third token without a record, the others k distinct random experts.
+         std::vector<int32_t> rec;
+         for (int64_t t = 0; t < T; ++t) {
+           std::vector<int32_t> all(static_cast<size_t>(E));
+           for (int32_t e = 0; e < E; ++e) all[size_t(e)] = t % 3 == 2 ? -1 : e;
+           std::shuffle(all.begin(), all.end(), rng.gen);
+           rec.insert(rec.end(), all.begin(), all.begin() + K);
+         }
+         const Tensor recorded = r.on(i32({T, K}, rec));
+         Tensors outs;
+         for (bool replay : {false, true}) {
+           Tensor ids = r.out({T, K}, DType::I32), gates = r.out({T, K}), scores = r.out({T, E});
+           Tensor counts = r.out({2}, DType::I32), dlogits = r.out({T, E});
+           topk_route(ids, gates, scores, logits, Tensor(), cfg);
+           replay_route(ids, gates, counts, scores, recorded, replay, cfg);
+           topk_route_backward(dlogits, gates, ids, scores, cfg);
+           for (const Tensor& t : {ids, gates, counts, dlogits}) outs.push_back(t);
+         }
+         return to_cpu(outs);
        },
        1e-5, 1e-5},
       {"sample_tokens", {"sample_tokens"}, {{1, 1}, {8, 130}, {4, 151936}},

@@ -95,6 +95,42 @@ TEST(TopkRoute, BiasChangesSelectionButNotGates) {
   EXPECT_NEAR(gates.data<float>()[0], 1.0 / (1.0 + std::exp(-1.0)), 1e-7);
 }
 
+TEST(ReplayRoute, TakesTheRecordedExpertsWithGatesFromTheScores) {
+  // 3 tokens, 4 experts, top-2, normalized and scaled by 2: token 0's record equals its live
+  // choice, token 1's differs, token 2 has none.
+  const RoutingConfig c = cfg(2, RouterScoring::Softmax, true, 2.0f);
+  const Tensor logits = Tensor::from_floats({3, 4}, {3, 2, 1, 0, 0, 1, 2, 3, 1, 0, 0, 2});
+  Tensor ids = Tensor::empty({3, 2}, DType::I32), gates = Tensor::empty({3, 2}, DType::F32);
+  Tensor scores = Tensor::empty({3, 4}, DType::F32);
+  topk_route(ids, gates, scores, logits, Tensor(), c);
+  const std::vector<int32_t> live(ids.data<int32_t>(), ids.data<int32_t>() + 6);
+  const Vec live_gates = to_vec(gates);
+  ASSERT_EQ(live, (std::vector<int32_t>{0, 1, 3, 2, 3, 0}));
+  const Tensor recorded = i32({3, 2}, {1, 0, 0, 1, -1, -1});
+  for (bool replay : {false, true}) {
+    Tensor rids = ids.clone(), rgates = gates.clone(), counts = Tensor::zeros({2}, DType::I32);
+    replay_route(rids, rgates, counts, scores, recorded, replay, c);
+    EXPECT_EQ(counts.data<int32_t>()[0], 1) << "token 0's record is its live set (order aside)";
+    EXPECT_EQ(counts.data<int32_t>()[1], 2) << "two tokens have a record";
+    const std::vector<int32_t> got(rids.data<int32_t>(), rids.data<int32_t>() + 6);
+    const std::vector<int32_t> replayed = {1, 0, 0, 1, 3, 0};
+    EXPECT_EQ(got, replay ? replayed : live);
+    const float* s = scores.data<float>() + 4;  // token 1's scores
+    for (int j = 0; j < 2; ++j) {
+      const float want = replay ? 2.0f * s[j] / (s[0] + s[1]) : float(live_gates[size_t(2 + j)]);
+      EXPECT_NEAR(rgates.data<float>()[2 + j], want, 1e-6) << "token 1, choice " << j;
+      EXPECT_EQ(rgates.data<float>()[4 + j], float(live_gates[size_t(4 + j)])) << "token 2 routes live";
+    }
+  }
+  // Replaying the live choice in its own order gives the live gates bit for bit.
+  Tensor rids = ids.clone(), rgates = gates.clone(), counts = Tensor::zeros({2}, DType::I32);
+  replay_route(rids, rgates, counts, scores, ids, true, c);
+  EXPECT_EQ(to_vec(rgates), live_gates);
+  EXPECT_EQ(counts.data<int32_t>()[0], 3);
+  const Tensor bad = i32({3, 2}, {0, 4, -1, -1, -1, -1});
+  EXPECT_THROW(replay_route(rids, rgates, counts, scores, bad, true, c), Error);
+}
+
 struct PermCase { int64_t T, E; int k, pad_to; int64_t C; };
 
 class Permute : public ::testing::TestWithParam<PermCase> {};

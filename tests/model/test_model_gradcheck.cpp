@@ -1,11 +1,12 @@
 // The whole model's backward against central finite differences on tiny configs (fp32): Qwen3-MoE
-// and DeepSeek-V3 (MLA, YaRN, group-limited routing).
+// and DeepSeek-V3 (MLA, YaRN, group-limited routing), and both under router replay.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "model/transformer.h"
+#include "testsupport/route_records.h"
 
 using namespace rlvr;
 using namespace rlvr::model;
@@ -70,13 +71,7 @@ ModelConfig tiny_deepseek_yarn() {
 
 // The experts every MoE layer chose, to detect a perturbation that flips a top-k choice (where
 // the loss is not differentiable and a finite difference means nothing).
-std::vector<int32_t> routing_of(const ForwardCache& c) {
-  std::vector<int32_t> ids;
-  for (const LayerCache& l : c.layers)
-    if (l.moe.expert_ids.defined())
-      ids.insert(ids.end(), l.moe.expert_ids.data<int32_t>(), l.moe.expert_ids.data<int32_t>() + l.moe.expert_ids.numel());
-  return ids;
-}
+std::vector<int32_t> routing_of(const ForwardCache& c) { return testsupport::expert_choices(c); }
 
 // loss = sum(R * logits) for a fixed random R, so dlogits = R.
 double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int32_t>* routing) {
@@ -95,6 +90,7 @@ double loss_of(Transformer& m, const Batch& b, const Tensor& r, std::vector<int3
 struct GradCase {
   const char* name;
   ModelConfig (*config)();
+  bool replay = false;  // the first sequence replays another model's routing
 };
 void PrintTo(const GradCase& c, std::ostream* os) { *os << c.name; }
 
@@ -109,7 +105,13 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
       std::uniform_real_distribution<float> u(0.5f, 1.5f);
       for (int64_t i = 0; i < p.value->numel(); ++i) p.value->data<float>()[i] = p.trainable ? u(rng) : 0.1f * u(rng);
     }
-  const Batch b = Batch::pack({{1, 5, 7, 2, 9}, {3, 3, 22}});
+  Batch b = Batch::pack({{1, 5, 7, 2, 9}, {3, 3, 22}});
+  if (GetParam().replay) {
+    // Another model's choices for the first sequence; the second routes live.
+    const int64_t first = b.seq_offsets[1];
+    b.routes = testsupport::foreign_routes(m.config(), b, 12, 0.3f, [first](int64_t t) { return t < first; });
+    b.replay_routes = true;
+  }
   std::mt19937 rng(3);
   std::normal_distribution<float> nd;
   std::vector<float> rv(size_t(b.n_tokens() * 23));
@@ -117,9 +119,14 @@ TEST_P(ModelGradCheck, EveryParameterMatchesFiniteDifferences) {
   const Tensor r = Tensor::from_floats({b.n_tokens(), 23}, rv);
 
   ForwardCache cache;
-  m.forward(b, Precision::FP32, &cache);
+  RouterStats stats;
+  m.forward(b, Precision::FP32, &cache, &stats);
   m.backward(r, b, cache);
   const std::vector<int32_t> base_routing = routing_of(cache);
+  if (GetParam().replay) {  // the replayed tokens do route otherwise than they would live
+    EXPECT_EQ(stats.route_records, 5 * m.config().n_moe_layers());
+    EXPECT_LT(stats.route_matches, stats.route_records);
+  }
 
   int checked = 0, routing_flips = 0;
   std::vector<int32_t> rp, rm;
@@ -165,5 +172,7 @@ INSTANTIATE_TEST_SUITE_P(
                       GradCase{"moe_softmax", [] { return tiny_config(true, false, "softmax"); }},
                       GradCase{"moe_shared_sigmoid", [] { return tiny_config(true, true, "sigmoid"); }},
                       GradCase{"deepseek_mla_qlora_groups", tiny_deepseek},
-                      GradCase{"deepseek_mla_plain_q_yarn", tiny_deepseek_yarn}),
+                      GradCase{"deepseek_mla_plain_q_yarn", tiny_deepseek_yarn},
+                      GradCase{"moe_softmax_replay", [] { return tiny_config(true, false, "softmax"); }, true},
+                      GradCase{"deepseek_mla_qlora_groups_replay", tiny_deepseek, true}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -2,11 +2,13 @@
 // parallelism: every rank takes its sequences of one global batch through forward and backward,
 // once with the experts split over the ranks and once running all experts itself; logits must
 // agree, and so must the gradients summed over ranks (what data parallelism reduces), every
-// parameter. In FP32 also against one process over the whole batch.
+// parameter. In FP32 also against one process over the whole batch. With router replay, every
+// forward takes another model's expert choices (some tokens without one route live).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "tests/parallel/ep_moe_fixture.h"
+#include "testsupport/route_records.h"
 #include "testsupport/small_moe.h"
 
 namespace rlvr::parallel::testing {
@@ -44,6 +47,16 @@ constexpr EpModelTolerance kEpModelFp32{1e-6, 1e-5};
 // dense layer's projections. A misrouted token or a lost gradient costs O(1).
 constexpr EpModelTolerance kEpModelFp8{2e-3, 1.2e-1};
 
+// Tokens [t0, t1) of routes [M, T, k].
+inline Tensor routes_of_tokens(const Tensor& routes, int64_t t0, int64_t t1) {
+  const int64_t M = routes.dim(0), T = routes.dim(1), K = routes.dim(2);
+  Tensor out = Tensor::empty({M, t1 - t0, K}, DType::I32);
+  for (int64_t m = 0; m < M; ++m)
+    std::copy(routes.data<int32_t>() + (m * T + t0) * K, routes.data<int32_t>() + (m * T + t1) * K,
+              out.data<int32_t>() + m * (t1 - t0) * K);
+  return out;
+}
+
 // Gradients of model `m` summed over the ranks (what the data-parallel reduction hands AdamW), on
 // the host. comm takes host buffers.
 inline std::vector<Tensor> summed_grads(Communicator& comm, model::Transformer& m) {
@@ -59,17 +72,23 @@ inline std::vector<Tensor> summed_grads(Communicator& comm, model::Transformer& 
 // comm takes host buffers (the reductions here); the experts exchange over experts_comm when
 // given (e.g. NCCL itself, with device tensors), else over comm. The models run on `device`.
 inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolerance tol, Device device = Device::CPU,
-                           Communicator* experts_comm = nullptr) {
+                           Communicator* experts_comm = nullptr, bool replay = false) {
   model::ModelConfig cfg = testsupport::small_moe();
   cfg.num_experts = 8;  // two per rank at 4 ranks
   const auto seqs = ep_model_sequences();
   const int W = comm.size(), me = comm.rank();
-  const model::Batch all = model::Batch::pack(seqs);
+  model::Batch all = model::Batch::pack(seqs);
   const Tensor dlogits_all = normal({all.n_tokens(), cfg.vocab_size}, 9, 1.0f);
   // This rank's sequences: a contiguous block, as data parallelism deals them.
   const size_t s0 = seqs.size() * size_t(me) / size_t(W), s1 = seqs.size() * size_t(me + 1) / size_t(W);
-  const model::Batch batch = model::Batch::pack({seqs.begin() + long(s0), seqs.begin() + long(s1)});
+  model::Batch batch = model::Batch::pack({seqs.begin() + long(s0), seqs.begin() + long(s1)});
   const int64_t t0 = all.seq_offsets[s0], t1 = all.seq_offsets[s1];
+  if (replay) {
+    // Another model's choices; every third token has none and routes live.
+    all.routes = testsupport::foreign_routes(cfg, all, 6, 0.05f, [](int64_t t) { return t % 3 != 2; });
+    batch.routes = routes_of_tokens(all.routes, t0, t1);
+    all.replay_routes = batch.replay_routes = true;
+  }
   const Tensor dlogits = dlogits_all.slice_rows(t0, t1).clone().to(device);
 
   // Reference: data parallelism, every rank running all experts on its own tokens.
@@ -90,7 +109,8 @@ inline void check_ep_model(Communicator& comm, model::Precision p, EpModelTolera
   ep_model.backward(dlogits, batch, cache);
   const std::vector<Tensor> got = summed_grads(comm, ep_model);
 
-  const std::string tag = std::string(model::precision_name(p)) + " rank " + std::to_string(me) + " of " +
+  const std::string tag = std::string(model::precision_name(p)) + (replay ? " replay" : "") +
+                          " rank " + std::to_string(me) + " of " +
                           std::to_string(W) + " on " + std::string(device_name(device));
   const Diff dl = compare(logits.to(Device::CPU), logits_dp.to(Device::CPU), 1e30);
   EXPECT_LE(dl.rel, tol.logits) << tag << " logits";

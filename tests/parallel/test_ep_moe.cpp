@@ -21,6 +21,7 @@ TEST(ExpertParallelExperts, WholeModelAtWorldOneEqualsDataParallel) {
   auto comm = make_single_communicator();
   testing::check_ep_model(*comm, model::Precision::FP32, testing::kEpModelFp32);
   testing::check_ep_model(*comm, model::Precision::FP8, testing::kEpModelFp8);
+  testing::check_ep_model(*comm, model::Precision::FP32, testing::kEpModelFp32, Device::CPU, nullptr, /*replay=*/true);
 }
 
 TEST(ExpertParallelMoe, RejectsExpertCountsTheWorldDoesNotDivide) {

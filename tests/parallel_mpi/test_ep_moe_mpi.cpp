@@ -21,6 +21,7 @@ TEST(ExpertParallelExpertsMpi, WholeModelEqualsDataParallel) {
   Communicator& comm = testing::mpi_world();
   testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32);
   testing::check_ep_model(comm, model::Precision::FP8, testing::kEpModelFp8);
+  testing::check_ep_model(comm, model::Precision::FP32, testing::kEpModelFp32, Device::CPU, nullptr, /*replay=*/true);
 }
 
 }  // namespace

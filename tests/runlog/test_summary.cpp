@@ -63,6 +63,7 @@ TEST(Summary, CountsWhatTheGeneratorWrote) {
                                             best_accuracy / (run.prompts_per_step * run.group_size), " (step ",
                                             best_step, ")"),
         std::string("eval accuracy latest 0.6000 (step 6)"), std::string("tokens/s      latest 29000.0 (step 6)"),
+        std::string("route agree   latest 0.9600 (step 6)   mean 0.9350"),
         cat("samples       ", total, " (latest step 6: 16)"), std::string("reward/step"),
         std::string("  boxed_math"), std::string("  format"), std::string("step 6")})
     EXPECT_NE(text.find(piece), std::string::npos) << "missing '" << piece << "' in\n" << text;

@@ -83,6 +83,30 @@ TEST_F(TrainRun, ResumeContinuesExactly) {
   }
 }
 
+// Router replay with pipelined rollouts: the expert choices travel with the batches in flight
+// through a checkpoint, so an interrupted run ends as an uninterrupted one.
+TEST_F(TrainRun, RouterReplayResumesExactly) {
+  const RunConfig cfg = config({"checkpoint.every=0", "algorithm.router_replay=\"rollout\"",
+                                "logging.log_routes=true", "run.max_staleness=1"});
+  run(cfg, "straight");
+  const TrainResult first = run(cfg, "stopped", false, 5);
+  EXPECT_TRUE(first.interrupted);
+  run(cfg, "stopped", true);
+  expect_same_metrics(metrics_without_time(dir_ / "straight"), metrics_without_time(dir_ / "stopped"));
+  EXPECT_EQ(lines(dir_ / "straight" / "rollouts.jsonl"), lines(dir_ / "stopped" / "rollouts.jsonl"));
+  for (const auto& m : lines(dir_ / "straight" / "metrics.jsonl"))
+    if (m.at("phase") == "rl") {
+      ASSERT_TRUE(m.at("route_agreement").is_number());
+      EXPECT_GE(m["route_agreement"].get<double>(), 0.0);
+      EXPECT_LE(m["route_agreement"].get<double>(), 1.0);
+    }
+  for (const auto& s : lines(dir_ / "straight" / "rollouts.jsonl")) {
+    if (!s.contains("routes")) continue;  // evaluation samples record none
+    ASSERT_EQ(s["routes"].size(), s["completion_tokens"].get<size_t>());
+    for (const auto& t : s["routes"]) EXPECT_EQ(t.size(), 2u);  // one MoE layer, top-2
+  }
+}
+
 // Checkpoints are named by phase (sft_step_N, rl_step_N); --resume-from takes one by name and
 // continues exactly from it, dropping the later ones; step_N directories of older runs still load.
 TEST_F(TrainRun, ResumeFromANamedCheckpoint) {
