@@ -7,6 +7,18 @@
 
 namespace rlvr {
 
+namespace {
+
+void check_sampling_params(const char* op, const SamplingParams& params) {
+  RLVR_CHECK(std::isfinite(params.temperature) && params.temperature >= 0.0f, "kernels", op,
+             ": temperature is ", params.temperature, ", expected a finite value >= 0");
+  RLVR_CHECK(params.top_k >= 0, "kernels", op, ": top_k is ", params.top_k, ", expected >= 0 (0 = off)");
+  RLVR_CHECK(params.top_p > 0.0f && params.top_p <= 1.0f, "kernels", op, ": top_p is ", params.top_p,
+             ", expected in (0, 1]");
+}
+
+}  // namespace
+
 void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters) {
   const char* op = "sample_tokens";
@@ -21,12 +33,23 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
   RLVR_CHECK(int64_t(streams.size()) == B && int64_t(counters.size()) == B, "kernels", op, ": ",
              streams.size(), " streams and ", counters.size(), " counters for logits ", logits.describe(),
              " (need one of each per row)");
-  RLVR_CHECK(std::isfinite(params.temperature) && params.temperature >= 0.0f, "kernels", op,
-             ": temperature is ", params.temperature, ", expected a finite value >= 0");
-  RLVR_CHECK(params.top_k >= 0, "kernels", op, ": top_k is ", params.top_k, ", expected >= 0 (0 = off)");
-  RLVR_CHECK(params.top_p > 0.0f && params.top_p <= 1.0f, "kernels", op, ": top_p is ", params.top_p,
-             ", expected in (0, 1]");
+  check_sampling_params(op, params);
   detail::backend(dev, op).sample_tokens(tokens, logprobs, logits, params, streams, counters);
+}
+
+void sampling_logprobs(Tensor& logprobs, const Tensor& logits, const Tensor& targets, const SamplingParams& params) {
+  const char* op = "sampling_logprobs";
+  const Device dev =
+      detail::op_device(op, {{"logprobs", &logprobs}, {"logits", &logits}, {"targets", &targets}});
+  check_ndim(op, logits, "logits", 2);
+  const int64_t B = logits.dim(0);
+  check_dtype(op, logits, "logits", DType::F32);
+  check_dtype(op, logprobs, "logprobs", DType::F32);
+  check_dtype(op, targets, "targets", DType::I32);
+  check_shape(op, targets, "targets", {B});
+  check_shape(op, logprobs, "logprobs", {B});
+  check_sampling_params(op, params);
+  detail::backend(dev, op).sampling_logprobs(logprobs, logits, targets, params);
 }
 
 }  // namespace rlvr

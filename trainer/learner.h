@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/op_params.h"
 #include "parallel/communicator.h"
 #include "model/transformer.h"
 #include "trainer/grpo.h"
@@ -48,9 +49,16 @@ SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::v
                        float lr, const LearnerOptions& opt);
 
 // Log-probabilities of each sequence's completion tokens (no gradient); entropy_sum, when set,
-// receives each sequence's summed per-token entropy of the policy.
+// receives each sequence's summed per-token entropy of the policy; sampling_logp, when set, the
+// log-probabilities under the sampling distribution `sampling` (model::sampling_logprobs).
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& model, const std::vector<TrainSequence>& seqs,
-                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr);
+                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr,
+                                                    const SamplingParams* sampling = nullptr,
+                                                    std::vector<std::vector<float>>* sampling_logp = nullptr);
+
+// True when the sampler reports the plain softmax's log-probs (temperature 1 or greedy, no top-k
+// or top-p), so the learner's own log-probs are the rollout policy's without recomputing.
+bool plain_sampling(const SamplingParams& sampling);
 
 struct GrpoSample {
   TrainSequence seq;
@@ -62,6 +70,8 @@ struct GrpoUpdateOptions {
   GrpoConfig grpo;
   int64_t epochs = 1;        // passes over the batch
   int64_t mini_batches = 1;  // optimizer steps per pass
+  SamplingParams sampling;   // the rollout's: the rollout correction compares log-probs under it
+  int64_t max_new_tokens = 0;  // the max_length loss normalizer's length
 };
 
 struct GrpoUpdateResult {
@@ -71,7 +81,7 @@ struct GrpoUpdateResult {
   int64_t optimizer_steps = 0;
   double entropy = 0;         // mean per-token entropy of the policy before the update
   double mismatch_mean = 0, mismatch_max = 0;  // |learner - rollout| log-prob per token
-  std::vector<double> learner_logp_sum;        // per (local) sample, before the update
+  std::vector<double> learner_logp_sum;        // per (local) sample, before the update (sampling distribution)
 };
 
 // The GRPO update over one rollout batch. ref (may be null unless grpo.kl_coef > 0) is the
