@@ -11,16 +11,16 @@
 
 namespace rlvr {
 
-// tokens i32 [B]; logprobs [B] = log p(token) under the sampling distribution: softmax(logits /
-// temperature) restricted to the top-k / top-p support and renormalized (greedy: the logprob of
-// the argmax at temperature 1, unfiltered); logits [B,V];
+// tokens i32 [B]; logprobs [B] = log softmax(logits / temperature)[token] over the full
+// (unfiltered) distribution (greedy: the logprob of the argmax at temperature 1); logits [B,V];
 // streams, counters: B values each. Non-finite logits are impossible tokens; a row with no
 // finite logit gets token -1 and logprob NaN (the caller stops that sequence).
 void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters);
 
-// logprobs [B] = log p(targets[b]) under the distribution sample_tokens draws row b from, the
-// log-prob it would report for that token: -inf for a token outside the top-k / top-p support,
+// logprobs [B] = log p(targets[b]) under the distribution sample_tokens draws row b from:
+// softmax(logits / temperature) restricted to the top-k / top-p support and renormalized
+// (greedy: as sample_tokens reports it), -inf for a token outside the support,
 // NaN for a row with no finite logit or a target outside [0, V). targets i32 [B]. A learner
 // recomputing the rollout's sampling log-probs uses it (importance weights at any temperature,
 // top-k and top-p).

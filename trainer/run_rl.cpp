@@ -35,7 +35,7 @@ std::vector<GrpoSample> grpo_samples(RolloutBatch& rb, bool overlong_filter, std
     g.seq.tokens = s.prompt->prompt_tokens;
     g.seq.prompt_len = int64_t(g.seq.tokens.size());
     g.seq.tokens.insert(g.seq.tokens.end(), s.completion.tokens.begin(), s.completion.tokens.end());
-    g.rollout_logp = s.completion.logprobs;
+    g.rollout_logp = s.rollout_logprobs();
     g.advantage = s.advantage;
     out.push_back(std::move(g));
     trained.push_back(&s);

@@ -203,7 +203,7 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
       continue;
     }
     tok[b] = draw_token(s, sc, V, u);
-    lp[b] = support_logprob(s, sc, tok[b]);
+    lp[b] = sc.z[size_t(tok[b])] - s.lse;  // over the full tempered distribution
   }
 }
 

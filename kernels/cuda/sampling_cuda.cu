@@ -248,8 +248,8 @@ __device__ float support_logprob(const Row& row, int64_t token, bool inside, dou
   return inside ? float(double(row.z(token)) - double(row.m) - log(total)) : -INFINITY;
 }
 
-// Row b: draws a token (uniforms set) or evaluates targets[b] (targets set); either way writes
-// the token's log-prob under the sampling distribution.
+// Row b: draws a token (uniforms set) and writes its log-prob under the full tempered softmax,
+// or (targets set) writes targets[b]'s log-prob under the sampling distribution.
 __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float* logprobs, const float* logits,
                                                           int64_t V, const double* uniforms, const int32_t* targets,
                                                           float temperature, int top_k, float top_p) {
@@ -345,9 +345,7 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float
   }
   if (threadIdx.x == 0) {
     tokens[b] = int32_t(token);
-    if (plain) logprobs[b] = row.z(token) - lse;
-    else if (use_top_k) logprobs[b] = support_logprob(row, token, true, sh.total);
-    else logprobs[b] = support_logprob(row, token, true, nuc.total);
+    logprobs[b] = row.z(token) - lse;  // over the full tempered distribution
   }
 }
 

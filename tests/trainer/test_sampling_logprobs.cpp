@@ -7,26 +7,15 @@
 
 #include "model/transformer.h"
 #include "rollout/generation.h"
+#include "testsupport/small_moe.h"
 #include "trainer/learner.h"
 
 namespace rlvr::trainer {
 namespace {
 
 model::Transformer small_model() {
-  model::ModelConfig c;
-  c.vocab_size = 24;
-  c.hidden_size = 32;
-  c.intermediate_size = 64;
-  c.moe_intermediate_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 16;
-  c.max_position_embeddings = 64;
-  c.num_experts = 4;
-  c.num_experts_per_tok = 2;
-  model::Transformer m(c);
-  model::init_weights(m.config(), m.weights(), 5, 0.3f);  // peaked enough that top-p cuts tokens
+  model::Transformer m(testsupport::small_moe());
+  model::init_weights(m.config(), m.weights(), 5, 0.05f);
   return m;
 }
 
@@ -57,13 +46,17 @@ TEST(SamplingLogprobs, LearnerMatchesTheSamplerAtAnyTemperatureTopKAndTopP) {
     const auto plain_lp = completion_logprobs(m, seqs, lo, nullptr, &sp, &sampling_lp);
     EXPECT_FALSE(plain_sampling(sp));
     double plain_gap = 0;
+    const bool filtered = sp.top_k > 0 || sp.top_p < 1.0f;
     for (size_t i = 0; i < done.size(); ++i) {
-      ASSERT_EQ(sampling_lp[i].size(), done[i].logprobs.size());
-      for (size_t t = 0; t < done[i].logprobs.size(); ++t) {
+      // The engine records the filtered distribution's log-probs when it filters.
+      EXPECT_EQ(done[i].sampling_logprobs.size(), filtered ? done[i].logprobs.size() : 0u);
+      const std::vector<float>& rollout = filtered ? done[i].sampling_logprobs : done[i].logprobs;
+      ASSERT_EQ(sampling_lp[i].size(), rollout.size());
+      for (size_t t = 0; t < rollout.size(); ++t) {
         ASSERT_TRUE(std::isfinite(sampling_lp[i][t])) << "sample " << i << " token " << t;
-        EXPECT_NEAR(sampling_lp[i][t], done[i].logprobs[t], 2e-4)
+        EXPECT_NEAR(sampling_lp[i][t], rollout[t], 2e-4)
             << "T " << sp.temperature << " k " << sp.top_k << " p " << sp.top_p << " sample " << i << " token " << t;
-        plain_gap = std::max(plain_gap, std::fabs(double(plain_lp[i][t]) - done[i].logprobs[t]));
+        plain_gap = std::max(plain_gap, std::fabs(double(plain_lp[i][t]) - rollout[t]));
       }
     }
     // The plain softmax's log-probs are not the sampler's here: the test tells them apart.
