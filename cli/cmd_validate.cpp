@@ -36,8 +36,9 @@ std::string summary(const trainer::RunConfig& c) {
   for (const auto& v : c.rewards.verifiers) os << " " << v.name << " x" << v.weight;
   const auto g = c.algorithm.grpo_config();
   os << "\n  algorithm  GRPO, clip [" << 1 - g.clip_low << ", " << 1 + g.clip_high << "], "
-     << (g.scale_by_std ? "std-normalized" : "mean-centred (Dr. GRPO)") << ", " << c.algorithm.loss_averaging
-     << "-level loss, kl_coef " << g.kl_coef << "\n  training   ";
+     << (g.scale_by_std ? "std-normalized" : "mean-centred (Dr. GRPO)") << ", loss over "
+     << c.algorithm.loss_normalizer << ", rollout correction " << c.algorithm.rollout_correction << ", kl_coef "
+     << g.kl_coef << "\n  training   ";
   if (c.sft.steps > 0) os << c.sft.steps << " SFT steps, then ";
   os << c.run.steps << " GRPO steps, lr " << c.optimizer.lr << " (" << c.schedule.decay << ", warm-up "
      << c.schedule.warmup_steps << "), " << c.precision.train << "\n";

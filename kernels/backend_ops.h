@@ -60,6 +60,8 @@
   X(void, sample_tokens,                                                                                            \
     (Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,                          \
      const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters))                                  \
+  X(void, sampling_logprobs,                                                                                        \
+    (Tensor& logprobs, const Tensor& logits, const Tensor& targets, const SamplingParams& params))                  \
   X(void, adamw_step, (Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWParams& p))              \
   X(void, add_inplace, (Tensor& a, const Tensor& b))                                                                \
   X(void, scale_inplace, (Tensor& a, float s))                                                                      \

@@ -18,4 +18,12 @@ namespace rlvr {
 void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
                    const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters);
 
+// logprobs [B] = log p(targets[b]) under the distribution sample_tokens draws row b from:
+// softmax(logits / temperature) restricted to the top-k / top-p support and renormalized
+// (greedy: as sample_tokens reports it), -inf for a token outside the support,
+// NaN for a row with no finite logit or a target outside [0, V). targets i32 [B]. A learner
+// recomputing the rollout's sampling log-probs uses it (importance weights at any temperature,
+// top-k and top-p).
+void sampling_logprobs(Tensor& logprobs, const Tensor& logits, const Tensor& targets, const SamplingParams& params);
+
 }  // namespace rlvr

@@ -40,6 +40,12 @@ std::vector<std::vector<float>> sequence_logprobs(Transformer& model, const Batc
   return out;
 }
 
+Tensor sampling_logprobs(const Tensor& logits, const TokenLogprobs& lp, const SamplingParams& params) {
+  Tensor out = Tensor::empty({logits.dim(0)}, DType::F32, logits.device());
+  rlvr::sampling_logprobs(out, logits, lp.targets, params);
+  return out;
+}
+
 Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp) {
   Tensor dlogits = Tensor::empty(logits.shape(), DType::F32, logits.device());
   log_softmax_gather_backward(dlogits, dlogp, logits, lp.lse, lp.targets);

@@ -2,6 +2,7 @@
 // the quantity every loss here is built from (SFT cross-entropy, GRPO's policy ratio).
 #pragma once
 
+#include "kernels/op_params.h"
 #include "model/transformer.h"
 
 namespace rlvr::model {
@@ -16,6 +17,10 @@ struct TokenLogprobs {
   Tensor targets;  // i32 [T]
 };
 TokenLogprobs token_logprobs(const Tensor& logits, const Batch& batch);
+// logp [T] of the same targets under a sampler's distribution (logits / temperature restricted
+// to the top-k / top-p support and renormalized, as kernels/ops_sampling.h draws them), on the
+// logits' device: -inf for a target outside the support. No gradient.
+Tensor sampling_logprobs(const Tensor& logits, const TokenLogprobs& lp, const SamplingParams& params);
 // dlogits [T, V] from dlogp [T] (zero where nothing is predicted).
 Tensor token_logprobs_backward(const Tensor& dlogp, const Tensor& logits, const TokenLogprobs& lp);
 

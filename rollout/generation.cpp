@@ -140,12 +140,8 @@ class Engine {
     sl.out = &c;
     sl.active = true;
     sl.cap = std::min<int64_t>(p_.max_new_tokens, m_.config().max_position_embeddings - L);
-    const Tensor& logits = first_logits_.at(p);
-    Tensor tok = Tensor::empty({1}, DType::I32, logits.device()), lp = Tensor::empty({1}, DType::F32, logits.device());
-    sample_tokens(tok, lp, logits, p_.sampling, {stream(c)}, {0});
-    tok = tok.to(Device::CPU);
-    lp = lp.to(Device::CPU);
-    append(sl, tok.data<int32_t>()[0], lp.data<float>()[0], p_.record_routes ? first_routes_.at(p) : no_routes_);
+    const Drawn d = draw(first_logits_.at(p), {stream(c)}, {0});
+    append(sl, d, 0, p_.record_routes ? first_routes_.at(p) : no_routes_);
     if (s + 1 == p_.n) first_logits_.erase(p), first_routes_.erase(p);
   }
 
@@ -173,31 +169,52 @@ class Engine {
     const Tensor logits = m_.forward_cached(model::Batch::pack(feed), ids, kv_, p_.precision, model::CachedPass::Decode,
                                             false, p_.record_routes ? &routes : nullptr);
     const int64_t B = int64_t(ids.size());
-    Tensor tok = Tensor::empty({B}, DType::I32, logits.device()), lp = Tensor::empty({B}, DType::F32, logits.device());
-    sample_tokens(tok, lp, logits, p_.sampling, streams, counters);
-    tok = tok.to(Device::CPU);
-    lp = lp.to(Device::CPU);
+    const Drawn d = draw(logits, streams, counters);
     if (p_.record_routes) routes = routes.to(Device::CPU);
-    for (int64_t b = 0; b < B; ++b)
-      append(slots_[size_t(ids[size_t(b)])], tok.data<int32_t>()[b], lp.data<float>()[b], token_routes(routes, b));
+    for (int64_t b = 0; b < B; ++b) append(slots_[size_t(ids[size_t(b)])], d, b, token_routes(routes, b));
     stats_.decode_tokens += B;
     stats_.decode_steps += 1;
     stats_.decode_seconds += seconds_since(t0);
   }
 
-  // The slot's next token (with the choices of the position that drew it, when recorded); a
-  // sample that ends goes to on_finish at once.
-  void append(Slot& sl, int32_t token, float logprob, const std::vector<uint16_t>& routes) {
-    if (token >= 0) sl.out->routes.insert(sl.out->routes.end(), routes.begin(), routes.end());
-    add_token(sl, token, logprob);
+  // Each row's token and log-probs, on the CPU: support_lp is defined when top-k / top-p filter.
+  struct Drawn {
+    Tensor tok, lp, support_lp;
+  };
+
+  Drawn draw(const Tensor& logits, const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters) {
+    const int64_t B = logits.dim(0);
+    Drawn d{Tensor::empty({B}, DType::I32, logits.device()), Tensor::empty({B}, DType::F32, logits.device()), {}};
+    sample_tokens(d.tok, d.lp, logits, p_.sampling, streams, counters);
+    if (filtered()) {
+      d.support_lp = Tensor::empty({B}, DType::F32, logits.device());
+      sampling_logprobs(d.support_lp, logits, d.tok, p_.sampling);
+      d.support_lp = d.support_lp.to(Device::CPU);
+    }
+    d.tok = d.tok.to(Device::CPU);
+    d.lp = d.lp.to(Device::CPU);
+    return d;
+  }
+
+  bool filtered() const {
+    return p_.sampling.temperature != 0.0f && (p_.sampling.top_k > 0 || p_.sampling.top_p < 1.0f);
+  }
+
+  // The slot's next token (row b of d, with the choices of the position that drew it, when
+  // recorded); a sample that ends goes to on_finish at once.
+  void append(Slot& sl, const Drawn& d, int64_t b, const std::vector<uint16_t>& routes) {
+    if (d.tok.data<int32_t>()[b] >= 0) sl.out->routes.insert(sl.out->routes.end(), routes.begin(), routes.end());
+    add_token(sl, d, b);
     if (!sl.active && p_.on_finish) p_.on_finish(*sl.out);
   }
 
-  void add_token(Slot& sl, int32_t token, float logprob) {
+  void add_token(Slot& sl, const Drawn& d, int64_t b) {
     Completion& c = *sl.out;
+    const int32_t token = d.tok.data<int32_t>()[b];
     if (token < 0) return finish(sl, FinishReason::Error);  // no finite logit: degenerate sampling
     c.tokens.push_back(token);
-    c.logprobs.push_back(logprob);
+    c.logprobs.push_back(d.lp.data<float>()[b]);
+    if (d.support_lp.defined()) c.sampling_logprobs.push_back(d.support_lp.data<float>()[b]);
     if (std::find(p_.eos_ids.begin(), p_.eos_ids.end(), token) != p_.eos_ids.end())
       return finish(sl, FinishReason::Eos);
     if (detok_ && !stops_.empty()) {

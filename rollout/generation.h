@@ -46,6 +46,9 @@ struct Completion {
   int prompt_index = 0, sample_index = 0;
   std::vector<int32_t> tokens;   // generated ids (EOS included when it ended the sample)
   std::vector<float> logprobs;   // sampling log-probability of each token (see sample_tokens)
+  // With top-k / top-p (temperature > 0): each token's log-probability under the filtered,
+  // renormalized distribution it was drawn from (sampling_logprobs); empty otherwise (logprobs).
+  std::vector<float> sampling_logprobs;
   std::string text;              // with a detokenizer: the text, cut at a stop string
   FinishReason finish = FinishReason::Length;
   // With record_routes: per token, per MoE layer, the k experts (in routing order) of the

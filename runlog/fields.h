@@ -27,7 +27,12 @@ inline constexpr const char* kRolloutTokensPerS = "rollout_tokens_per_s";
 inline constexpr const char* kMismatchMean = "mismatch_mean";
 inline constexpr const char* kMismatchMax = "mismatch_max";
 inline constexpr const char* kRouteAgreement = "route_agreement";  // learner's live top-k = rollout's
+inline constexpr const char* kRolloutKl = "rollout_kl";  // k3 KL(rollout || learner) per token
+inline constexpr const char* kRolloutRatioOutside = "rollout_ratio_outside";  // fraction outside [0.5, 2]
+inline constexpr const char* kRolloutRatioMax = "rollout_ratio_max";
+inline constexpr const char* kRolloutMaskedFrac = "rollout_masked_frac";  // mask modes: tokens weighted 0
 inline constexpr const char* kGroupsDropped = "groups_dropped";
+inline constexpr const char* kPromptsDrawn = "prompts_drawn";  // dynamic_sampling "refill": > prompts_per_step
 inline constexpr const char* kSamplesTrained = "samples_trained";
 inline constexpr const char* kTimeRollout = "time_rollout_s";
 inline constexpr const char* kTimeReward = "time_reward_s";

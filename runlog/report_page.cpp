@@ -201,13 +201,16 @@ var PLOTS = [
   ['Response length (tokens)', [['response_len_mean', ['rl']]]],
   ['Rollout/learner logprob mismatch', [['mismatch_mean', ['rl']], ['mismatch_max', ['rl']]]],
   ['Route agreement (learner top-k = rollout)', [['route_agreement', ['rl']]]],
+  ['Rollout correction: KL(rollout || learner)', [['rollout_kl', ['rl']]]],
+  ['Rollout correction: ratios outside [0.5, 2], masked', [['rollout_ratio_outside', ['rl']], ['rollout_masked_frac', ['rl']]]],
+  ['Rollout correction: largest ratio', [['rollout_ratio_max', ['rl']]]],
   ['Throughput (tokens/s)', [['tokens_per_s', ['sft']], ['tokens_per_s', ['rl']]]],
   ['Loss', [['loss', ['sft']], ['loss', ['rl']]]],
   ['Reward std', [['reward_std', ['rl']]]],
   ['Grad norm', [['grad_norm', ['sft']], ['grad_norm', ['rl']]]],
   ['Learning rate', [['lr', ['sft']], ['lr', ['rl']]]],
   ['Time per step (s)', [['time_rollout_s', ['rl']], ['time_reward_s', ['rl']], ['time_learner_s', ['rl']]]],
-  ['Groups dropped', [['groups_dropped', ['rl']]]]
+  ['Groups dropped, prompts drawn', [['groups_dropped', ['rl']], ['prompts_drawn', ['rl']]]]
 ];
 var plotCount = 0;
 PLOTS.forEach(function (plot) {

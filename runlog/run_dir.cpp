@@ -48,7 +48,8 @@ constexpr const char* kDigestKeys[] = {
     "run.expert_parallel", "model.path",
     "model.tokenizer",  "data.train",         "rollout.n",          "rollout.prompts_per_step",
     "rollout.temperature", "rollout.max_new_tokens", "rollout.precision", "algorithm.kl_coef",
-    "algorithm.clip_low", "algorithm.clip_high", "optimizer.lr",      "precision.train",
+    "algorithm.clip_low", "algorithm.clip_high", "algorithm.rollout_correction", "algorithm.dynamic_sampling",
+    "optimizer.lr",      "precision.train",
     "sft.steps"};
 
 }  // namespace

@@ -68,6 +68,19 @@ void print_route_agreement(std::ostream& out, const std::vector<MetricsRow>& row
       << ")   mean " << fixed(sum / static_cast<double>(n), 4) << "\n";
 }
 
+// The latest GRPO step's rollout-correction diagnostics (runs that log them).
+void print_correction(std::ostream& out, const std::vector<MetricsRow>& rows) {
+  for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+    if (it->phase != field::kPhaseRl || std::isnan(it->get(field::kRolloutKl))) continue;
+    out << std::left << std::setw(14) << "correction" << "rollout kl " << fixed(it->get(field::kRolloutKl), 5)
+        << " · ratios outside [0.5, 2] " << fixed(100.0 * it->get(field::kRolloutRatioOutside), 2) << "% · max ratio "
+        << fixed(it->get(field::kRolloutRatioMax), 3) << " · masked "
+        << fixed(100.0 * it->get(field::kRolloutMaskedFrac), 2) << "% · prompts drawn "
+        << fixed(it->get(field::kPromptsDrawn), 0) << " (step " << it->step << ")\n";
+    return;
+  }
+}
+
 void print_status_table(std::ostream& out, const StatusCounts& counts, const char* title) {
   if (counts.empty()) return;
   std::vector<std::string> columns;
@@ -206,6 +219,7 @@ void print_summary(const Summary& s, std::ostream& out) {
   print_extremes(out, "accuracy", extremes(s.metrics, field::kPhaseRl, field::kAccuracy));
   print_extremes(out, "eval accuracy", extremes(s.metrics, field::kPhaseEval, field::kEvalAccuracy));
   print_route_agreement(out, s.metrics);
+  print_correction(out, s.metrics);
   Extremes speed = extremes(s.metrics, field::kPhaseRl, field::kTokensPerS);
   if (speed.latest_step < 0) speed = extremes(s.metrics, field::kPhaseSft, field::kTokensPerS);
   if (speed.latest_step >= 0)

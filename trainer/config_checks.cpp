@@ -133,6 +133,14 @@ void check_consistency(const RunConfig& cfg, const LoadOptions& options) {
                      " mini-batches but a rollout batch has only ", samples,
                      " samples (rollout.n x rollout.prompts_per_step)");
 
+  const AlgorithmSection& a = cfg.algorithm;
+  if (a.grpo.dual_clip > 0 && a.grpo.dual_clip <= 1)
+    RLVR_CONFIG_FAIL(cfg.where("algorithm.dual_clip"), "algorithm.dual_clip", a.grpo.dual_clip,
+                     " would bound the loss below the clipped one; use a value > 1 (e.g. 3) or 0 (off)");
+  if (a.overlong_buffer > cfg.rollout.max_new_tokens)
+    RLVR_CONFIG_FAIL(cfg.where("algorithm.overlong_buffer"), "algorithm.overlong_buffer", a.overlong_buffer,
+                     " is longer than rollout.max_new_tokens = ", cfg.rollout.max_new_tokens);
+
   const bool has_eval = !d.eval.empty() || d.eval_fraction > 0 || d.eval_size > 0;
   if (cfg.logging.eval_every > 0 && !has_eval)
     RLVR_CONFIG_FAIL(cfg.where("logging.eval_every"), "logging.eval_every",

@@ -443,7 +443,9 @@ RunConfig load_run_config(const std::string& path, const std::vector<std::string
 
 GrpoConfig AlgorithmSection::grpo_config() const {
   GrpoConfig g = grpo;
-  g.token_level_loss = loss_averaging == "token";
+  g.rollout_correction = parse_rollout_correction(rollout_correction);
+  g.loss_normalizer = parse_loss_normalizer(loss_normalizer);
+  g.drop_uniform_groups = dynamic_sampling != "off";
   return g;
 }
 

@@ -1,4 +1,4 @@
-// Group-relative advantages and the clipped, importance-corrected GRPO policy loss.
+// Group-relative advantages, the overlong ramp and the clipped, rollout-corrected GRPO policy loss.
 #include "trainer/grpo.h"
 
 #include <algorithm>
@@ -42,6 +42,29 @@ Advantages group_advantages(const std::vector<double>& rewards, int group_size, 
   return a;
 }
 
+RolloutCorrection parse_rollout_correction(std::string_view name) {
+  if (name == "none") return RolloutCorrection::None;
+  if (name == "token_tis") return RolloutCorrection::TokenTis;
+  if (name == "seq_tis") return RolloutCorrection::SeqTis;
+  if (name == "token_mask") return RolloutCorrection::TokenMask;
+  if (name == "seq_mask") return RolloutCorrection::SeqMask;
+  RLVR_FAIL("trainer", cat("unknown rollout correction '", name, "'"));
+}
+
+LossNormalizer parse_loss_normalizer(std::string_view name) {
+  if (name == "tokens") return LossNormalizer::Tokens;
+  if (name == "sequences") return LossNormalizer::Sequences;
+  if (name == "max_length") return LossNormalizer::MaxLength;
+  RLVR_FAIL("trainer", cat("unknown loss normalizer '", name, "'"));
+}
+
+double overlong_penalty(int64_t completion_tokens, int64_t max_new_tokens, int64_t buffer, double penalty) {
+  if (completion_tokens >= max_new_tokens) return -penalty;
+  const int64_t start = max_new_tokens - buffer;
+  if (buffer <= 0 || completion_tokens <= start) return 0.0;
+  return -penalty * double(completion_tokens - start) / double(buffer);
+}
+
 void PolicyLossStats::add(const PolicyLossStats& o) {
   loss += o.loss;
   tokens += o.tokens;
@@ -51,37 +74,104 @@ void PolicyLossStats::add(const PolicyLossStats& o) {
   mismatch_abs_sum += o.mismatch_abs_sum;
   mismatch_max = std::max(mismatch_max, o.mismatch_max);
   tis_weight_sum += o.tis_weight_sum;
+  rollout_tokens += o.rollout_tokens;
+  rollout_kl_sum += o.rollout_kl_sum;
+  ratio_outside += o.ratio_outside;
+  ratio_max = std::max(ratio_max, o.ratio_max);
+  masked_tokens += o.masked_tokens;
+}
+
+namespace {
+
+// log(learner / rollout) of token t, bounded so that a token outside the learner's sampling
+// support (log-prob -inf) gives a weight of ~0 and finite statistics.
+constexpr double kMaxLogRatio = 30.0;
+double log_ratio(const PolicySample& s, size_t t) {
+  const float learner = s.logp_old_sampling.empty() ? s.logp_old[t] : s.logp_old_sampling[t];
+  return std::clamp(double(learner) - double(s.logp_rollout[t]), -kMaxLogRatio, kMaxLogRatio);
+}
+
+}  // namespace
+
+std::vector<double> rollout_correction_weights(const PolicySample& s, const GrpoConfig& cfg) {
+  const size_t n = s.logp_old.size();
+  std::vector<double> w(n, 1.0);
+  if (s.logp_rollout.empty() || cfg.rollout_correction == RolloutCorrection::None) return w;
+  const double low = cfg.correction_low, high = cfg.correction_high;
+  switch (cfg.rollout_correction) {
+    case RolloutCorrection::TokenTis:
+      for (size_t t = 0; t < n; ++t) w[t] = std::min(std::exp(log_ratio(s, t)), high);
+      break;
+    case RolloutCorrection::TokenMask:
+      for (size_t t = 0; t < n; ++t) {
+        const double rho = std::exp(log_ratio(s, t));
+        w[t] = rho >= low && rho <= high ? 1.0 : 0.0;
+      }
+      break;
+    case RolloutCorrection::SeqTis:
+    case RolloutCorrection::SeqMask: {
+      double sum = 0;
+      for (size_t t = 0; t < n; ++t) sum += log_ratio(s, t);
+      double seq_w = 0;
+      if (cfg.rollout_correction == RolloutCorrection::SeqTis) {
+        seq_w = std::min(std::exp(sum), high);  // the sequence's importance ratio, truncated
+      } else {
+        const double geo_mean = std::exp(sum / double(std::max<size_t>(n, 1)));
+        seq_w = geo_mean >= low && geo_mean <= high ? 1.0 : 0.0;
+      }
+      std::fill(w.begin(), w.end(), seq_w);
+      break;
+    }
+    case RolloutCorrection::None:
+      break;
+  }
+  return w;
 }
 
 PolicyLossStats grpo_policy_loss(const std::vector<PolicySample>& samples, const GrpoConfig& cfg, double normalizer,
                                  std::vector<std::vector<float>>* dlogp) {
   RLVR_CHECK(normalizer > 0, "trainer", "loss normalizer must be positive, got ", normalizer);
+  const bool masking =
+      cfg.rollout_correction == RolloutCorrection::TokenMask || cfg.rollout_correction == RolloutCorrection::SeqMask;
   PolicyLossStats st;
   if (dlogp) dlogp->assign(samples.size(), {});
   for (size_t i = 0; i < samples.size(); ++i) {
     const PolicySample& s = samples[i];
     const size_t n = s.logp.size();
     RLVR_CHECK(s.logp_old.size() == n && (s.logp_rollout.empty() || s.logp_rollout.size() == n) &&
+                   (s.logp_old_sampling.empty() || s.logp_old_sampling.size() == n) &&
                    (cfg.kl_coef == 0 || s.logp_ref.size() == n),
                "trainer", "sample ", i, ": log-prob arrays of different lengths");
     if (dlogp) (*dlogp)[i].assign(n, 0.0f);
     if (n == 0) continue;
-    // Token-level: every token weighs 1/normalizer; sequence-level: 1/(n * normalizer).
-    const double per_token = cfg.token_level_loss ? 1.0 / normalizer : 1.0 / (double(n) * normalizer);
+    // Per sequence (sequences): each token weighs 1/(n * normalizer); else 1/normalizer.
+    const double per_token = cfg.loss_normalizer != LossNormalizer::Sequences ? 1.0 / normalizer
+                                                                               : 1.0 / (double(n) * normalizer);
     const double A = s.advantage;
+    const std::vector<double> weight = rollout_correction_weights(s, cfg);
     for (size_t t = 0; t < n; ++t) {
       const double ratio = std::exp(double(s.logp[t]) - double(s.logp_old[t]));
-      double w = 1.0;
+      const double w = weight[t];
       if (!s.logp_rollout.empty()) {
-        const double gap = double(s.logp_old[t]) - double(s.logp_rollout[t]);
+        const double gap = log_ratio(s, t);
+        const double rho = std::exp(gap);
         st.mismatch_abs_sum += std::fabs(gap);
         st.mismatch_max = std::max(st.mismatch_max, std::fabs(gap));
-        if (cfg.truncated_is) w = std::min(std::exp(gap), double(cfg.tis_cap));
+        ++st.rollout_tokens;
+        st.rollout_kl_sum += rho - 1.0 - gap;
+        st.ratio_outside += rho < 0.5 || rho > 2.0;
+        st.ratio_max = std::max(st.ratio_max, rho);
+        st.masked_tokens += masking && w == 0.0;
       }
       const double clipped_ratio = std::clamp(ratio, 1.0 - cfg.clip_low, 1.0 + cfg.clip_high);
       const double unclipped = ratio * A, clipped = clipped_ratio * A;
-      const bool clip_active = clipped < unclipped;  // min() picks the clipped term: no gradient
-      double tok_loss = -std::min(unclipped, clipped) * w;
+      double objective = std::min(unclipped, clipped);
+      bool clip_active = clipped < unclipped;  // min() picks the clipped term: no gradient
+      if (cfg.dual_clip > 0 && A < 0 && objective < cfg.dual_clip * A) {
+        objective = cfg.dual_clip * A;  // dual clip: a constant, no gradient
+        clip_active = true;
+      }
+      double tok_loss = -objective * w;
       double grad = clip_active ? 0.0 : -unclipped * w;  // d(-r A w)/dlogp = -r A w
       if (cfg.kl_coef > 0) {
         const double d = double(s.logp_ref[t]) - double(s.logp[t]);

@@ -42,6 +42,7 @@ struct MicroBatch {
   model::TokenLogprobs lp;
   Tensor logp_host;            // [T] on the CPU
   mutable Tensor entropy_host;  // [T] on the CPU, computed on first use
+  mutable Tensor sampling_host;  // [T] on the CPU, under the rollout's sampling, on first use
   std::vector<size_t> index;   // sequence indices, in packing order
 };
 
@@ -107,6 +108,14 @@ std::vector<float> completion_logp(const MicroBatch& mb, const std::vector<Train
   return std::vector<float>(lp + t0, lp + t0 + n);
 }
 
+std::vector<float> completion_sampling_logp(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k,
+                                            const SamplingParams& sampling) {
+  if (!mb.sampling_host.defined()) mb.sampling_host = model::sampling_logprobs(mb.logits, mb.lp, sampling).to(Device::CPU);
+  const int64_t t0 = first_prediction(mb, seqs, k), n = seqs[mb.index[k]].completion_len();
+  const float* lp = mb.sampling_host.data<float>();
+  return std::vector<float>(lp + t0, lp + t0 + n);
+}
+
 double completion_entropy(const MicroBatch& mb, const std::vector<TrainSequence>& seqs, size_t k) {
   if (!mb.entropy_host.defined()) {
     Tensor ent = Tensor::empty({mb.batch.n_tokens()}, DType::F32, mb.logits.device());
@@ -157,11 +166,17 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
   return r;
 }
 
+bool plain_sampling(const SamplingParams& sampling) {
+  return sampling.temperature == 0.0f || (sampling.temperature == 1.0f && sampling.top_k == 0 && sampling.top_p >= 1.0f);
+}
+
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const std::vector<TrainSequence>& seqs,
                                                     const LearnerOptions& opt, std::vector<double>* entropy_sum,
-                                                    RouteAgreement* agreement) {
+                                                    RouteAgreement* agreement, const SamplingParams* sampling,
+                                                    std::vector<std::vector<float>>* sampling_logp) {
   std::vector<std::vector<float>> out(seqs.size());
   if (entropy_sum) entropy_sum->assign(seqs.size(), 0.0);
+  if (sampling_logp) sampling_logp->assign(seqs.size(), {});
   std::vector<size_t> order(seqs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   LearnerOptions no_load = opt;
@@ -174,6 +189,7 @@ std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const
     for (size_t k = 0; k < idx.size(); ++k) {
       out[idx[k]] = completion_logp(mb, seqs, k);
       if (entropy_sum) (*entropy_sum)[idx[k]] = completion_entropy(mb, seqs, k);
+      if (sampling && sampling_logp) (*sampling_logp)[idx[k]] = completion_sampling_logp(mb, seqs, k, *sampling);
     }
   }
   run_idle_micro_batches(m, no_load, micro.size(), all_micro, /*with_backward=*/false);
@@ -205,14 +221,22 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   std::vector<std::vector<size_t>> mini(n_mini);
   for (size_t i = 0; i < n; ++i) mini[(size_t(first) + i) * n_mini / size_t(n_all)].push_back(i);
   // Each mini-batch's loss normalizer over all ranks.
+  const LossNormalizer norm = upd.grpo.loss_normalizer;
+  RLVR_CHECK(norm != LossNormalizer::MaxLength || upd.max_new_tokens > 0, "trainer",
+             "the max_length loss normalizer needs max_new_tokens");
   std::vector<double> normalizers(n_mini, 0.0);
   for (size_t mi = 0; mi < n_mini; ++mi)
-    for (size_t i : mini[mi]) normalizers[mi] += upd.grpo.token_level_loss ? double(seqs[i].completion_len()) : 1.0;
+    for (size_t i : mini[mi])
+      normalizers[mi] += norm == LossNormalizer::Tokens      ? double(seqs[i].completion_len())
+                         : norm == LossNormalizer::Sequences ? 1.0
+                                                             : double(upd.max_new_tokens);
   sum_over_ranks(opt.comm, normalizers);
+  // The rollout correction compares with the learner under the rollout's sampling distribution.
+  const SamplingParams* sampling = plain_sampling(upd.sampling) ? nullptr : &upd.sampling;
 
   // logp_old: the policy before this update. Samples of the first mini-batch get it from their
   // own first forward (no step has happened yet); the others need a forward now.
-  std::vector<std::vector<float>> old(n);
+  std::vector<std::vector<float>> old(n), old_sampling(n);
   std::vector<double> entropy(n, 0.0);
   std::vector<bool> have_old(n, false);
   if (n_mini > 1) {
@@ -221,9 +245,11 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
     for (size_t m_i = 1; m_i < n_mini; ++m_i)
       for (size_t i : mini[m_i]) rest.push_back(seqs[i]), rest_idx.push_back(i);
     std::vector<double> ent;
-    auto lp = completion_logprobs(m, rest, opt, &ent, &r.route_agreement);
+    std::vector<std::vector<float>> lp_sampling;
+    auto lp = completion_logprobs(m, rest, opt, &ent, &r.route_agreement, sampling, &lp_sampling);
     for (size_t k = 0; k < rest_idx.size(); ++k) {
       old[rest_idx[k]] = std::move(lp[k]);
+      old_sampling[rest_idx[k]] = std::move(lp_sampling[k]);
       entropy[rest_idx[k]] = ent[k];
       have_old[rest_idx[k]] = true;
     }
@@ -254,12 +280,14 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
           logp[k] = completion_logp(mb, seqs, k);
           if (!have_old[i]) {
             old[i] = logp[k];
+            if (sampling) old_sampling[i] = completion_sampling_logp(mb, seqs, k, *sampling);
             entropy[i] = completion_entropy(mb, seqs, k);
             have_old[i] = true;
           }
           ps[k].logp = logp[k];
           ps[k].logp_old = old[i];
           ps[k].logp_rollout = samples[i].rollout_logp;
+          ps[k].logp_old_sampling = old_sampling[i];
           if (!ref_lp.empty()) ps[k].logp_ref = ref_lp[i];
           ps[k].advantage = samples[i].advantage;
         }
@@ -288,26 +316,31 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
   for (size_t i = 0; i < n; ++i) {
     ent += entropy[i];
     tokens += int64_t(old[i].size());
-    for (size_t t = 0; t < old[i].size(); ++t) {
-      r.learner_logp_sum[i] += old[i][t];
+    const std::vector<float>& learner = old_sampling[i].empty() ? old[i] : old_sampling[i];
+    for (size_t t = 0; t < learner.size(); ++t) {
+      r.learner_logp_sum[i] += learner[t];
       if (samples[i].rollout_logp.empty()) continue;
-      const double diff = std::abs(double(old[i][t]) - samples[i].rollout_logp[t]);
+      const double diff = std::abs(double(learner[t]) - samples[i].rollout_logp[t]);
       mis += diff;
       r.mismatch_max = std::max(r.mismatch_max, diff);
     }
   }
   if (multi_rank(opt.comm)) {
-    std::vector<double> sums{ent, double(tokens), mis, r.stats.loss, double(r.stats.tokens),
-                             double(r.stats.clipped_tokens), r.stats.ratio_sum, r.stats.kl_sum,
-                             r.stats.mismatch_abs_sum, r.stats.tis_weight_sum, double(r.route_agreement.records),
-                             double(r.route_agreement.matches)};
+    PolicyLossStats& st = r.stats;
+    std::vector<double> sums{ent, double(tokens), mis, st.loss, double(st.tokens),
+                             double(st.clipped_tokens), st.ratio_sum, st.kl_sum,
+                             st.mismatch_abs_sum, st.tis_weight_sum, double(st.rollout_tokens),
+                             st.rollout_kl_sum, double(st.ratio_outside), double(st.masked_tokens),
+                             double(r.route_agreement.records), double(r.route_agreement.matches)};
     sum_over_ranks(opt.comm, sums);
     ent = sums[0], tokens = int64_t(sums[1]), mis = sums[2];
-    r.stats.loss = sums[3], r.stats.tokens = int64_t(sums[4]), r.stats.clipped_tokens = int64_t(sums[5]);
-    r.stats.ratio_sum = sums[6], r.stats.kl_sum = sums[7], r.stats.mismatch_abs_sum = sums[8];
-    r.stats.tis_weight_sum = sums[9];
-    r.route_agreement = {int64_t(sums[10]), int64_t(sums[11])};
-    r.stats.mismatch_max = max_over_ranks(opt.comm, r.stats.mismatch_max);
+    st.loss = sums[3], st.tokens = int64_t(sums[4]), st.clipped_tokens = int64_t(sums[5]);
+    st.ratio_sum = sums[6], st.kl_sum = sums[7], st.mismatch_abs_sum = sums[8];
+    st.tis_weight_sum = sums[9], st.rollout_tokens = int64_t(sums[10]), st.rollout_kl_sum = sums[11];
+    st.ratio_outside = int64_t(sums[12]), st.masked_tokens = int64_t(sums[13]);
+    r.route_agreement = {int64_t(sums[14]), int64_t(sums[15])};
+    st.mismatch_max = max_over_ranks(opt.comm, st.mismatch_max);
+    st.ratio_max = max_over_ranks(opt.comm, st.ratio_max);
     r.mismatch_max = max_over_ranks(opt.comm, r.mismatch_max);
   }
   r.entropy = ent / double(std::max<int64_t>(tokens, 1));

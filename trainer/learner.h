@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "kernels/op_params.h"
 #include "parallel/communicator.h"
 #include "model/transformer.h"
 #include "trainer/grpo.h"
@@ -61,11 +62,17 @@ SftStepResult sft_step(model::Transformer& model, AdamW& optimizer, const std::v
 
 // Log-probabilities of each sequence's completion tokens (no gradient); entropy_sum, when set,
 // receives each sequence's summed per-token entropy of the policy; agreement, when set, adds
-// the routing agreement of the sequences with routes.
+// the routing agreement of the sequences with routes; sampling_logp, when set, receives the
+// log-probabilities under the sampling distribution `sampling` (model::sampling_logprobs).
 std::vector<std::vector<float>> completion_logprobs(model::Transformer& model, const std::vector<TrainSequence>& seqs,
-                                                    const LearnerOptions& opt,
-                                                    std::vector<double>* entropy_sum = nullptr,
-                                                    RouteAgreement* agreement = nullptr);
+                                                    const LearnerOptions& opt, std::vector<double>* entropy_sum = nullptr,
+                                                    RouteAgreement* agreement = nullptr,
+                                                    const SamplingParams* sampling = nullptr,
+                                                    std::vector<std::vector<float>>* sampling_logp = nullptr);
+
+// True when the sampler reports the plain softmax's log-probs (temperature 1 or greedy, no top-k
+// or top-p), so the learner's own log-probs are the rollout policy's without recomputing.
+bool plain_sampling(const SamplingParams& sampling);
 
 struct GrpoSample {
   TrainSequence seq;
@@ -77,6 +84,8 @@ struct GrpoUpdateOptions {
   GrpoConfig grpo;
   int64_t epochs = 1;        // passes over the batch
   int64_t mini_batches = 1;  // optimizer steps per pass
+  SamplingParams sampling;   // the rollout's: the rollout correction compares log-probs under it
+  int64_t max_new_tokens = 0;  // the max_length loss normalizer's length
 };
 
 struct GrpoUpdateResult {
@@ -87,7 +96,7 @@ struct GrpoUpdateResult {
   double entropy = 0;         // mean per-token entropy of the policy before the update
   double mismatch_mean = 0, mismatch_max = 0;  // |learner - rollout| log-prob per token
   RouteAgreement route_agreement;              // of the forwards that gave logp_old, all ranks
-  std::vector<double> learner_logp_sum;        // per (local) sample, before the update
+  std::vector<double> learner_logp_sum;        // per (local) sample, before the update (sampling distribution)
 };
 
 // The GRPO update over one rollout batch. ref (may be null unless grpo.kl_coef > 0) is the

@@ -74,9 +74,13 @@ RolloutBatch collect_rollouts(model::Transformer& policy, const Tokenizer& token
   return b;
 }
 
+const std::vector<float>& SampleRecord::rollout_logprobs() const {
+  return completion.sampling_logprobs.empty() ? completion.logprobs : completion.sampling_logprobs;
+}
+
 double SampleRecord::rollout_logprob() const {
   double sum = 0;
-  for (float l : completion.logprobs) sum += l;
+  for (float l : rollout_logprobs()) sum += l;
   return sum;
 }
 

@@ -28,7 +28,10 @@ struct SampleRecord {
   std::vector<uint16_t> routes;    // the rollout's expert choices (rollout::Completion::routes)
 
   bool trained() const { return !std::isnan(learner_logprob); }
-  double rollout_logprob() const;  // sum of the completion's sampling log-probs
+  // Each token's log-prob under the distribution the sampler drew it from (with top-k / top-p the
+  // filtered one), and their sum.
+  const std::vector<float>& rollout_logprobs() const;
+  double rollout_logprob() const;
 };
 
 struct RolloutBatch {

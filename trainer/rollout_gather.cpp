@@ -18,6 +18,7 @@ json encode(const SampleRecord& r) {
   for (const auto& v : r.score.verdicts) verdicts.push_back({v.reward, v.status, v.detail});
   // The learner's NaN ("not trained") travels as null: JSON has no NaN.
   return {{"p", c.prompt_index}, {"s", c.sample_index}, {"t", c.tokens}, {"l", c.logprobs},
+          {"sl", c.sampling_logprobs},
           {"x", c.text},         {"f", int(c.finish)},  {"r", r.score.reward}, {"v", verdicts},
           {"a", r.advantage},    {"k", r.kept},         {"ll", r.trained() ? json(r.learner_logprob) : json()},
           {"pv", r.policy_version}, {"rt", r.routes}};
@@ -31,6 +32,7 @@ SampleRecord decode(const json& s, const Example* prompt, int prompt_index_offse
   c.sample_index = s.at("s").get<int>();
   c.tokens = s.at("t").get<std::vector<int32_t>>();
   c.logprobs = s.at("l").get<std::vector<float>>();
+  if (s.contains("sl")) c.sampling_logprobs = s.at("sl").get<std::vector<float>>();
   c.text = s.at("x").get<std::string>();
   c.finish = rollout::FinishReason(s.at("f").get<int>());
   r.score.reward = s.at("r").get<double>();

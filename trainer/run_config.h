@@ -79,12 +79,19 @@ struct RewardsSection {
 
 struct AlgorithmSection {
   GrpoConfig grpo;
-  std::string loss_averaging;  // token | sequence (maps onto grpo.token_level_loss)
+  std::string rollout_correction;  // none | token_tis | seq_tis | token_mask | seq_mask
+  std::string loss_normalizer;     // tokens | sequences | max_length
+  std::string dynamic_sampling;    // off | filter | refill (filter and refill set drop_uniform_groups)
+  int64_t dynamic_sampling_max_batches = 0;  // refill: batches of prompts_per_step prompts, at most
+  bool overlong_filter = false;    // samples with finish "length" are not trained on
+  double overlong_penalty = 0;     // DAPO's soft overlong penalty (0: off)
+  int64_t overlong_buffer = 0;
   int64_t ppo_epochs = 0;      // passes over each rollout batch
   int64_t mini_batches = 0;    // optimizer steps per pass
   int64_t micro_batch_tokens = 0;  // gradient accumulation unit
   std::string router_replay;       // off | rollout
-  GrpoConfig grpo_config() const;  // grpo with token_level_loss from loss_averaging
+  GrpoConfig grpo_config() const;  // grpo with the enums and switches of the strings above
+  bool refill() const { return dynamic_sampling == "refill"; }
 };
 
 struct ScheduleSection {

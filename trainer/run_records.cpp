@@ -87,6 +87,7 @@ RlStepMetrics rl_step_metrics(int64_t step, double time_s, const RolloutBatch& r
   m.tokens_per_s = double(rs.tokens) / std::max(timing.step_s, 1e-9);
   m.rollout_tokens_per_s = double(rs.tokens) / std::max(timing.rollout_s, 1e-9);
   m.groups_dropped = dropped_groups(rb);
+  m.prompts_drawn = rb.prompts.size();
   for (const SampleRecord& r : rb.samples) m.samples_trained += r.trained();
   m.timing = timing;
   return m;
@@ -97,6 +98,7 @@ double RlStepMetrics::kl() const { return update.stats.kl_sum / double(std::max<
 nlohmann::json RlStepMetrics::to_json() const {
   const PolicyLossStats& st = update.stats;
   const double tokens = double(std::max<int64_t>(st.tokens, 1));
+  const double rollout_tokens = double(std::max<int64_t>(st.rollout_tokens, 1));
   return {{f::kStep, step},
           {f::kPhase, f::kPhaseRl},
           {f::kTime, time_s},
@@ -118,7 +120,12 @@ nlohmann::json RlStepMetrics::to_json() const {
           {f::kMismatchMean, update.mismatch_mean},
           {f::kMismatchMax, update.mismatch_max},
           {f::kRouteAgreement, nullable(update.route_agreement.fraction())},
+          {f::kRolloutKl, st.rollout_kl_sum / rollout_tokens},
+          {f::kRolloutRatioOutside, double(st.ratio_outside) / rollout_tokens},
+          {f::kRolloutRatioMax, st.ratio_max},
+          {f::kRolloutMaskedFrac, double(st.masked_tokens) / rollout_tokens},
           {f::kGroupsDropped, groups_dropped},
+          {f::kPromptsDrawn, prompts_drawn},
           {f::kSamplesTrained, samples_trained},
           {f::kTimeRollout, timing.rollout_s},
           {f::kTimeReward, timing.reward_s},

@@ -27,6 +27,7 @@ struct RlStepMetrics {
   double reward_mean = 0, reward_std = 0, accuracy = 0, response_len_mean = 0;
   double tokens_per_s = 0, rollout_tokens_per_s = 0;
   int groups_dropped = 0;
+  size_t prompts_drawn = 0;  // the step's groups (refill draws more than prompts_per_step)
   size_t samples_trained = 0;
   StepTiming timing;
 

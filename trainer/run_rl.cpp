@@ -24,16 +24,18 @@ void assign_advantages(RolloutBatch& rb, const GrpoConfig& grpo) {
   }
 }
 
-// What the learner trains on: every kept sample with a completion (trained[k] is its record).
-std::vector<GrpoSample> grpo_samples(RolloutBatch& rb, bool with_rollout_logp, std::vector<SampleRecord*>& trained) {
+// What the learner trains on: every kept sample with a completion, less those cut by the length
+// limit under overlong_filter (trained[k] is its record).
+std::vector<GrpoSample> grpo_samples(RolloutBatch& rb, bool overlong_filter, std::vector<SampleRecord*>& trained) {
   std::vector<GrpoSample> out;
   for (SampleRecord& s : rb.samples) {
     if (!s.kept || s.completion.tokens.empty()) continue;
+    if (overlong_filter && s.completion.finish == rollout::FinishReason::Length) continue;
     GrpoSample g;
     g.seq.tokens = s.prompt->prompt_tokens;
     g.seq.prompt_len = int64_t(g.seq.tokens.size());
     g.seq.tokens.insert(g.seq.tokens.end(), s.completion.tokens.begin(), s.completion.tokens.end());
-    if (with_rollout_logp) g.rollout_logp = s.completion.logprobs;
+    g.rollout_logp = s.rollout_logprobs();
     g.seq.routes = s.routes;
     g.advantage = s.advantage;
     out.push_back(std::move(g));
@@ -83,11 +85,11 @@ void run_rl_step(RunContext& run) {
   RolloutBatch& rb = batch.local;
   const double wait_s = seconds_since(t_step);
 
-  const GrpoUpdateOptions upd{cfg.algorithm.grpo_config(), cfg.algorithm.ppo_epochs, cfg.algorithm.mini_batches};
+  const GrpoUpdateOptions upd{cfg.algorithm.grpo_config(), cfg.algorithm.ppo_epochs, cfg.algorithm.mini_batches,
+                              cfg.rollout.sampling, cfg.rollout.max_new_tokens};
   assign_advantages(rb, upd.grpo);
   std::vector<SampleRecord*> trained;
-  // The sampler's log-probs are the rollout policy's only at temperature 1 (TIS needs them).
-  const std::vector<GrpoSample> samples = grpo_samples(rb, cfg.rollout.sampling.temperature == 1.0f, trained);
+  const std::vector<GrpoSample> samples = grpo_samples(rb, cfg.algorithm.overlong_filter, trained);
   const auto t_learn = std::chrono::steady_clock::now();
   run.router_load = {};
   const int64_t opt_base = run.optimizer->steps_taken();

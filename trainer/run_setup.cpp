@@ -43,6 +43,10 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
       progress(progress_out, !multi_rank(comm.get()) || comm->rank() == 0) {
   check_divisible(cfg.rollout.prompts_per_step, comm->size(), "rollout.prompts_per_step");
   if (cfg.sft.steps > 0) check_divisible(cfg.sft.batch_size, comm->size(), "sft.batch_size");
+  // Refill decides per batch whether to draw more prompts, which ranks would have to agree on.
+  RLVR_CHECK(!cfg.algorithm.refill() || comm->size() == 1, "config", cfg.where("algorithm.dynamic_sampling"),
+             ": algorithm.dynamic_sampling = \"refill\" runs in one process only; under a launcher of ",
+             comm->size(), " ranks use \"filter\"");
   device = train_device(cfg);
   // One GPU per rank on a node (NCCL has already picked LOCAL_RANK's; MPI ranks pick it here).
   if (device == Device::CUDA && dp()) select_cuda_device(parallel::discover_launch_env().local_rank);

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "trainer/data_parallel.h"
+#include "trainer/grpo.h"
 #include "trainer/rollout_gather.h"
 #include "trainer/run_context.h"
 
@@ -16,20 +17,69 @@ std::vector<const Example*> local_prompts(const RunContext& run, const std::vect
   return {all.begin() + share.begin, all.begin() + share.end};
 }
 
+// DAPO's soft overlong penalty, added to each sample's reward.
+void add_overlong_penalty(RolloutBatch& rb, const RunConfig& cfg) {
+  const AlgorithmSection& a = cfg.algorithm;
+  if (a.overlong_penalty <= 0) return;
+  for (SampleRecord& s : rb.samples)
+    s.score.reward += overlong_penalty(int64_t(s.completion.tokens.size()), cfg.rollout.max_new_tokens,
+                                       a.overlong_buffer, a.overlong_penalty);
+}
+
+// Groups whose rewards are not all equal (the ones that carry a learning signal).
+int64_t informative_groups(const RolloutBatch& rb) {
+  int64_t n = 0;
+  const size_t g = size_t(rb.group_size);
+  for (size_t first = 0; first + g <= rb.samples.size(); first += g) {
+    bool differ = false;
+    for (size_t i = first + 1; i < first + g; ++i) differ |= rb.samples[i].score.reward != rb.samples[first].score.reward;
+    n += differ;
+  }
+  return n;
+}
+
+// Appends a batch generated after `into` (the same step): its groups follow, times add up.
+void append_batch(RolloutBatch& into, RolloutBatch&& more) {
+  into.prompts.insert(into.prompts.end(), more.prompts.begin(), more.prompts.end());
+  for (SampleRecord& s : more.samples) into.samples.push_back(std::move(s));
+  into.gen.prefill_tokens += more.gen.prefill_tokens;
+  into.gen.decode_tokens += more.gen.decode_tokens;
+  into.gen.decode_steps += more.gen.decode_steps;
+  into.gen.prefill_seconds += more.gen.prefill_seconds;
+  into.gen.decode_seconds += more.gen.decode_seconds;
+  into.rollout_seconds += more.rollout_seconds;
+  into.reward_seconds += more.reward_seconds;
+}
+
 }  // namespace
 
 StepBatch generate_step_batch(RunContext& run, model::Transformer& generator, DataOrder& order, int64_t step,
                               int64_t policy_version) {
   const RunConfig& cfg = run.cfg;
+  const int64_t per_batch = cfg.rollout.prompts_per_step;
+  // Refill (one process): more batches of prompts until prompts_per_step groups have differing
+  // rewards or the bound is reached. Their prompts continue the step's indices, so each sample
+  // keeps its own sampling stream under the step's seed.
+  const int64_t max_batches = cfg.algorithm.refill() ? cfg.algorithm.dynamic_sampling_max_batches : 1;
   StepBatch b;
   b.step = step;
   b.policy_version = policy_version;
-  for (int64_t i : order.next(cfg.rollout.prompts_per_step)) b.all_prompts.push_back(&run.data.train[size_t(i)]);
-  const RankShare share = rank_share(int64_t(b.all_prompts.size()), run.dp());
   // Expert choices feed route_agreement (every RL step), router replay and their logs.
-  const RolloutRequest req{int(cfg.rollout.n), cfg.rollout.sampling, step_seed(run.state.seed, 3, step), share.begin,
-                           policy_version, generator.config().n_moe_layers() > 0};
-  b.local = collect_rollouts(generator, *run.tokenizer, run.service, cfg, local_prompts(run, b.all_prompts), req);
+  const bool record_routes = generator.config().n_moe_layers() > 0;
+  int64_t informative = 0;
+  for (int64_t k = 0; k < max_batches && (k == 0 || informative < per_batch); ++k) {
+    std::vector<const Example*> drawn;
+    for (int64_t i : order.next(per_batch)) drawn.push_back(&run.data.train[size_t(i)]);
+    const RankShare share = rank_share(int64_t(drawn.size()), run.dp());
+    const RolloutRequest req{int(cfg.rollout.n), cfg.rollout.sampling, step_seed(run.state.seed, 3, step),
+                             int64_t(b.all_prompts.size()) + share.begin, policy_version, record_routes};
+    RolloutBatch rb = collect_rollouts(generator, *run.tokenizer, run.service, cfg, local_prompts(run, drawn), req);
+    add_overlong_penalty(rb, cfg);
+    informative += informative_groups(rb);
+    b.all_prompts.insert(b.all_prompts.end(), drawn.begin(), drawn.end());
+    if (k == 0) b.local = std::move(rb);
+    else append_batch(b.local, std::move(rb));
+  }
   return b;
 }
 

@@ -24,7 +24,10 @@ struct StepBatch {
 };
 
 // Draws the step's prompts from `order` and generates and scores this rank's block with
-// `generator` (the policy, or a copy of it at `policy_version` updates).
+// `generator` (the policy, or a copy of it at `policy_version` updates), the overlong penalty
+// added to each reward. With algorithm.dynamic_sampling = "refill" (one process) it draws more
+// batches of prompts_per_step prompts until that many groups have differing rewards, at most
+// dynamic_sampling_max_batches in all; the result depends only on the run's seed and order.
 StepBatch generate_step_batch(RunContext& run, model::Transformer& generator, DataOrder& order, int64_t step,
                               int64_t policy_version);
 

@@ -2,7 +2,8 @@
 // row's uniform drawn on the host from Philox (seed, stream, counter) exactly as the CPU draws
 // it. Every step follows kernels/cpu/sampling.cpp; the only differences are float summation
 // orders, so a token differs from the CPU's only when the draw lands within rounding of a
-// boundary of the cumulative distribution.
+// boundary of the cumulative distribution. The same kernel evaluates a given token's log-prob
+// under the sampling distribution (sampling_logprobs).
 #include <cfloat>
 #include <climits>
 #include <cmath>
@@ -113,11 +114,14 @@ struct Shared {
   int cand_id[kMaxTopK];
   int order[kMaxTopK];
   double prob[kMaxTopK];
+  int keep;          // top-k: the support is order[0, keep)
+  double total;      // top-k: the support's mass, sum of exp(z - m)
 };
 
 // Top-k (then top-p within it): the k most likely ids (value desc, id asc) by bisection on the
-// k-th value, sorted in shared memory, then the CPU's sequential draw over them in double.
-__device__ int64_t sample_top_k(const Row& row, int k, float top_p, double u, float zmin, Shared& sh) {
+// k-th value, sorted in shared memory; the support (sh.keep, sh.total) is the CPU's prefix,
+// computed sequentially in double.
+__device__ void top_k_support(const Row& row, int k, float top_p, float zmin, Shared& sh) {
   // Step 1: tau = the k-th largest value: count(z >= tau) >= k > count(z > tau).
   unsigned lo = float_key(zmin), hi = float_key(row.m) + 1;
   while (hi - lo > 1) {
@@ -157,7 +161,7 @@ __device__ int64_t sample_top_k(const Row& row, int k, float top_p, double u, fl
     sh.order[rank] = sh.cand_id[a];
   }
   __syncthreads();
-  // Step 4: the CPU's draw, sequential in double over at most kMaxTopK values.
+  // Step 4: the CPU's support, sequential in double over at most kMaxTopK values.
   if (threadIdx.x == 0) {
     double mass = 0.0;
     for (int i = 0; i < n; ++i) mass += sh.prob[i] = exp(double(row.z(sh.order[i])) - double(row.m));
@@ -165,10 +169,19 @@ __device__ int64_t sample_top_k(const Row& row, int k, float top_p, double u, fl
     double total = 0.0;
     int keep = 0;
     while (keep < n && (keep == 0 || total < nucleus)) total += sh.prob[keep++];
-    const double target = u * total;
+    sh.keep = keep;
+    sh.total = total;
+  }
+  __syncthreads();
+}
+
+// The CPU's draw over the top-k support, in order (most likely first).
+__device__ int64_t draw_top_k(double u, Shared& sh) {
+  if (threadIdx.x == 0) {
+    const double target = u * sh.total;
     double cum = 0.0;
-    sh.first = uint64_t(sh.order[keep - 1]);
-    for (int i = 0; i < keep; ++i) {
+    sh.first = uint64_t(sh.order[sh.keep - 1]);
+    for (int i = 0; i < sh.keep; ++i) {
       cum += sh.prob[i];
       if (cum > target) {
         sh.first = uint64_t(sh.order[i]);
@@ -182,10 +195,26 @@ __device__ int64_t sample_top_k(const Row& row, int k, float top_p, double u, fl
   return token;
 }
 
+__device__ bool in_top_k(int64_t token, const Shared& sh) {
+  for (int i = 0; i < sh.keep; ++i)
+    if (sh.order[i] == token) return true;
+  return false;
+}
+
 // Top-p without top-k: bisection for the threshold tau, the largest value whose {z >= tau}
 // mass reaches top_p of the total; the nucleus is {z > tau} plus the ties at tau in id order
-// until the mass is reached; the draw scans the nucleus in id order.
-__device__ int64_t sample_nucleus(const Row& row, float top_p, double u, float zmin, Shared& sh) {
+// until the mass is reached.
+struct Nucleus {
+  float tau;
+  int64_t last_tie;
+  double total;  // its mass, sum of exp(z - m)
+  __device__ bool contains(const Row& row, int64_t v) const {
+    const float z = row.z(v);
+    return z > tau || (z == tau && v <= last_tie);
+  }
+};
+
+__device__ Nucleus nucleus_support(const Row& row, float top_p, float zmin, Shared& sh) {
   const double target = double(top_p) * mass_at_least(row, -INFINITY, false, sh.dscratch);
   unsigned lo = float_key(zmin), hi = float_key(row.m) + 1;
   while (hi - lo > 1) {
@@ -203,19 +232,27 @@ __device__ int64_t sample_nucleus(const Row& row, float top_p, double u, float z
   double tie_mass = 0.0;
   for (int64_t v = threadIdx.x; v <= last_tie; v += blockDim.x)
     if (row.z(v) == tau) tie_mass += double(row.e(v));
-  const double total = above + block_reduce(tie_mass, sh.dscratch, SumOp{});
-  const auto in_nucleus = [&](int64_t v) {
-    const float z = row.z(v);
-    return z > tau || (z == tau && v <= last_tie);
-  };
+  return {tau, last_tie, above + block_reduce(tie_mass, sh.dscratch, SumOp{})};
+}
+
+// The draw scans the nucleus in id order.
+__device__ int64_t draw_nucleus(const Row& row, const Nucleus& nuc, double u, Shared& sh) {
   const Crossing draw = first_crossing(
-      row.V, u * total, true, in_nucleus, [&](int64_t v) { return double(row.e(v)); }, sh.sums, &sh.first, &sh.last);
+      row.V, u * nuc.total, true, [&](int64_t v) { return nuc.contains(row, v); },
+      [&](int64_t v) { return double(row.e(v)); }, sh.sums, &sh.first, &sh.last);
   return draw.first >= 0 ? draw.first : draw.last;
 }
 
+// log p(token) under a support of the given mass (in exp(z - m)).
+__device__ float support_logprob(const Row& row, int64_t token, bool inside, double total) {
+  return inside ? float(double(row.z(token)) - double(row.m) - log(total)) : -INFINITY;
+}
+
+// Row b: draws a token (uniforms set) and writes its log-prob under the full tempered softmax,
+// or (targets set) writes targets[b]'s log-prob under the sampling distribution.
 __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float* logprobs, const float* logits,
-                                                          int64_t V, const double* uniforms, float temperature,
-                                                          int top_k, float top_p) {
+                                                          int64_t V, const double* uniforms, const int32_t* targets,
+                                                          float temperature, int top_k, float top_p) {
   __shared__ Shared sh;
   const int64_t b = blockIdx.x;
   const float* lg = logits + b * V;
@@ -260,7 +297,7 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float
   __syncthreads();
   if (argmax < 0) {
     if (threadIdx.x == 0) {
-      tokens[b] = -1;
+      if (tokens) tokens[b] = -1;
       logprobs[b] = NAN;
     }
     return;
@@ -275,16 +312,30 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float
   sum = block_reduce(sum, sh.fscratch, SumOp{});
   const float lse = row.m + logf(sum);
 
-  // Step 3: the token.
+  // Step 3: the support, then the token drawn from it or the target's log-prob.
+  const bool use_top_k = top_k > 0 && top_k < n_finite;
+  const bool plain = greedy || (!use_top_k && top_p >= 1.0f);
+  Nucleus nuc{};
+  if (!plain && use_top_k) top_k_support(row, top_k, top_p, zmin_raw * inv_temp, sh);
+  else if (!plain) nuc = nucleus_support(row, top_p, zmin_raw * inv_temp, sh);
+  if (targets) {
+    const int64_t t = targets[b];
+    if (threadIdx.x == 0) {
+      if (t < 0 || t >= V) logprobs[b] = NAN;
+      else if (plain) logprobs[b] = row.z(t) - lse;
+      else if (use_top_k) logprobs[b] = support_logprob(row, t, in_top_k(t, sh), sh.total);
+      else logprobs[b] = support_logprob(row, t, nuc.contains(row, t), nuc.total);
+    }
+    return;
+  }
   int64_t token = argmax;
   const double u = uniforms[b];
-  const bool use_top_k = top_k > 0 && top_k < n_finite;
   if (greedy) {
     token = argmax;
   } else if (use_top_k) {
-    token = sample_top_k(row, top_k, top_p, u, zmin_raw * inv_temp, sh);
+    token = draw_top_k(u, sh);
   } else if (top_p < 1.0f) {
-    token = sample_nucleus(row, top_p, u, zmin_raw * inv_temp, sh);
+    token = draw_nucleus(row, nuc, u, sh);
   } else {
     // Plain sampling: inverse CDF in id order over the finite logits.
     const Crossing c = first_crossing(
@@ -294,7 +345,7 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(int32_t* tokens, float
   }
   if (threadIdx.x == 0) {
     tokens[b] = int32_t(token);
-    logprobs[b] = row.z(token) - lse;
+    logprobs[b] = row.z(token) - lse;  // over the full tempered distribution
   }
 }
 
@@ -320,8 +371,23 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
     return;
   }
   sample_kernel<<<unsigned(B), kThreads>>>(tokens.data<int32_t>(), logprobs.data<float>(), logits.data<float>(), V,
-                                           static_cast<const double*>(uniforms.raw()), params.temperature,
+                                           static_cast<const double*>(uniforms.raw()), nullptr, params.temperature,
                                            params.top_k, params.top_p);
+  check_launch();
+}
+
+void sampling_logprobs(Tensor& logprobs, const Tensor& logits, const Tensor& targets, const SamplingParams& params) {
+  const int64_t B = logits.dim(0), V = logits.dim(1);
+  RLVR_CHECK(params.top_k <= kMaxTopK, "kernels", "sampling_logprobs: top_k ", params.top_k,
+             " is above the CUDA sampler's ", kMaxTopK);
+  if (B == 0) return;
+  if (V == 0) {
+    const std::vector<float> nan(size_t(B), NAN);
+    RLVR_CUDA_CHECK(cudaMemcpy(logprobs.raw(), nan.data(), nan.size() * sizeof(float), cudaMemcpyHostToDevice));
+    return;
+  }
+  sample_kernel<<<unsigned(B), kThreads>>>(nullptr, logprobs.data<float>(), logits.data<float>(), V, nullptr,
+                                           targets.data<int32_t>(), params.temperature, params.top_k, params.top_p);
   check_launch();
 }
 

@@ -300,6 +300,20 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu(outs);
        },
        1e-5, 1e-5},
+      {"sampling_logprobs", {"sampling_logprobs"}, {{1, 1}, {8, 130}, {4, 151936}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor logits = r.on(rand_f32(rng, {d[0], d[1]}, -5, 5));
+         const Tensor tgt = r.on(i32({d[0]}, rng.ints(d[0], 0, int32_t(d[1] - 1))));
+         Tensors outs;
+         for (const SamplingParams& sp : {SamplingParams{0.7f, 0, 1.0f, 0}, SamplingParams{0.7f, 50, 0.9f, 0},
+                                          SamplingParams{1.0f, 0, 0.5f, 0}}) {
+           Tensor logprobs = r.out({d[0]});
+           sampling_logprobs(logprobs, logits, tgt, sp);
+           outs.push_back(logprobs);
+         }
+         return to_cpu(outs);
+       },
+       1e-5, 1e-5},
       {"gemm f32", {"gemm"},
        {{1, 1, 1, 0, 0, 0}, {5, 7, 3, 1, 0, 1}, {33, 17, 130, 0, 1, 0}, {64, 48, 300, 1, 1, 1}},
        [](const Dims& d, Rng& rng, GuardedRun& r) { return run_gemm(d, rng, r, DType::F32); },

@@ -1,5 +1,6 @@
 // Sampling: Philox known answers, seeded reproducibility, batch independence, top-k / top-p
-// support (tokens outside never drawn), greedy, full-distribution logprobs, non-finite rows,
+// support (tokens outside never drawn), greedy, full-distribution logprobs (and
+// sampling_logprobs: any token under the filtered, renormalized distribution), non-finite rows,
 // and the empirical distribution against softmax (fixed seeds: deterministic, never flaky).
 #include <gtest/gtest.h>
 
@@ -187,6 +188,63 @@ TEST(Sampling, EmpiricalDistributionMatchesSoftmax) {
     EXPECT_LT(chi2, 20.5) << "temperature " << temperature;
     for (size_t b = 0; b < 10; ++b) EXPECT_NEAR(d.logprobs[b], lp[size_t(d.tokens[b])], 1e-5);
   }
+}
+
+// sampling_logprobs of every token of a row: the drawn tokens' reported logprobs, -inf outside
+// the support, and a distribution over the support (its probabilities sum to 1).
+TEST(Sampling, SamplingLogprobsEvaluatesAnyTokenUnderTheSamplingDistribution) {
+  Rng rng(21);
+  const Vec row = rng.floats(40, -2, 2);
+  const int64_t V = int64_t(row.size());
+  for (const SamplingParams& p : {SamplingParams{0.6f, 0, 1.0f, 5}, SamplingParams{1.0f, 7, 1.0f, 5},
+                                  SamplingParams{1.3f, 0, 0.7f, 5}, SamplingParams{0.9f, 10, 0.8f, 5},
+                                  SamplingParams{0.0f, 3, 0.5f, 5}}) {
+    Vec all;
+    std::vector<int32_t> targets;
+    for (int64_t v = 0; v < V; ++v) {
+      all.insert(all.end(), row.begin(), row.end());
+      targets.push_back(int32_t(v));
+    }
+    Tensor lp = Tensor::empty({V}, DType::F32);
+    sampling_logprobs(lp, f32({V, V}, all), i32({V}, targets), p);
+    const float* l = lp.data<float>();
+    double mass = 0;
+    int64_t inside = 0;
+    for (int64_t v = 0; v < V; ++v) {
+      if (l[v] == -INFINITY) continue;
+      mass += std::exp(double(l[v]));
+      ++inside;
+    }
+    const bool greedy = p.temperature == 0.0f;
+    EXPECT_NEAR(mass, 1.0, 1e-4) << p.temperature << " " << p.top_k << " " << p.top_p;
+    if (greedy || (p.top_k == 0 && p.top_p >= 1.0f)) {
+      EXPECT_EQ(inside, V);  // the full softmax
+    }
+    if (p.top_k > 0 && !greedy) {
+      EXPECT_LE(inside, p.top_k);
+    }
+    if (p.top_p < 1.0f && !greedy) {
+      EXPECT_LT(inside, V);
+    }
+    if (!greedy && p.top_k == 0 && p.top_p >= 1.0f) {
+      const Vec want = log_softmax(row, p.temperature);
+      for (int64_t v = 0; v < V; ++v) EXPECT_NEAR(l[v], want[size_t(v)], 1e-5) << v;
+    }
+    // Every drawn token is inside; its full-distribution log-prob (what sample_tokens reports)
+    // is the support's log-prob shifted by the support's log-mass, the same for every token.
+    const Draws d = draw(row, 200, p);
+    const double shift = double(l[d.tokens[0]]) - d.logprobs[0];
+    for (size_t b = 0; b < d.tokens.size(); ++b) {
+      ASSERT_NE(l[d.tokens[b]], -INFINITY) << d.tokens[b];
+      EXPECT_NEAR(double(l[d.tokens[b]]) - d.logprobs[b], shift, 1e-5);
+    }
+  }
+  // A row without a finite logit, or a target outside the vocabulary, gives NaN.
+  Tensor lp = Tensor::empty({2}, DType::F32);
+  sampling_logprobs(lp, f32({2, 3}, {NAN, INFINITY, -INFINITY, 0.0, 1.0, 2.0}), i32({2}, {0, 3}),
+                    SamplingParams{1.0f, 0, 0.9f, 0});
+  EXPECT_TRUE(std::isnan(lp.data<float>()[0]));
+  EXPECT_TRUE(std::isnan(lp.data<float>()[1]));
 }
 
 TEST(Sampling, NonFiniteLogitsAreNeverDrawnAndAllNonFiniteRowsStop) {

@@ -30,10 +30,12 @@ TEST(RunConfig, DefaultsAgreeWithTheLibraryStructs) {
   EXPECT_EQ(got.drop_uniform_groups, g.drop_uniform_groups);
   EXPECT_EQ(got.clip_low, g.clip_low);
   EXPECT_EQ(got.clip_high, g.clip_high);
-  EXPECT_EQ(got.token_level_loss, g.token_level_loss);
+  EXPECT_EQ(got.dual_clip, g.dual_clip);
+  EXPECT_EQ(got.loss_normalizer, g.loss_normalizer);
   EXPECT_EQ(got.kl_coef, g.kl_coef);
-  EXPECT_EQ(got.truncated_is, g.truncated_is);
-  EXPECT_EQ(got.tis_cap, g.tis_cap);
+  EXPECT_EQ(got.rollout_correction, g.rollout_correction);
+  EXPECT_EQ(got.correction_low, g.correction_low);
+  EXPECT_EQ(got.correction_high, g.correction_high);
   const OptimizerConfig o;
   EXPECT_EQ(c.optimizer.lr, o.lr);
   EXPECT_EQ(c.optimizer.beta1, o.beta1);
@@ -97,8 +99,15 @@ TEST(RunConfig, SetOverridesAnyKeyWithTheSameChecks) {
       {{"rollout.stop=[\"\\n\", \"</s>\"]"},
        [](const RunConfig& c) { return c.rollout.stop == std::vector<std::string>{"\n", "</s>"}; }, "list"},
       {{"algorithm.scale_by_std=false"}, [](const RunConfig& c) { return !c.algorithm.grpo.scale_by_std; }, "bool"},
-      {{"algorithm.loss_averaging=sequence"},
-       [](const RunConfig& c) { return !c.algorithm.grpo_config().token_level_loss; }, "choice"},
+      {{"algorithm.loss_normalizer=sequences"},
+       [](const RunConfig& c) { return c.algorithm.grpo_config().loss_normalizer == LossNormalizer::Sequences; },
+       "choice"},
+      {{"algorithm.rollout_correction=seq_mask"},
+       [](const RunConfig& c) { return c.algorithm.grpo_config().rollout_correction == RolloutCorrection::SeqMask; },
+       "another choice"},
+      {{"algorithm.dynamic_sampling=refill"},
+       [](const RunConfig& c) { return c.algorithm.refill() && c.algorithm.grpo_config().drop_uniform_groups; },
+       "refill drops uniform groups too"},
       {{"model.init.mlp_only_layers=[0, 1]"},
        [](const RunConfig& c) { return c.model.init.mlp_only_layers == std::vector<int>{0, 1}; }, "int list"},
       {{"model.init={hidden_size=32, num_experts=0}"},
