@@ -1,11 +1,13 @@
 // Tensor storage, views, conversions and the argument checks shared by every op.
 #include "kernels/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 
 #include "kernels/fp_codec.h"
+#include "kernels/host_memory.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -26,17 +28,34 @@ int64_t shape_numel(const Shape& s) {
 
 namespace {
 
+std::atomic<size_t> host_in_use{0}, host_peak{0};
+
+void count_host_allocation(size_t n) {
+  const size_t now = host_in_use.fetch_add(n) + n;
+  size_t peak = host_peak.load();
+  while (now > peak && !host_peak.compare_exchange_weak(peak, now)) {
+  }
+}
+
 std::shared_ptr<void> allocate(size_t bytes, Device device) {
   const size_t n = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
   if (device == Device::CPU) {
     void* p = std::aligned_alloc(64, n);
     RLVR_CHECK(p != nullptr, "kernels", "out of host memory allocating ", bytes, " bytes");
-    return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+    count_host_allocation(n);
+    return std::shared_ptr<void>(p, [n](void* q) {
+      host_in_use.fetch_sub(n);
+      std::free(q);
+    });
   }
   return std::shared_ptr<void>(cuda_malloc(n), [](void* q) { cuda_free(q); });
 }
 
 }  // namespace
+
+HostMemoryStats host_memory_stats() { return {host_in_use.load(), host_peak.load()}; }
+
+void reset_host_memory_peak() { host_peak.store(host_in_use.load()); }
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   for (int64_t d : shape) RLVR_CHECK(d >= 0, "kernels", "negative dimension in shape ", shape_str(shape));

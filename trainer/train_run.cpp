@@ -9,7 +9,9 @@
 #include <utility>
 
 #include "common/error.h"
+#include "kernels/block_cache.h"
 #include "kernels/gemm.h"
+#include "kernels/host_memory.h"
 #include "runlog/fields.h"
 #include "parallel/launch_env.h"
 #include "trainer/data_parallel.h"
@@ -294,8 +296,19 @@ TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
   if (env.rank == 0 && options.progress) *options.progress << plan.line() << "\n";
   std::string limit;
   check_memory_fits(plan, device_memory_limit(cfg, limit), limit);
+  const size_t host_before = host_memory_stats().bytes_in_use;
+  reset_host_memory_peak();
   Run run(cfg, options);
-  return run.go();
+  TrainResult result = run.go();
+  // What the run's tensors took at most, next to the plan: on the CPU host storage, on CUDA the
+  // device's.
+  const bool cuda = cuda_memory_stats().peak_bytes_in_use > 0;
+  result.peak_tensor_bytes =
+      cuda ? cuda_memory_stats().peak_bytes_in_use : host_memory_stats().peak_bytes_in_use - host_before;
+  if (env.rank == 0 && options.progress)
+    *options.progress << "memory peak: " << format_bytes(result.peak_tensor_bytes) << " of tensors per rank ("
+                      << (cuda ? "device" : "host") << "; plan " << format_bytes(plan.total()) << ")\n";
+  return result;
 }
 
 }  // namespace rlvr::trainer

@@ -26,6 +26,7 @@ struct TrainResult {
   bool interrupted = false;
   int rank = 0, world = 1;  // data parallel: this process's rank of `world`
   double first_eval_accuracy = -1, last_eval_accuracy = -1;  // -1: no evaluation ran
+  size_t peak_tensor_bytes = 0;  // the most tensor storage held at once (host, or the GPU's)
 };
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options);
