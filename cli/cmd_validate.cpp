@@ -66,9 +66,8 @@ int cmd_validate(const std::vector<std::string>& argv) {
   const int ranks = std::atoi(ranks_arg.c_str());
   RLVR_CHECK(ranks >= 1, "cli", "--ranks: expected a positive integer, got '", ranks_arg, "'");
   const trainer::MemoryPlan plan = trainer::memory_plan(cfg, ranks);
-  if (cfg.run.device_memory_gb > 0)
-    trainer::check_memory_fits(plan, uint64_t(cfg.run.device_memory_gb * 1024 * 1024 * 1024),
-                               "run.device_memory_gb = " + std::to_string(cfg.run.device_memory_gb));
+  std::string limit;
+  trainer::check_memory_fits(plan, trainer::configured_memory_limit(cfg, limit), limit);
   std::printf("ok: %s\n%s  %s\n", path.c_str(), summary(cfg).c_str(), plan.line().c_str());
   return 0;
 }

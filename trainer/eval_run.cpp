@@ -16,6 +16,8 @@ EvalResult evaluate(RunConfig cfg, const EvalOptions& opt) {
   const std::string checkpoint = opt.checkpoint.empty() ? "" : find_checkpoint(trained_in, opt.checkpoint);
   const std::string name = checkpoint.empty() ? "init" : fs::path(checkpoint).filename().string();
   const std::string run_dir = opt.run_dir.empty() ? (fs::path(trained_in) / ("eval_" + name)).string() : opt.run_dir;
+  RLVR_CHECK(!fs::exists(fs::path(run_dir) / "metrics.jsonl"), "trainer", "the directory ", run_dir,
+             " already holds an evaluation: pass another --run-dir");
   cfg.sft.steps = 0;  // no completions needed: the rows are prompts and answers
   if (!opt.data.empty()) cfg.data.eval = opt.data;
   RunContext run(cfg, run_dir, opt.progress);
@@ -24,8 +26,6 @@ EvalResult evaluate(RunConfig cfg, const EvalOptions& opt) {
     load_checkpoint(checkpoint, run.policy, nullptr);
     run.state.rl_step = read_train_state(checkpoint).rl_step;
   }
-  RLVR_CHECK(!fs::exists(fs::path(run_dir) / "metrics.jsonl"), "trainer", "the directory ", run_dir,
-             " already holds an evaluation: pass another --run-dir");
   if (run.writer()) {
     fs::create_directories(run_dir);
     run.cfg.write_resolved((fs::path(run_dir) / "config.toml").string());

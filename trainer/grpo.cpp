@@ -22,11 +22,8 @@ Advantages group_advantages(const std::vector<double>& rewards, int group_size, 
     for (int i = 0; i < group_size; ++i) mean += rewards[g + size_t(i)];
     mean /= group_size;
     double var = 0;
-    bool uniform = true;
-    for (int i = 0; i < group_size; ++i) {
-      var += (rewards[g + size_t(i)] - mean) * (rewards[g + size_t(i)] - mean);
-      uniform = uniform && rewards[g + size_t(i)] == rewards[g];
-    }
+    for (int i = 0; i < group_size; ++i) var += (rewards[g + size_t(i)] - mean) * (rewards[g + size_t(i)] - mean);
+    const bool uniform = rewards_all_equal(std::span<const double>(rewards).subspan(g, size_t(group_size)));
     // Unbiased std, as TRL and verl compute it.
     const double stdev = group_size > 1 ? std::sqrt(var / (group_size - 1)) : 0.0;
     if (uniform && cfg.drop_uniform_groups) {
@@ -40,6 +37,10 @@ Advantages group_advantages(const std::vector<double>& rewards, int group_size, 
     }
   }
   return a;
+}
+
+bool rewards_all_equal(std::span<const double> group) {
+  return std::all_of(group.begin(), group.end(), [&](double r) { return r == group.front(); });
 }
 
 RolloutCorrection parse_rollout_correction(std::string_view name) {

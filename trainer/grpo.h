@@ -41,6 +41,9 @@ struct GrpoConfig {
   float correction_high = 2.0f;    // TIS: cap of the weight; mask modes: highest ratio kept
 };
 
+// True when every reward of a group is the same: the group carries no learning signal.
+bool rewards_all_equal(std::span<const double> group);
+
 // Advantages for rewards laid out group by group (group_size consecutive samples per prompt).
 // kept[i] is false for samples of a dropped (all-equal) group.
 struct Advantages {

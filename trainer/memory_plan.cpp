@@ -188,11 +188,14 @@ MemoryPlan memory_plan(const RunConfig& cfg, int ranks) {
   return memory_plan(cfg, m, ranks);
 }
 
+uint64_t configured_memory_limit(const RunConfig& cfg, std::string& what) {
+  if (cfg.run.device_memory_gb <= 0) return 0;
+  what = cat("run.device_memory_gb = ", cfg.run.device_memory_gb);
+  return uint64_t(cfg.run.device_memory_gb * 1024 * 1024 * 1024);
+}
+
 uint64_t device_memory_limit(const RunConfig& cfg, std::string& what) {
-  if (cfg.run.device_memory_gb > 0) {
-    what = cat("run.device_memory_gb = ", cfg.run.device_memory_gb);
-    return uint64_t(cfg.run.device_memory_gb * 1024 * 1024 * 1024);
-  }
+  if (const uint64_t set = configured_memory_limit(cfg, what)) return set;
   if (resolve_device(cfg.run.device, "config", "run.device") != Device::CUDA) return 0;
   what = "the GPU's memory";
   return cuda_device_memory_bytes();

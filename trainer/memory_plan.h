@@ -50,8 +50,10 @@ MemoryPlan memory_plan(const RunConfig& cfg, const model::ModelConfig& model, in
 // config.json.
 MemoryPlan memory_plan(const RunConfig& cfg, int ranks);
 // What one rank may hold: run.device_memory_gb, else on CUDA the GPU's memory, else 0 (no
-// limit); `what` says which ("run.device_memory_gb", "the GPU's memory").
+// limit); `what` says which ("run.device_memory_gb = 80", "the GPU's memory").
 uint64_t device_memory_limit(const RunConfig& cfg, std::string& what);
+// run.device_memory_gb alone (0 when unset): what `rlvr validate` can check on another machine.
+uint64_t configured_memory_limit(const RunConfig& cfg, std::string& what);
 
 // "512 B", "1.5 KiB", "300 MiB", "9.8 GiB".
 std::string format_bytes(uint64_t bytes);

@@ -28,13 +28,12 @@ void add_overlong_penalty(RolloutBatch& rb, const RunConfig& cfg) {
 
 // Groups whose rewards are not all equal (the ones that carry a learning signal).
 int64_t informative_groups(const RolloutBatch& rb) {
+  std::vector<double> rewards;
+  for (const SampleRecord& s : rb.samples) rewards.push_back(s.score.reward);
   int64_t n = 0;
   const size_t g = size_t(rb.group_size);
-  for (size_t first = 0; first + g <= rb.samples.size(); first += g) {
-    bool differ = false;
-    for (size_t i = first + 1; i < first + g; ++i) differ |= rb.samples[i].score.reward != rb.samples[first].score.reward;
-    n += differ;
-  }
+  for (size_t first = 0; first + g <= rewards.size(); first += g)
+    n += !rewards_all_equal(std::span<const double>(rewards).subspan(first, g));
   return n;
 }
 

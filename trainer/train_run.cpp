@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "kernels/block_cache.h"
+#include "kernels/device_choice.h"
 #include "kernels/gemm.h"
 #include "kernels/host_memory.h"
 #include "runlog/fields.h"
@@ -302,7 +303,7 @@ TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
   TrainResult result = run.go();
   // What the run's tensors took at most, next to the plan: on the CPU host storage, on CUDA the
   // device's.
-  const bool cuda = cuda_memory_stats().peak_bytes_in_use > 0;
+  const bool cuda = resolve_device(cfg.run.device, "config", "run.device") == Device::CUDA;
   result.peak_tensor_bytes =
       cuda ? cuda_memory_stats().peak_bytes_in_use : host_memory_stats().peak_bytes_in_use - host_before;
   if (env.rank == 0 && options.progress)
