@@ -64,6 +64,8 @@ void expert_mlps_backward(Tensor& dx, const Tensor& dout, const std::vector<int6
 
 void LocalExperts::forward(Tensor& out, const Tensor& xp, const Permutation& perm, const MoeWeights& w,
                            const Gemms& gemms, MoeCache* cache) {
+  RLVR_CHECK(w.experts.size() + 1 == perm.offsets.size(), "model", "the layer holds ", w.experts.size(), " of ",
+             perm.offsets.size() - 1, " routed experts: a share runs through expert parallelism");
   expert_mlps_forward(out, xp, perm.offsets, w.experts, gemms, cache ? &cache->experts : nullptr);
 }
 

@@ -115,4 +115,11 @@ std::vector<std::string> save_safetensors_sharded(const std::string& dir, const 
                                                   const std::map<std::string, std::string>& metadata = {},
                                                   const std::string& prefix = "model");
 
+// `<prefix>-0000i-of-0000n.safetensors` (index from 1), the name of a sharded checkpoint's file.
+std::string safetensors_shard_name(const std::string& prefix, size_t index, size_t count);
+// Writes `<prefix>.safetensors.index.json` into dir for the safetensors files named (in dir),
+// mapping every tensor they hold to its file, atomically.
+void write_safetensors_index(const std::string& dir, const std::vector<std::string>& files,
+                             const std::string& prefix = "model");
+
 }  // namespace rlvr

@@ -56,7 +56,7 @@ std::vector<std::string> save_safetensors_sharded(const std::string& dir, const 
   std::filesystem::create_directories(dir);
   // Greedy in name order: start a new shard when the next tensor would overflow this one.
   std::vector<TensorMap> shards(1);
-  uint64_t shard_bytes = 0, total_bytes = 0;
+  uint64_t shard_bytes = 0;
   for (const auto& [name, t] : tensors) {
     RLVR_CHECK(t.defined(), "model", "save: tensor '", name, "' is undefined");
     if (shard_bytes > 0 && shard_bytes + t.nbytes() > max_shard_bytes) {
@@ -65,20 +65,34 @@ std::vector<std::string> save_safetensors_sharded(const std::string& dir, const 
     }
     shards.back()[name] = t;
     shard_bytes += t.nbytes();
-    total_bytes += t.nbytes();
   }
-  char suffix[64];
   std::vector<std::string> files;
-  nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
   for (size_t i = 0; i < shards.size(); ++i) {
-    std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu.safetensors", i + 1, shards.size());
-    files.push_back(prefix + suffix);
+    files.push_back(safetensors_shard_name(prefix, i + 1, shards.size()));
     save_safetensors(dir + "/" + files.back(), shards[i], metadata);
-    for (const auto& [name, t] : shards[i]) weight_map[name] = files.back();
+  }
+  write_safetensors_index(dir, files, prefix);
+  return files;
+}
+
+std::string safetensors_shard_name(const std::string& prefix, size_t index, size_t count) {
+  char suffix[64];
+  std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu.safetensors", index, count);
+  return prefix + suffix;
+}
+
+void write_safetensors_index(const std::string& dir, const std::vector<std::string>& files, const std::string& prefix) {
+  uint64_t total_bytes = 0;
+  nlohmann::ordered_json weight_map = nlohmann::ordered_json::object();
+  for (const std::string& file : files) {
+    const auto f = SafetensorsFile::open(dir + "/" + file);
+    for (const std::string& name : f->names()) {
+      weight_map[name] = file;
+      total_bytes += f->info(name).end - f->info(name).begin;
+    }
   }
   nlohmann::ordered_json index = {{"metadata", {{"total_size", total_bytes}}}, {"weight_map", weight_map}};
   write_file_atomic(dir + "/" + prefix + ".safetensors.index.json", index.dump(2) + "\n");
-  return files;
 }
 
 }  // namespace rlvr

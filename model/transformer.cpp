@@ -16,7 +16,13 @@ size_t ForwardCache::activation_bytes() const {
   return n;
 }
 
-Transformer::Transformer(ModelConfig cfg) : cfg_(std::move(cfg)), w_(allocate_weights(cfg_)) {}
+Transformer::Transformer(ModelConfig cfg, ExpertRange experts)
+    : cfg_(std::move(cfg)), w_(allocate_weights(cfg_, experts)) {}
+
+Transformer::Transformer(ModelConfig cfg, ModelWeights weights) : cfg_(std::move(cfg)), w_(std::move(weights)) {
+  RLVR_CHECK(w_.layers.size() == size_t(cfg_.num_hidden_layers), "model", "weights of ", w_.layers.size(),
+             " layers for a model of ", cfg_.num_hidden_layers);
+}
 
 Device Transformer::device() const { return w_.embed.value.device(); }
 

@@ -29,9 +29,13 @@ struct RouterStats {
 
 class Transformer {
  public:
-  explicit Transformer(ModelConfig cfg);
-  // Reads config.json and model.safetensors (or a sharded index) from a directory.
-  static Transformer from_dir(const std::string& dir);
+  // Zero weights; of the routed experts only `experts` (expert parallelism: this rank's share).
+  explicit Transformer(ModelConfig cfg, ExpertRange experts = {});
+  // A model over weights already allocated (they may share tensors with another model's).
+  Transformer(ModelConfig cfg, ModelWeights weights);
+  // Reads config.json and model.safetensors (or a sharded index) from a directory; of the routed
+  // experts only `experts` (the others are left unread).
+  static Transformer from_dir(const std::string& dir, ExpertRange experts = {});
 
   const ModelConfig& config() const { return cfg_; }
   // Where the weights live; forward, backward and forward_cached run there (a CPU batch is

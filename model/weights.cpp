@@ -1,6 +1,7 @@
 // Allocation, naming, initialization and loading of the model's parameters.
 #include "model/weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -58,6 +59,16 @@ void add_mlp(std::vector<ParamRef>& out, const std::string& prefix, MlpWeights& 
   add_linear(out, prefix + ".down_proj", m.down);
 }
 
+// Routed expert `expert` of a layer; rank_local when the model holds only a share of them.
+void add_routed_expert(std::vector<ParamRef>& out, const std::string& layer, int expert, bool rank_local,
+                       MlpWeights& m) {
+  add_mlp(out, layer + ".mlp.experts." + std::to_string(expert), m);
+  for (size_t i = out.size() - 3; i < out.size(); ++i) {
+    out[i].expert = expert;
+    out[i].rank_local = rank_local;
+  }
+}
+
 void add_attention(std::vector<ParamRef>& out, const std::string& p, const ModelConfig& cfg, LayerWeights& L) {
   if (!cfg.uses_mla()) {
     add_linear(out, p + ".q_proj", L.attn.q);
@@ -84,9 +95,19 @@ void add_attention(std::vector<ParamRef>& out, const std::string& p, const Model
 
 }  // namespace
 
-ModelWeights allocate_weights(const ModelConfig& cfg) {
+ExpertRange ExpertRange::of_rank(int rank, int ranks, int num_experts) {
+  RLVR_CHECK(ranks > 0 && num_experts > 0 && num_experts % ranks == 0 && rank >= 0 && rank < ranks, "model",
+             "rank ", rank, " of ", ranks, ": ", num_experts, " experts do not split evenly");
+  const int per = num_experts / ranks;
+  return {rank * per, per};
+}
+
+ModelWeights allocate_weights(const ModelConfig& cfg, ExpertRange experts) {
   cfg.validate();
+  RLVR_CHECK(experts.first >= 0 && experts.count >= 0 && experts.end(cfg) <= std::max(cfg.num_experts, 0), "model",
+             "routed experts [", experts.first, ", ", experts.end(cfg), ") of a model with ", cfg.num_experts);
   ModelWeights w;
+  w.experts = experts;
   const int64_t C = cfg.hidden_size, V = cfg.vocab_size;
   w.embed = zero_param({V, C});
   w.final_norm = zero_param({C});
@@ -104,7 +125,7 @@ ModelWeights allocate_weights(const ModelConfig& cfg) {
     }
     L.moe.router = zero_param({cfg.num_experts, C});
     L.moe.expert_bias = zero_param({cfg.num_experts});
-    L.moe.experts.resize(size_t(cfg.num_experts));
+    L.moe.experts.resize(size_t(experts.end(cfg) - experts.first));
     for (auto& e : L.moe.experts) alloc_mlp(e, C, cfg.moe_intermediate_size);
     L.moe.has_shared = cfg.n_shared_experts > 0;
     if (L.moe.has_shared) alloc_mlp(L.moe.shared, C, int64_t(cfg.n_shared_experts) * cfg.moe_intermediate_size);
@@ -128,8 +149,9 @@ std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
     out.push_back(ref(p + ".mlp.gate.weight", L.moe.router));
     if (cfg.uses_expert_bias())
       out.push_back(ref(p + ".mlp.gate.e_score_correction_bias", L.moe.expert_bias, false));
+    const bool shard = !w.experts.all(cfg);
     for (size_t e = 0; e < L.moe.experts.size(); ++e)
-      add_mlp(out, p + ".mlp.experts." + std::to_string(e), L.moe.experts[e]);
+      add_routed_expert(out, p, w.experts.first + int(e), shard, L.moe.experts[e]);
     if (L.moe.has_shared) add_mlp(out, p + ".mlp.shared_experts", L.moe.shared);
   }
   out.push_back(ref("model.norm.weight", w.final_norm));
@@ -160,7 +182,20 @@ void add_mtp_weight(const ModelConfig& cfg, ModelWeights& w, const std::string& 
 void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float std) {
   std::mt19937_64 rng(seed);
   const float out_std = std / std::sqrt(2.0f * float(cfg.num_hidden_layers));
+  // A share of the experts: the others' three matrices each draw from a fresh distribution, as
+  // they would if held (the draws a normal distribution consumes do not depend on its std).
+  const auto drop_experts = [&](int n) {
+    for (int64_t m = 0; m < int64_t(n) * 3; ++m) {
+      std::normal_distribution<float> nd(0.0f, 1.0f);
+      for (int64_t i = 0; i < int64_t(cfg.hidden_size) * cfg.moe_intermediate_size; ++i) nd(rng);
+    }
+  };
+  bool in_experts = false;
   for (ParamRef& p : list_params(cfg, w)) {
+    if ((p.expert >= 0) != in_experts) {
+      in_experts = !in_experts;
+      drop_experts(in_experts ? w.experts.first : cfg.num_experts - w.experts.end(cfg));
+    }
     float* d = p.value->data<float>();
     const int64_t n = p.value->numel();
     const bool is_norm = p.name.find("norm") != std::string::npos;

@@ -47,10 +47,20 @@ struct MlaWeights {
   mutable MlaAbsorbed absorbed;
 };
 
+// The routed experts a process holds in every MoE layer: experts [first, first + count) of
+// num_experts (expert parallelism gives each rank 1/ranks of them); count 0: all of them.
+struct ExpertRange {
+  int first = 0, count = 0;
+  // The range of rank `rank` when `ranks` ranks split num_experts evenly.
+  static ExpertRange of_rank(int rank, int ranks, int num_experts);
+  int end(const ModelConfig& cfg) const { return count > 0 ? first + count : cfg.num_experts; }
+  bool all(const ModelConfig& cfg) const { return first == 0 && end(cfg) == cfg.num_experts; }
+};
+
 struct MoeWeights {
   Param router;                     // [E, C] mlp.gate.weight, kept in FP32
   Param expert_bias;                // [E] selection-only bias (aux-loss-free), not trained by SGD
-  std::vector<MlpWeights> experts;  // E routed experts
+  std::vector<MlpWeights> experts;  // the held routed experts: experts[i] is expert ModelWeights::experts.first + i
   MlpWeights shared;                // the shared experts fused into one MLP (n_shared * moe_inter)
   bool has_shared = false;
 };
@@ -76,6 +86,7 @@ struct ModelWeights {
   Param final_norm;  // [C]
   Param lm_head;     // [V, C]; undefined when tied to embed
   std::vector<NamedParam> mtp;  // model.layers.{L..L+num_nextn_predict_layers-1}.* of a checkpoint
+  ExpertRange experts;          // the routed experts every MoE layer holds
 };
 
 // A named parameter: a plain tensor or a Linear's master weight (whose low-precision copies
@@ -86,13 +97,20 @@ struct ParamRef {
   Tensor* grad;
   uint64_t* version = nullptr;  // non-null for Linear weights
   bool trainable = true;        // false for the expert selection bias
+  int expert = -1;              // a routed expert's weight: the expert's index (of num_experts)
+  // A routed expert of a model that holds only its share of them (expert parallelism): no other
+  // rank holds this parameter, so no data-parallel reduction or replication applies to it.
+  bool rank_local = false;
   bool is_linear() const { return version != nullptr; }
 };
 
-// Allocates every parameter (zeros) with the shapes the config implies.
-ModelWeights allocate_weights(const ModelConfig& cfg);
+// Allocates every parameter (zeros) with the shapes the config implies; of the routed experts
+// only `experts` (default: all).
+ModelWeights allocate_weights(const ModelConfig& cfg, ExpertRange experts = {});
 std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w);
 // GPT-2-style init: normal(0, std) for matrices (std / sqrt(2 L) for output projections), ones for norms.
+// A model holding a share of the experts gets the values the whole model would (the numbers of
+// the experts it lacks are drawn and dropped).
 void init_weights(const ModelConfig& cfg, ModelWeights& w, uint64_t seed, float std = 0.02f);
 // Fills every parameter from a source of named tensors (e.g. a safetensors file); the source
 // must throw a clear error for a missing name or a wrong shape.

@@ -2,6 +2,7 @@
 #include "parallel/optimizer_checkpoint.h"
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -126,6 +127,46 @@ OptimizerShard load_optimizer_shard(const std::string& dir, const ShardLayout& l
     std::memcpy(out.exp_avg_sq.data<bf16>() + p.to_offset, eas.data<bf16>() + p.from_offset, size_t(p.count) * 2);
   }
   return out;
+}
+
+ZeroMoments::ZeroMoments(const std::string& dir) : dir_(dir) {
+  const int world = checkpoint_world_size(dir);
+  auto f = SafetensorsFile::open(optimizer_shard_path(dir, 0, world));
+  auto m = f->metadata().find("params");
+  RLVR_CHECK(m != f->metadata().end(), "parallel", f->path(), ": metadata has no parameter list");
+  try {
+    for (const auto& p : nlohmann::json::parse(m->second)) params_.emplace_back(p.at(0).get<std::string>(), p.at(1).get<int64_t>());
+  } catch (const nlohmann::json::exception& e) {
+    RLVR_FAIL("parallel", "bad optimizer checkpoint metadata", f->path(), ": params: ", e.what());
+  }
+  int64_t at = 0;
+  for (const auto& [name, numel] : params_) offset_[name] = {at, numel}, at += numel;
+  layout_ = {world, meta_int(*f, "total"), meta_int(*f, "shard")};
+  RLVR_CHECK(layout_.total == at && layout_.padded() >= at, "parallel", f->path(), ": a flat vector of ",
+             layout_.total, " elements (shards of ", layout_.shard, ") for parameters of ", at);
+}
+
+void ZeroMoments::read(const std::string& name, int64_t numel, int64_t offset, int64_t count, bf16* exp_avg,
+                       bf16* exp_avg_sq) {
+  const auto it = offset_.find(name);
+  RLVR_CHECK(it != offset_.end(), "parallel", dir_, ": the optimizer checkpoint has no moments of ", name);
+  RLVR_CHECK(it->second.second == numel && offset >= 0 && offset + count <= numel, "parallel", dir_, ": ", name,
+             " has ", it->second.second, " elements there, ", numel, " here");
+  for (int64_t a = it->second.first + offset, end = a + count; a < end;) {
+    const int q = int(a / layout_.shard);
+    const int64_t n = std::min(end, layout_.end(q)) - a;
+    auto loaded = loaded_.find(q);
+    if (loaded == loaded_.end()) {
+      auto f = open_shard(dir_, layout_, q, params_);
+      const int64_t real = layout_.real_count(q);
+      loaded = loaded_.emplace(q, std::pair{f->load("exp_avg", {real}, DType::BF16),
+                                            f->load("exp_avg_sq", {real}, DType::BF16)}).first;
+    }
+    const int64_t from = a - layout_.begin(q);
+    std::memcpy(exp_avg, loaded->second.first.data<bf16>() + from, size_t(n) * 2);
+    std::memcpy(exp_avg_sq, loaded->second.second.data<bf16>() + from, size_t(n) * 2);
+    exp_avg += n, exp_avg_sq += n, a += n;
+  }
 }
 
 }  // namespace rlvr::parallel

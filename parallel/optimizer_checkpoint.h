@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,5 +44,23 @@ OptimizerShard load_optimizer_shard(const std::string& dir, const ShardLayout& l
 // The world size of the checkpoint in dir, from its rank-0 file name; throws when there is
 // none or several.
 int checkpoint_world_size(const std::string& dir);
+
+// The AdamW moments of a ZeRO-1 checkpoint by parameter name: any range of any parameter its
+// manifest lists, whatever world size wrote it and whatever parameter list reads it (expert
+// parallelism keeps the routed experts out of the flat vector). Files open as they are needed.
+class ZeroMoments {
+ public:
+  explicit ZeroMoments(const std::string& dir);
+  bool has(const std::string& name) const { return offset_.count(name) > 0; }
+  // Elements [offset, offset + count) of parameter `name` (which must hold numel elements).
+  void read(const std::string& name, int64_t numel, int64_t offset, int64_t count, bf16* exp_avg, bf16* exp_avg_sq);
+
+ private:
+  std::string dir_;
+  ShardLayout layout_;
+  ParamManifest params_;
+  std::map<std::string, std::pair<int64_t, int64_t>> offset_;  // name -> flat offset, numel
+  std::map<int, std::pair<Tensor, Tensor>> loaded_;            // old rank -> exp_avg, exp_avg_sq
+};
 
 }  // namespace rlvr::parallel

@@ -44,7 +44,7 @@ Tensor ShardedAdamW::master() const { return master_.slice_rows(0, layout_.real_
 Tensor ShardedAdamW::exp_avg() const { return m_.slice_rows(0, layout_.real_count(comm_.rank())); }
 Tensor ShardedAdamW::exp_avg_sq() const { return v_.slice_rows(0, layout_.real_count(comm_.rank())); }
 
-StepStats ShardedAdamW::step() {
+StepStats ShardedAdamW::step(double extra_sq) {
   // 1. Flatten the gradients (from wherever the parameters live) and reduce-scatter them.
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor* g = params_[i].grad;
@@ -61,7 +61,7 @@ StepStats ShardedAdamW::step() {
   float* g = grad_shard_.data<float>();
   const int64_t n = layout_.real_count(comm_.rank());
   const float inv = opts_.average_grads ? 1.0f / float(comm_.size()) : 1.0f;
-  double local_sq = 0;
+  double local_sq = extra_sq;
   for (int64_t i = 0; i < n; ++i) {
     g[i] *= inv;
     local_sq += double(g[i]) * double(g[i]);

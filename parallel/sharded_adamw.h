@@ -54,7 +54,10 @@ class ShardedAdamW {
   // this rank's slice as FP32 masters with zero moments. hp.step is the next step's number.
   ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params, AdamWParams hp, ZeroOptions opts = {});
 
-  StepStats step();  // collective
+  // Collective. extra_sq: this rank's squared gradient norm of parameters outside this optimizer
+  // (expert parallelism's rank-local experts), summed over ranks into the global norm that clips;
+  // their owner applies StepStats::clip_scale to them.
+  StepStats step(double extra_sq = 0);
   AdamWParams& hyper() { return hp_; }  // e.g. hyper().lr = schedule(step)
   const ShardLayout& layout() const { return layout_; }
   ParamManifest manifest() const;

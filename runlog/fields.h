@@ -41,6 +41,7 @@ inline constexpr const char* kTimeWait = "time_wait_s";  // pipelined rollouts: 
 inline constexpr const char* kStaleness = "staleness";   // GRPO updates the batch's weights lag
 inline constexpr const char* kStaleBatchesDropped = "stale_batches_dropped";  // so far, staleness_policy "drop"
 inline constexpr const char* kEpDispatchBytes = "ep_dispatch_bytes";
+inline constexpr const char* kTimeEpGather = "time_ep_gather_s";  // expert parallelism: gathering whole models
 inline constexpr const char* kStatusCounts = "status_counts";  // verifier -> status -> count
 inline constexpr const char* kEvalAccuracy = "eval_accuracy";
 inline constexpr const char* kEvalRewardMean = "eval_reward_mean";

@@ -98,12 +98,25 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
                             const std::vector<CheckpointFile>& rank_files) {
   // Sharded: rank 0 writes the model, config and state; every rank its optimizer slice, into
   // one temporary directory (named without a pid so that all ranks agree) renamed by rank 0.
+  // Expert parallelism: every rank writes the weights it alone holds (its routed experts; rank 0
+  // also every replicated one) as model-0000(r+1)-of-0000W.safetensors, and rank 0 the index
+  // that makes the directory one Hugging Face model.
   parallel::Communicator* comm = optimizer.comm();
   const bool writer = !comm || comm->rank() == 0;
   const fs::path dir = fs::path(run_dir) / "checkpoints";
   const std::string name = checkpoint_name(state);
   const fs::path final_dir = dir / name;
   const fs::path tmp = comm ? dir / cat(".tmp_", name, "_dp") : dir / cat(".tmp_", name, "_", ::getpid());
+  bool expert_shards = false;
+  TensorMap weights;  // what this rank writes
+  for (const auto& p : model.params()) {
+    expert_shards |= p.rank_local;
+    if (writer || p.rank_local) weights.emplace(p.name, *p.value);
+  }
+  RLVR_CHECK(!expert_shards || comm, "checkpoint", "a model holding a share of the experts saves with its ranks");
+  const int world = comm ? comm->size() : 1, rank = comm ? comm->rank() : 0;
+  const std::string weights_file = expert_shards ? safetensors_shard_name("model", size_t(rank) + 1, size_t(world))
+                                                 : std::string("model.safetensors");
   std::string error;
   auto attempt = [&](const std::function<void()>& work) {
     if (!error.empty()) return;
@@ -118,20 +131,24 @@ std::string save_checkpoint(const std::string& run_dir, model::Transformer& mode
       fs::create_directories(dir);
       fs::remove_all(tmp);
       fs::create_directory(tmp);
-      TensorMap weights;
-      for (const auto& p : model.params()) weights.emplace(p.name, *p.value);
-      save_safetensors((tmp / "model.safetensors").string(), weights, {{"format", "pt"}});
+      save_safetensors((tmp / weights_file).string(), weights, {{"format", "pt"}});
       write_file_atomic((tmp / "config.json").string(), model.config().to_json().dump(2) + "\n");
       if (!tokenizer_json.empty()) write_file_atomic((tmp / "char_tokenizer.json").string(), tokenizer_json);
     });
   bool ok = all_ok(comm, error.empty());
   if (ok) attempt([&] {
+    if (!writer && expert_shards) save_safetensors((tmp / weights_file).string(), weights, {{"format", "pt"}});
     optimizer.write_state(tmp);
     for (const CheckpointFile& f : rank_files) write_file_atomic((tmp / f.name).string(), f.bytes);
   });
   ok = all_ok(comm, error.empty());
   if (ok && writer)
     attempt([&] {
+      if (expert_shards) {
+        std::vector<std::string> files;
+        for (int r = 0; r < world; ++r) files.push_back(safetensors_shard_name("model", size_t(r) + 1, size_t(world)));
+        write_safetensors_index(tmp.string(), files);
+      }
       write_file_atomic((tmp / "state.json").string(), state.to_json().dump(2) + "\n");
       fs::remove_all(final_dir);  // a step written again after a resume replaces the old one
       fs::rename(tmp, final_dir);
@@ -188,10 +205,12 @@ TrainState read_train_state(const std::string& checkpoint_dir) {
 
 void load_checkpoint(const std::string& checkpoint_dir, model::Transformer& model, AdamW* optimizer) {
   const fs::path d(checkpoint_dir);
-  auto weights = SafetensorsFile::open((d / "model.safetensors").string());
+  // model.safetensors, or the index of an expert-parallel run's per-rank files: the tensors
+  // this model holds (a share of the experts reads only its own).
+  const WeightStore weights = WeightStore::open(checkpoint_dir);
   for (auto& p : model.params()) {
-    RLVR_CHECK(weights->has(p.name), "checkpoint", (d / "model.safetensors").string(), ": missing tensor ", p.name);
-    *p.value = weights->load(p.name, p.value->shape(), DType::F32).to(p.value->device());
+    RLVR_CHECK(weights.has(p.name), "checkpoint", checkpoint_dir, ": missing tensor ", p.name);
+    *p.value = weights.load(p.name, p.value->shape(), DType::F32).to(p.value->device());
     if (p.version) ++*p.version;
   }
   if (optimizer) optimizer->read_state(d);

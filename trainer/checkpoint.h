@@ -1,5 +1,6 @@
 // Checkpoints of a run: RUN_DIR/checkpoints/{sft,rl}_step_N/ with model.safetensors (every parameter,
-// Hugging Face names, FP32), optimizer.safetensors (BF16 AdamW moments), state.json (phase,
+// Hugging Face names, FP32; under expert parallelism one file per rank and their
+// model.safetensors.index.json), optimizer.safetensors (BF16 AdamW moments), state.json (phase,
 // steps, data cursors, seed, optimizer step count) and config.json (+ the char tokenizer), so a
 // checkpoint is also a model directory `rlvr generate --model` reads. Written into a temporary
 // directory that is renamed into place: a checkpoint is whole or absent. Sampling and data order

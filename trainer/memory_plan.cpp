@@ -149,15 +149,22 @@ std::string format_bytes(uint64_t bytes) {
 MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const Precision train = cfg.precision.train_precision(), rollout = cfg.rollout.model_precision();
   const ParamCounts n = count_params(m);
-  const double copies = linear_copy_bytes(train, rollout);
+  // Expert parallelism over ep ranks: a rank holds 1/ep of the routed experts, with their moments
+  // (outside ZeRO-1), and rolls out on a whole model gathered for it, whose rollout copies are
+  // its own; the shard keeps the training copies only.
+  const int ep = cfg.run.expert_parallel ? std::max(1, ranks) : 1;
+  const double copies = ep > 1 ? linear_copy_bytes(train, train) : linear_copy_bytes(train, rollout);
   // F32 value and gradient of every parameter, the cached low-precision copies of the Linears'.
   const double per_linear = 2 * kF32 + copies;
+  const double expert_moments = cfg.run.expert_parallel ? 4 : 0;  // counted here, not under optimizer
   MemoryPlan plan;
-  plan.items.push_back({"experts", uint64_t(double(n.routed_experts) * per_linear), "model.moe_intermediate_size or num_experts"});
+  plan.items.push_back({"experts", uint64_t(double(n.routed_experts) / ep * (per_linear + expert_moments)),
+                        cfg.run.expert_parallel ? "more expert-parallel ranks (run.expert_parallel)"
+                                                : "model.moe_intermediate_size or num_experts"});
   plan.items.push_back({"dense", uint64_t(double(n.dense_linear) * per_linear + double(n.other) * 2 * kF32),
                         "model size (hidden_size, layers)"});
-  const int64_t trainable = n.total();
-  plan.items.push_back({"optimizer", uint64_t(trainable * 4 / std::max(1, ranks)),
+  const int64_t zero1 = n.total() - (cfg.run.expert_parallel ? n.routed_experts : 0);
+  plan.items.push_back({"optimizer", uint64_t(zero1 * 4 / std::max(1, ranks)),
                         "more data-parallel ranks (ZeRO-1 splits the moments)"});
   const int64_t T = cfg.algorithm.micro_batch_tokens;
   const uint64_t logits = uint64_t(2 * T) * uint64_t(m.vocab_size) * kF32;  // logits and their gradient
@@ -166,6 +173,10 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const int64_t len = std::min<int64_t>(cfg.data.max_prompt_tokens + cfg.rollout.max_new_tokens, m.max_position_embeddings);
   const int64_t slots = std::min<int64_t>(cfg.rollout.max_batch, cfg.rollout.prompts_per_step * cfg.rollout.n);
   const int64_t kv_width = m.uses_mla() ? m.kv_lora_rank + m.qk_rope_head_dim : 2 * m.kv_dim();
+  if (ep > 1)
+    plan.items.push_back({"gathered", uint64_t(double(n.routed_experts) * (ep - 1) / ep * kF32 +
+                                               double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout)),
+                          "model size (num_experts, moe_intermediate_size)"});
   plan.items.push_back({"kv_cache", uint64_t(slots * len) * uint64_t(kv_width) * m.num_hidden_layers * kF32,
                         "rollout.max_batch"});
   const double values = double(n.total()) * kF32;

@@ -5,8 +5,9 @@
 // refused naming the largest item and the setting that shrinks it.
 //
 // What it counts is what the implementation holds today: every rank keeps every parameter (F32
-// value and gradient, the FP8/BF16 copies its precisions read), the optimizer's BF16 moments
-// are split across data-parallel ranks (ZeRO-1), activations are one micro-batch's forward cache
+// value and gradient, the FP8/BF16 copies its precisions read) but, with run.expert_parallel,
+// only its 1/ranks of the routed experts (their moments with them; `gathered`: the whole model
+// rollout gathers), the optimizer's other BF16 moments are split across data-parallel ranks (ZeRO-1), activations are one micro-batch's forward cache
 // plus its logits and their gradient, the rollout's KV cache is F32.
 #pragma once
 
@@ -26,7 +27,8 @@ struct MemoryItem {
 };
 
 struct MemoryPlan {
-  std::vector<MemoryItem> items;  // experts, dense, optimizer, activations, kv_cache[, generator][, reference]
+  // experts, dense, optimizer, activations[, gathered], kv_cache[, generator][, reference]
+  std::vector<MemoryItem> items;
   uint64_t total() const;
   const MemoryItem& largest() const;
   std::string line() const;  // "memory per rank: NAME SIZE, ..., total SIZE"

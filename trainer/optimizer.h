@@ -2,7 +2,10 @@
 // first and second moments (DESIGN.md), global gradient-norm clipping. Given a communicator of
 // more than one rank it runs as ZeRO-1 (parallel::ShardedAdamW): gradients summed across ranks,
 // each rank updating its slice of the state; the learner's loss normalizers are global, so the
-// sum is the gradient of the global batch.
+// sum is the gradient of the global batch. Under expert parallelism a rank's routed experts
+// (ParamRef::rank_local) are its own: their gradients are whole already (the owner ran every
+// token routed to them), so they stay out of ZeRO-1 and this rank keeps their moments whole;
+// only their share of the global norm joins the clipping.
 #pragma once
 
 #include <filesystem>
@@ -33,22 +36,35 @@ class AdamW {
   double step(float lr);
   int64_t steps_taken() const { return step_; }
   void set_steps_taken(int64_t s) { step_ = s; }
-  // Moments by parameter name, for checkpoints (empty when sharded).
+  // Moments by parameter name, for checkpoints: every parameter's in one process, the rank-local
+  // experts' when sharded.
   std::vector<std::pair<std::string, Tensor*>> state();
+  // Bytes of the moments this rank keeps of the rank-local experts (expert parallelism).
+  size_t rank_local_state_bytes() const;
   parallel::ShardedAdamW* sharded() const { return sharded_.get(); }
   parallel::Communicator* comm() const { return comm_; }  // null unless sharded
-  parallel::ParamManifest manifest() const;  // trainable parameters in flat order
+  parallel::ParamManifest manifest() const;  // trainable parameters in ZeRO-1's flat order
 
   // Checkpoint files (optimizer_state.cpp). Unsharded: ckpt_dir/optimizer.safetensors; sharded:
-  // this rank's file in ckpt_dir/optimizer/ (not collective: the caller synchronizes).
+  // this rank's ZeRO-1 file in ckpt_dir/optimizer/ and, with rank-local experts, their moments by
+  // name in ckpt_dir/optimizer/experts-0000r-of-0000W.safetensors (not collective: the caller
+  // synchronizes).
   void write_state(const std::filesystem::path& ckpt_dir);
   // Reads either format whatever world size wrote it (collective when sharded).
   void read_state(const std::filesystem::path& ckpt_dir);
 
  private:
-  std::vector<model::ParamRef> params_;
+  // Updates params with moments m, v (clipping their gradients by clip first).
+  static void update(std::vector<model::ParamRef>& params, std::vector<Tensor>& m, std::vector<Tensor>& v,
+                     const AdamWParams& ap, float clip);
+  // Moments from a checkpoint written in any layout (optimizer_state.cpp).
+  void read_moments(const std::filesystem::path& ckpt_dir);
+
+  std::vector<model::ParamRef> params_;  // ZeRO-1's when sharded, else every trainable one
   std::unique_ptr<parallel::ShardedAdamW> sharded_;
-  std::vector<Tensor> m_, v_;  // BF16, one pair per parameter
+  std::vector<Tensor> m_, v_;  // BF16, one pair per parameter of params_ (unsharded)
+  std::vector<model::ParamRef> local_;   // sharded: the rank-local experts
+  std::vector<Tensor> local_m_, local_v_;
   OptimizerConfig cfg_;
   int64_t step_ = 0;
   int rank_ = 0;

@@ -15,6 +15,8 @@ namespace rlvr::trainer {
 CharTokenizerConfig char_tokenizer_config(const RunConfig& cfg);
 std::unique_ptr<Tokenizer> make_tokenizer(const RunConfig& cfg);
 // Loads model.path, or builds [model.init] (vocab_size 0: the tokenizer's) with seeded weights.
-model::Transformer make_policy(const RunConfig& cfg, const Tokenizer& tokenizer);
+// With run.expert_parallel over `ranks` ranks, only rank `rank`'s share of the routed experts
+// (an error names the key when they do not split evenly).
+model::Transformer make_policy(const RunConfig& cfg, const Tokenizer& tokenizer, int rank = 0, int ranks = 1);
 
 }  // namespace rlvr::trainer

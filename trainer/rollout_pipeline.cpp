@@ -45,7 +45,8 @@ bool RolloutPipeline::weights_gone() const {
 
 void RolloutPipeline::publish(int64_t version) {
   auto copy = std::make_shared<std::vector<Tensor>>();
-  for (model::ParamRef& p : run_.policy.params()) copy->push_back(p.value->clone());
+  const RunContext::WholePolicy whole = run_.whole_policy();
+  for (model::ParamRef& p : (*whole).params()) copy->push_back(p.value->clone());
   {
     std::lock_guard lock(mutex_);
     published_[version] = std::move(copy);

@@ -55,6 +55,18 @@ struct RunContext {
   std::deque<StepBatch> in_flight;            // batches a checkpoint held, trained first on resume
   std::unique_ptr<RolloutPipeline> pipeline;  // run.max_staleness > 0, during the GRPO phase
 
+  // The policy with every routed expert, for rollout, evaluation, the pipeline's published weights
+  // and the reference: the policy itself, or, when expert parallelism gave this rank a share of
+  // the experts, a whole copy gathered for as long as the holder lives (collective: every rank
+  // gathers at the same point; parallel/expert_shards.h). The gather's time adds to expert_gather_s.
+  struct WholePolicy {
+    std::unique_ptr<model::Transformer> gathered;
+    model::Transformer* model = nullptr;
+    model::Transformer& operator*() const { return *model; }
+  };
+  WholePolicy whole_policy();
+  double expert_gather_s = 0;  // seconds whole_policy() spent gathering, since the last take
+
   // The communicator every data-parallel helper uses (host buffers, whatever the backend); null
   // in one process.
   parallel::Communicator* dp() const;

@@ -19,7 +19,10 @@ double run_evaluation(RunContext& run, bool log_samples) {
                            /*policy_version=*/run.state.rl_step};
   RolloutBatch rb;
   rb.group_size = req.group_size;
-  if (!prompts.empty()) rb = collect_rollouts(run.policy, *run.tokenizer, run.service, cfg, prompts, req);
+  {
+    const RunContext::WholePolicy whole = run.whole_policy();  // collective: before any rank may skip
+    if (!prompts.empty()) rb = collect_rollouts(*whole, *run.tokenizer, run.service, cfg, prompts, req);
+  }
   if (run.dp()) rb = gather_rollouts(run.dp(), rb, all_prompts);
   const double acc = accuracy(rb);
   nlohmann::json m = eval_metrics(run.state.rl_step, run.progress.elapsed(), rb);

@@ -1,5 +1,7 @@
 // One GRPO step of a run (see run_phases.h): rollouts and verdicts become one record per
 // sample; the advantages, the update's learner log-probs and the logs all go through them.
+#include <utility>
+
 #include "common/error.h"
 #include "runlog/fields.h"
 #include "trainer/data_parallel.h"
@@ -50,7 +52,10 @@ void log_rl_step(RunContext& run, const RolloutBatch& rb, const RlStepMetrics& m
       run.experts ? sum_over_ranks(run.dp(), int64_t(run.experts->take_dispatch_bytes())) : 0;  // collective
   if (!run.writer()) return;
   nlohmann::json line = m.to_json();
-  if (run.experts) line[runlog::field::kEpDispatchBytes] = ep_bytes;
+  if (run.experts) {
+    line[runlog::field::kEpDispatchBytes] = ep_bytes;
+    line[runlog::field::kTimeEpGather] = std::exchange(run.expert_gather_s, 0.0);
+  }
   line[runlog::field::kStatusCounts] = status_counts(rb, run.service);
   run.metrics.write(line);
   if (cfg.logging.log_rollouts)
@@ -71,7 +76,8 @@ StepBatch next_batch(RunContext& run, int64_t step) {
     run.in_flight.pop_front();
     return b;
   }
-  return generate_step_batch(run, run.policy, run.rl_order, step, run.state.rl_step);
+  const RunContext::WholePolicy whole = run.whole_policy();
+  return generate_step_batch(run, *whole, run.rl_order, step, run.state.rl_step);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // Building a run (see run_context.h): communicator, device, tokenizer and data, the policy,
 // the reward service, expert parallelism and the learner's options.
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "common/error.h"
 #include "kernels/device_choice.h"
 #include "model/expert_balance.h"
+#include "parallel/expert_shards.h"
 #include "parallel/launch_env.h"
 #include "trainer/data_parallel.h"
 #include "trainer/policy_setup.h"
@@ -36,7 +38,7 @@ void check_divisible(int64_t n, int world, const char* key) {
 
 RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* progress_out)
     : comm(parallel::make_communicator()), host_comm(*comm), cfg(config), run_dir(std::move(dir)),
-      tokenizer(make_tokenizer(cfg)), data(load_datasets(cfg, *tokenizer)), policy(make_policy(cfg, *tokenizer)),
+      tokenizer(make_tokenizer(cfg)), data(load_datasets(cfg, *tokenizer)), policy(make_policy(cfg, *tokenizer, comm->rank(), comm->size())),
       service(reward_verifier_specs(cfg), reward_service_config(cfg)),
       sft_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 1, 0), cfg.data.shuffle),
       rl_order(int64_t(data.train.size()), step_seed(uint64_t(cfg.run.seed), 2, 0), cfg.data.shuffle),
@@ -55,10 +57,6 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
   policy.limit_output_vocab(int(tokenizer->vocab_size()));
   learner.comm = dp();
   if (cfg.run.expert_parallel) {
-    const int experts_n = policy.config().num_experts, world = comm->size();
-    RLVR_CHECK(experts_n > 0 && experts_n % world == 0, "config", cfg.where("run.expert_parallel"),
-               ": run.expert_parallel = true over ", world, " rank(s) needs a MoE model whose num_experts is a ",
-               "multiple of ", world, " (it has ", experts_n, ")");
     // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
     experts = std::make_unique<parallel::ExpertParallelExperts>(*comm, policy.config());
     learner.routed_experts = experts.get();
@@ -72,6 +70,16 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
 }
 
 RunContext::~RunContext() = default;
+
+RunContext::WholePolicy RunContext::whole_policy() {
+  WholePolicy whole{nullptr, &policy};
+  if (policy.weights().experts.all(policy.config())) return whole;
+  const auto t0 = std::chrono::steady_clock::now();
+  whole.gathered = std::make_unique<model::Transformer>(parallel::gather_experts(policy, *comm));
+  whole.model = whole.gathered.get();
+  expert_gather_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return whole;
+}
 
 parallel::Communicator* RunContext::dp() const { return multi_rank(comm.get()) ? &host_comm : nullptr; }
 

@@ -178,8 +178,9 @@ class Run {
   void save_reference() {
     run_.reference = std::make_unique<model::Transformer>(run_.policy.config());
     run_.reference->limit_output_vocab(run_.policy.output_vocab());
+    const RunContext::WholePolicy whole = run_.whole_policy();
     auto dst = run_.reference->params();
-    auto src = run_.policy.params();
+    auto src = (*whole).params();
     for (size_t i = 0; i < src.size(); ++i) *dst[i].value = src[i].value->clone();
     if (run_.writer() && !latest_checkpoint(reference_dir())) {
       AdamW unused(run_.reference->params(), run_.cfg.optimizer);  // the format holds moments; the reference has none
