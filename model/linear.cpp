@@ -137,4 +137,11 @@ void Gemms::fp32(Tensor& y, const Tensor& x, const Tensor& w) const {
     gemm(y, x, false, w, true);
 }
 
+size_t LinearWeight::copies_bytes() const {
+  size_t n = bf16_.defined() ? bf16_.nbytes() : 0;
+  for (const QuantizedTensor* q : {&fp8_, &fp8_t_})
+    n += (q->data.defined() ? q->data.nbytes() : 0) + (q->scales.defined() ? q->scales.nbytes() : 0);
+  return n;
+}
+
 }  // namespace rlvr::model

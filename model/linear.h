@@ -21,6 +21,7 @@ struct LinearWeight {
   const QuantizedTensor& fp8() const;    // 128x128 blocks of W (fprop)
   const QuantizedTensor& fp8_t() const;  // 128x128 blocks of W^T (dgrad), transposed exactly
   const Tensor& bf16() const;
+  size_t copies_bytes() const;  // what the low-precision copies built so far hold
 
   int64_t out_features() const { return weight.dim(0); }
   int64_t in_features() const { return weight.dim(1); }

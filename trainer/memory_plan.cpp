@@ -132,6 +132,12 @@ const MemoryItem& MemoryPlan::largest() const {
                            [](const MemoryItem& a, const MemoryItem& b) { return a.bytes < b.bytes; });
 }
 
+uint64_t MemoryPlan::bytes_of(const std::string& name) const {
+  for (const MemoryItem& i : items)
+    if (i.name == name) return i.bytes;
+  return 0;
+}
+
 std::string MemoryPlan::line() const {
   std::string s = "memory per rank:";
   for (const MemoryItem& i : items) s += " " + i.name + " " + format_bytes(i.bytes) + ",";

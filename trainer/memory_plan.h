@@ -31,6 +31,7 @@ struct MemoryPlan {
   std::vector<MemoryItem> items;
   uint64_t total() const;
   const MemoryItem& largest() const;
+  uint64_t bytes_of(const std::string& name) const;  // 0 when the plan has no such item
   std::string line() const;  // "memory per rank: NAME SIZE, ..., total SIZE"
 };
 

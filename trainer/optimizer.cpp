@@ -53,9 +53,11 @@ AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel:
   v_ = zero_moments(params_);
 }
 
-size_t AdamW::rank_local_state_bytes() const {
+size_t AdamW::expert_state_bytes() const {
   size_t n = 0;
   for (size_t i = 0; i < local_m_.size(); ++i) n += local_m_[i].nbytes() + local_v_[i].nbytes();
+  for (size_t i = 0; i < m_.size(); ++i)
+    if (params_[i].expert >= 0) n += m_[i].nbytes() + v_[i].nbytes();
   return n;
 }
 

@@ -39,8 +39,9 @@ class AdamW {
   // Moments by parameter name, for checkpoints: every parameter's in one process, the rank-local
   // experts' when sharded.
   std::vector<std::pair<std::string, Tensor*>> state();
-  // Bytes of the moments this rank keeps of the rank-local experts (expert parallelism).
-  size_t rank_local_state_bytes() const;
+  // Bytes of the moments this rank keeps whole of routed experts (unsharded, or expert parallelism's
+  // rank-local ones; ZeRO-1 slices are not counted).
+  size_t expert_state_bytes() const;
   parallel::ShardedAdamW* sharded() const { return sharded_.get(); }
   parallel::Communicator* comm() const { return comm_; }  // null unless sharded
   parallel::ParamManifest manifest() const;  // trainable parameters in ZeRO-1's flat order

@@ -62,10 +62,20 @@ class Run {
     if (last_checkpoint_ != run_.state.global_step()) checkpoint();
     result_.sft_steps = run_.state.sft_step;
     result_.rl_steps = run_.state.rl_step;
+    result_.expert_bytes = expert_bytes();
     return result_;
   }
 
  private:
+  size_t expert_bytes() {
+    size_t n = run_.optimizer ? run_.optimizer->expert_state_bytes() : 0;
+    for (const model::LayerWeights& l : run_.policy.weights().layers)
+      for (const model::MlpWeights& e : l.moe.experts)
+        for (const model::LinearWeight* w : {&e.gate, &e.up, &e.down})
+          n += w->weight.nbytes() + (w->grad.defined() ? w->grad.nbytes() : 0) + w->copies_bytes();
+    return n;
+  }
+
   // ---- the run directory and resume ----
   void prepare_dir() {
     fs::create_directories(run_.run_dir);
@@ -310,6 +320,9 @@ TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
   if (env.rank == 0 && options.progress)
     *options.progress << "memory peak: " << format_bytes(result.peak_tensor_bytes) << " of tensors per rank ("
                       << (cuda ? "device" : "host") << "; plan " << format_bytes(plan.total()) << ")\n";
+  if (cfg.run.expert_parallel && options.progress)  // every rank: each holds its own share
+    *options.progress << "routed experts held by rank " << env.rank << ": " << result.expert_bytes << " B (plan "
+                      << plan.bytes_of("experts") << " B)\n";
   return result;
 }
 

@@ -27,6 +27,9 @@ struct TrainResult {
   int rank = 0, world = 1;  // data parallel: this process's rank of `world`
   double first_eval_accuracy = -1, last_eval_accuracy = -1;  // -1: no evaluation ran
   size_t peak_tensor_bytes = 0;  // the most tensor storage held at once (host, or the GPU's)
+  // What this rank's routed experts hold at the end: values, gradients, low-precision copies and
+  // their optimizer moments (the memory plan's `experts`).
+  size_t expert_bytes = 0;
 };
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options);
