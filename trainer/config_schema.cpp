@@ -42,7 +42,7 @@ const std::vector<KeySpec>& config_schema() {
       {"run.seed", FIELD(run.seed), "0", at_least(0), "", "seed of data order, sampling and dropout-free init"},
       {"run.device", FIELD(run.device), "\"auto\"", any, "auto|cpu|cuda", "where training runs; auto: CUDA when a GPU is present (one process), else the CPU"},
       {"run.steps", FIELD(run.steps), "100", at_least(1), "", "GRPO steps, one rollout batch each"},
-      {"run.expert_parallel", FIELD(run.expert_parallel), "false", any, "", "data-parallel runs: each rank trains 1/ranks of every MoE layer's routed experts for all ranks' tokens (all-to-all dispatch, FP8 in precision fp8, BF16 combine); rollout keeps every expert"},
+      {"run.expert_parallel", FIELD(run.expert_parallel), "false", any, "", "data-parallel runs: each rank trains 1/ranks of every MoE layer's routed experts for all ranks' tokens (all-to-all dispatch, FP8 in precision fp8, BF16 combine) and holds only those (weights, grads, optimizer state); rollout gathers the whole model per step"},
       {"run.max_staleness", FIELD(run.max_staleness), "0", between(0, 16), "", "pipelined rollouts: the next steps' batches are generated while the learner trains, by weights at most this many GRPO updates old; 0: generate, score, learn in turn"},
       {"run.staleness_policy", FIELD(run.staleness_policy), "\"wait\"", any, "wait|drop", "wait: a batch waits for the weights exactly max_staleness updates old (reproducible); drop: it starts with the newest weights, and is dropped when older than max_staleness"},
       {"run.device_memory_gb", FIELD(run.device_memory_gb), "0.0", at_least(0), "", "GiB one rank may hold (the memory plan printed at start must fit); 0: the GPU's memory on CUDA, no limit on the CPU"},

@@ -106,6 +106,25 @@ TEST(MemoryPlan, ItemsFollowTheSettings) {
             item(memory_plan(plan_config({"rollout.max_batch=32"}), 1), "kv_cache") / 2);
 }
 
+// Expert parallelism: a rank holds 1/ranks of the routed experts with their moments (out of
+// ZeRO-1's optimizer item), plus the whole model rollout gathers.
+TEST(MemoryPlan, ExpertParallelismSplitsTheExperts) {
+  const MemoryPlan one = memory_plan(plan_config({"run.expert_parallel=true"}), 1);
+  const MemoryPlan plain = memory_plan(plan_config(), 1);
+  EXPECT_EQ(item(one, "gathered"), 0u) << "one rank holds every expert: nothing to gather";
+  EXPECT_GT(item(one, "experts"), item(plain, "experts")) << "the experts' moments move to their item";
+  EXPECT_LT(item(one, "optimizer"), item(plain, "optimizer"));
+  for (int ranks : {2, 4}) {
+    const MemoryPlan ep = memory_plan(plan_config({"run.expert_parallel=true", "precision.train=fp32",
+                                                   "rollout.precision=fp32"}), ranks);
+    const MemoryPlan ep1 = memory_plan(plan_config({"run.expert_parallel=true", "precision.train=fp32",
+                                                    "rollout.precision=fp32"}), 1);
+    EXPECT_EQ(item(ep, "experts"), item(ep1, "experts") / uint64_t(ranks)) << ranks;
+    EXPECT_EQ(item(ep, "optimizer"), item(ep1, "optimizer") / uint64_t(ranks)) << ranks;
+    EXPECT_GT(item(ep, "gathered"), 0u) << ranks;
+  }
+}
+
 TEST(MemoryPlan, ARunThatDoesNotFitIsRefusedNamingTheLargestItem) {
   const MemoryPlan plan = memory_plan(plan_config({"algorithm.micro_batch_tokens=65536"}), 1);
   EXPECT_EQ(plan.largest().name, "activations");

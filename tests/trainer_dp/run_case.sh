@@ -6,10 +6,20 @@
 #   run_case.sh scratch RLVR LAUNCH OUT PREC COMPARE REF [tolerances...]
 # case: OUT starts as a copy of run FROM's checkpoint CHECKPOINT (e.g. sft_step_60) and its logs, is resumed by
 # LAUNCH (an mpirun line, or "none" for one process) and compared with run REF by COMPARE.
+#   run_case.sh eval  RLVR LAUNCH OUT PREC CHECKPOINT_DIR  rlvr eval of a checkpoint in one process
+#                                                        and expert-parallel under LAUNCH: same rollouts
 # PREC is fp32 or fp8, with "+ep" for expert parallelism (run.expert_parallel = true).
 set -eu
 cfg=tests/trainer_dp/dp_tiny.toml
 mode=$1; shift
+if [ "$mode" = eval ]; then
+  rlvr=$1 launch=$2 out=$3 prec=$4 ckpt=$5
+  rm -rf "$out"
+  set -- --checkpoint "$ckpt" --set precision.train=$prec --set rollout.precision=$prec
+  "$rlvr" eval $cfg --run-dir "$out/one" "$@"
+  $launch "$rlvr" eval $cfg --run-dir "$out/ep" "$@" --set run.expert_parallel=true
+  exec cmp "$out/one/rollouts.jsonl" "$out/ep/rollouts.jsonl"
+fi
 if [ "$mode" = ref ]; then
   rlvr=$1 out=$2 prec=$3
   rm -rf "$out"
