@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "kernels/gemm.h"
 #include "kernels/tensor.h"
 
 namespace rlvr::cli {
@@ -12,7 +13,7 @@ int cmd_version(const std::vector<std::string>&) {
 #else
   const char* cuda = "no cuda";
 #endif
-  std::printf("rlvr %s (cpu, %s)\n", RLVR_VERSION, cuda);
+  std::printf("rlvr %s (cpu, %s)\nOpenBLAS kernels: %s\n", RLVR_VERSION, cuda, rlvr::blas_core_name().c_str());
   return 0;
 }
 

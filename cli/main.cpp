@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "kernels/gemm.h"
 
 namespace {
 
@@ -18,6 +19,7 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  rlvr::select_blas_kernels(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     if (args.size() >= 2) {

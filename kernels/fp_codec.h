@@ -113,6 +113,17 @@ inline uint8_t float_to_e4m3_bits_fast(float f) {
   return static_cast<uint8_t>(code | nan_mask) & static_cast<uint8_t>(nan_mask ? 0x7fu : 0xffu);
 }
 
+// Branch-free E4M3 -> float (same result as e4m3_bits_to_float), which loops vectorize: the
+// normal and subnormal forms are both computed, one is kept.
+inline float e4m3_bits_to_float_fast(uint8_t v) {
+  const uint32_t sign = uint32_t(v & 0x80u) << 24;
+  const uint32_t e = (v >> 3) & 0xfu, m = v & 0x7u;
+  const float normal = std::bit_cast<float>(((e + 120u) << 23) | (m << 20));
+  const float subnormal = float(m) * 0x1p-9f;
+  const uint32_t mag = std::bit_cast<uint32_t>(e == 0 ? subnormal : normal);
+  return std::bit_cast<float>((v & 0x7fu) == 0x7fu ? (0x7fffffffu | sign) : (mag | sign));
+}
+
 inline bf16 to_bf16(float f) { return bf16{float_to_bf16_bits(f)}; }
 inline float to_float(bf16 v) { return bf16_bits_to_float(v.bits); }
 inline fp8e4m3 to_e4m3(float f) { return fp8e4m3{float_to_e4m3_bits(f)}; }

@@ -19,8 +19,20 @@ void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_
 // y F32 or BF16 [M,N] = A[M,K]·B[N,K]^T from the stored FP8 operands and their scales.
 void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate = false);
 
-// A one-line hint when OpenBLAS runs generic (SSE-era) kernels on a CPU with AVX2 or AVX-512
-// (it does not know the model), naming the OPENBLAS_CORETYPE that fixes it; empty otherwise.
+// OpenBLAS picks its kernels from the CPU model when it loads, and falls back to generic
+// SSE-era ones (about 4x slower GEMMs) on a model it does not know.
+//
+// The OPENBLAS_CORETYPE to use when OpenBLAS chose `chosen` on a CPU with these features:
+// "SkylakeX" (AVX-512) or "Haswell" (AVX2) in place of a generic core; empty when `chosen` is fine.
+std::string blas_coretype_for(const std::string& chosen, bool avx512, bool avx2);
+// The core OpenBLAS runs in this process (openblas_get_corename).
+std::string blas_core_name();
+// First thing in main: when OpenBLAS chose generic kernels and the environment names no
+// OPENBLAS_CORETYPE, runs this program again (execv of /proc/self/exe, same pid and arguments)
+// with the one blas_coretype_for() gives. Returns when there is nothing to do or exec failed.
+void select_blas_kernels(char** argv);
+// A one-line note when this process still runs generic kernels on a CPU with AVX2 or AVX-512
+// (OPENBLAS_CORETYPE set to one by the user, or exec failed); empty otherwise.
 std::string blas_kernel_hint();
 
 }  // namespace rlvr

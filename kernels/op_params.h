@@ -74,13 +74,19 @@ struct QuantizedTensor {
   Tensor scales;  // F32, cuBLASLt layout (kernels/quantize.h)
   QuantLayout layout = QuantLayout::Tile1x128;
   int64_t rows = 0, cols = 0;  // the logical source matrix X[rows, cols]
+  // Optional, CPU only: the stored matrix's F32 values (data times scales), which the CPU GEMM
+  // multiplies. A weight keeps them until its next update (model/linear.h) rather than have
+  // every GEMM call dequantize it again.
+  Tensor dequantized;
 
   // The GEMM operand view: the stored matrix is [stored_rows, stored_k] with K contiguous.
   int64_t stored_rows() const { return layout == QuantLayout::Tile128x1 ? cols : rows; }
   int64_t stored_k() const { return layout == QuantLayout::Tile128x1 ? rows : cols; }
   // Scale applying to stored element (i, k).
   float stored_scale(int64_t i, int64_t k) const;
-  size_t nbytes() const { return data.nbytes() + scales.nbytes(); }
+  size_t nbytes() const {
+    return data.nbytes() + scales.nbytes() + (dequantized.defined() ? dequantized.nbytes() : 0);
+  }
 };
 
 }  // namespace rlvr

@@ -51,6 +51,25 @@ const QuantizedTensor& LinearWeight::fp8_t() const {
   return fp8_t_;
 }
 
+namespace {
+
+const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
+  if (q.data.device() == Device::CPU && !q.dequantized.defined()) q.dequantized = dequantize_fp8(q);
+  return q;
+}
+
+}  // namespace
+
+const QuantizedTensor& LinearWeight::fp8_gemm() const {
+  fp8();
+  return with_dequantized(fp8_);
+}
+
+const QuantizedTensor& LinearWeight::fp8_t_gemm() const {
+  fp8();
+  return with_dequantized(fp8_t_);
+}
+
 const Tensor& LinearWeight::bf16() const {
   if (bf16_version_ != version) {
     bf16_ = weight.to(DType::BF16);
@@ -88,7 +107,7 @@ void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision
   switch (p) {
     case Precision::FP32: gemm(y, x, false, w.weight, true); break;
     case Precision::BF16: gemm(y, x.to(DType::BF16), false, w.bf16(), true); break;
-    case Precision::FP8: gemm_fp8_tokens(y, x, {opts.pow2_input}, w.fp8()); break;
+    case Precision::FP8: gemm_fp8_tokens(y, x, {opts.pow2_input}, w.fp8_gemm()); break;
   }
   if (cache) *cache = make_linear_cache(x, p, opts);
 }
@@ -108,7 +127,7 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
       break;
     }
     case Precision::FP8: {
-      if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t());
+      if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t_gemm());
       const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad});
       gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
       break;

@@ -52,7 +52,8 @@ void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_
 
 void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate) {
   const int64_t M = a.stored_rows(), N = b.stored_rows(), K = a.stored_k();
-  const Tensor af = cpu::dequantize_fp8(a, /*logical=*/false), bf = cpu::dequantize_fp8(b, /*logical=*/false);
+  const Tensor af = a.dequantized.defined() ? a.dequantized : cpu::dequantize_fp8(a, /*logical=*/false);
+  const Tensor bf = b.dequantized.defined() ? b.dequantized : cpu::dequantize_fp8(b, /*logical=*/false);
   if (y.dtype() == DType::F32) {
     sgemm(y, af.data<float>(), false, K, bf.data<float>(), true, K, M, N, K, accumulate);
     return;

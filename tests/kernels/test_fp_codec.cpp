@@ -152,3 +152,11 @@ TEST(FpCodec, FastE4M3MatchesExact) {
     }
   }
 }
+
+TEST(FpCodec, FastE4M3DecodeMatchesExactForEveryCode) {
+  for (int v = 0; v < 256; ++v) {
+    const uint32_t fast = std::bit_cast<uint32_t>(e4m3_bits_to_float_fast(uint8_t(v)));
+    const uint32_t exact = std::bit_cast<uint32_t>(e4m3_bits_to_float(uint8_t(v)));
+    EXPECT_EQ(fast, exact) << "code " << v;
+  }
+}

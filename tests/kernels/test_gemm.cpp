@@ -134,3 +134,17 @@ TEST(Gemm, BadShapesNameTheOpAndShapes) {
   Tensor y8 = Tensor::empty({4, 8}, DType::F32);
   EXPECT_THROW(gemm_fp8(y8, a, b), Error);
 }
+
+// Which OpenBLAS core type rlvr asks for: only in place of a generic (SSE-era) choice, the
+// fastest the CPU's features allow.
+TEST(BlasKernels, CoreTypeReplacesOnlyGenericChoices) {
+  struct Row { const char* chosen; bool avx512, avx2; const char* want; };
+  const Row rows[] = {
+      {"Prescott", true, true, "SkylakeX"}, {"Prescott", false, true, "Haswell"}, {"Prescott", false, false, ""},
+      {"Nehalem", true, true, "SkylakeX"},  {"Core2", false, true, "Haswell"},    {"unknown", true, true, "SkylakeX"},
+      {"SkylakeX", true, true, ""},         {"Haswell", true, true, ""},          {"Zen", true, true, ""},
+      {"Cooperlake", true, true, ""},       {"Sapphirerapids", true, true, ""},
+  };
+  for (const Row& r : rows)
+    EXPECT_EQ(rlvr::blas_coretype_for(r.chosen, r.avx512, r.avx2), r.want) << r.chosen << " " << r.avx512 << r.avx2;
+}
