@@ -64,6 +64,7 @@ class Run {
     result_.sft_steps = run_.state.sft_step;
     result_.rl_steps = run_.state.rl_step;
     result_.expert_bytes = expert_bytes();
+    result_.reference_bytes = run_.reference ? held_tensor_bytes(*run_.reference) : 0;
     return result_;
   }
 

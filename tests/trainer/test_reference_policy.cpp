@@ -173,5 +173,18 @@ TEST_F(TrainRun, KlRunsWithEachReferenceDtype) {
   testing::expect_same_metrics(metrics_without_time(dir_ / "fp8"), metrics_without_time(dir_ / "fp32"));
 }
 
+// A resumed KL run reads the reference saved in F32 beside the checkpoints and holds it in BF16
+// again: it ends as the uninterrupted run does, holding the plan's reference bytes.
+TEST_F(TrainRun, ABf16ReferenceResumesExactly) {
+  const RunConfig cfg = config({"checkpoint.every=0", "algorithm.kl_coef=0.1", "algorithm.reference_dtype=\"bf16\""});
+  const TrainResult straight = run(cfg, "straight");
+  EXPECT_TRUE(run(cfg, "stopped", false, 5).interrupted);  // inside GRPO
+  const TrainResult resumed = run(cfg, "stopped", true);
+  testing::expect_same_metrics(metrics_without_time(dir_ / "straight"), metrics_without_time(dir_ / "stopped"));
+  const double plan = double(memory_plan(cfg, 1).bytes_of("reference"));
+  for (const TrainResult* r : {&straight, &resumed})
+    EXPECT_NEAR(double(r->reference_bytes) / plan, 1.0, 0.10) << r->reference_bytes << " B held, plan " << plan;
+}
+
 }  // namespace
 }  // namespace rlvr::trainer
