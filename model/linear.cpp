@@ -35,10 +35,17 @@ void gemm_fp8_tokens(Tensor& y, const Tensor& x, QuantOptions opts, const Quanti
   y.copy_(yp.slice_rows(0, x.dim(0)));
 }
 
+// A copy is rebuilt from the master, which a weight kept in one low precision no longer has.
+void check_master(const LinearWeight& w, const char* copy) {
+  RLVR_CHECK(w.weight.defined(), "model", "linear: the ", copy, " copy of a weight kept only in another precision (",
+             w.out_features(), "x", w.in_features(), ") cannot be rebuilt: it has no F32 master");
+}
+
 }  // namespace
 
 const QuantizedTensor& LinearWeight::fp8() const {
   if (fp8_version_ != version) {
+    check_master(*this, "FP8");
     fp8_ = quantize_fp8(weight, QuantLayout::Block128x128);
     fp8_t_ = transpose_blocks(fp8_);
     fp8_version_ = version;
@@ -48,6 +55,7 @@ const QuantizedTensor& LinearWeight::fp8() const {
 
 const QuantizedTensor& LinearWeight::fp8_t() const {
   fp8();
+  if (!fp8_t_.data.defined()) check_master(*this, "transposed FP8");
   return fp8_t_;
 }
 
@@ -60,22 +68,41 @@ const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
 
 }  // namespace
 
+// A weight reduced to its FP8 copy (keep_only) keeps no F32 values either: its GEMMs dequantize.
 const QuantizedTensor& LinearWeight::fp8_gemm() const {
   fp8();
-  return with_dequantized(fp8_);
+  return weight.defined() ? with_dequantized(fp8_) : fp8_;
 }
 
 const QuantizedTensor& LinearWeight::fp8_t_gemm() const {
   fp8();
-  return with_dequantized(fp8_t_);
+  return weight.defined() ? with_dequantized(fp8_t_) : fp8_t_;
 }
 
 const Tensor& LinearWeight::bf16() const {
   if (bf16_version_ != version) {
+    check_master(*this, "BF16");
     bf16_ = weight.to(DType::BF16);
     bf16_version_ = version;
   }
   return bf16_;
+}
+
+void LinearWeight::keep_only(Precision p) {
+  if (p == Precision::FP32) return;
+  if (p == Precision::FP8) fp8(); else bf16();
+  out_ = out_features();
+  in_ = in_features();
+  weight = Tensor();
+  grad = Tensor();
+  fp8_t_ = QuantizedTensor();
+  if (p == Precision::FP8) {
+    bf16_ = Tensor();
+    bf16_version_ = ~uint64_t(0);
+  } else {
+    fp8_ = QuantizedTensor();
+    fp8_version_ = ~uint64_t(0);
+  }
 }
 
 LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts) {

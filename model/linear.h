@@ -27,13 +27,20 @@ struct LinearWeight {
   const QuantizedTensor& fp8_t_gemm() const;
   size_t copies_bytes() const;  // what the low-precision copies built so far hold
 
-  int64_t out_features() const { return weight.dim(0); }
-  int64_t in_features() const { return weight.dim(1); }
+  // A forward-only weight read in precision p (the KL reference held in BF16 or FP8): builds the
+  // copy p's GEMMs read (BF16, or the FP8 blocks of fprop) and releases the F32 master and every
+  // other copy, so `weight` is undefined from then on and no copy can be rebuilt; fp32: nothing
+  // changes.
+  void keep_only(Precision p);
+
+  int64_t out_features() const { return weight.defined() ? weight.dim(0) : out_; }
+  int64_t in_features() const { return weight.defined() ? weight.dim(1) : in_; }
 
  private:
   mutable QuantizedTensor fp8_, fp8_t_;
   mutable Tensor bf16_;
   mutable uint64_t fp8_version_ = ~uint64_t(0), bf16_version_ = ~uint64_t(0);
+  int64_t out_ = 0, in_ = 0;  // the shape, once keep_only released the master
 };
 
 // What backward needs from forward.

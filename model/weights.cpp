@@ -51,6 +51,7 @@ void alloc_attention(LayerWeights& L, const ModelConfig& cfg) {
 
 void add_linear(std::vector<ParamRef>& out, const std::string& name, LinearWeight& l) {
   out.push_back({name + ".weight", &l.weight, &l.grad, &l.version, true});
+  out.back().linear = &l;
 }
 
 void add_mlp(std::vector<ParamRef>& out, const std::string& prefix, MlpWeights& m) {

@@ -101,6 +101,7 @@ struct ParamRef {
   // A routed expert of a model that holds only its share of them (expert parallelism): no other
   // rank holds this parameter, so no data-parallel reduction or replication applies to it.
   bool rank_local = false;
+  LinearWeight* linear = nullptr;  // the Linear whose master weight `value` is
   bool is_linear() const { return version != nullptr; }
 };
 

@@ -1,37 +1,67 @@
 // ZeRO-1 AdamW: reduce-scatter, sharded update, all-gather (see the header).
 #include "parallel/sharded_adamw.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "common/error.h"
+#include "kernels/ops.h"
 
 namespace rlvr::parallel {
 
-
 ShardedAdamW::ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params, AdamWParams hp, ZeroOptions opts)
-    : comm_(comm), params_(std::move(params)), hp_(hp), opts_(opts) {
+    : inner_(comm), comm_(comm), params_(std::move(params)), hp_(hp), opts_(opts) {
   std::vector<int64_t> numels;
   for (const ShardedParam& p : params_) {
     RLVR_CHECK(p.value && p.value->defined() && p.value->dtype() == DType::F32, "parallel", "ShardedAdamW: parameter ",
                p.name, " must be a defined F32 tensor");
     numels.push_back(p.value->numel());
   }
+  if (!params_.empty()) device_ = params_[0].value->device();
+  for (const ShardedParam& p : params_)
+    RLVR_CHECK(p.value->device() == device_, "parallel", "ShardedAdamW: parameter ", p.name, " is on ",
+               device_name(p.value->device()), ", the first on ", device_name(device_));
   offsets_ = flat_offsets(numels);
   layout_ = make_shard_layout(offsets_.back(), comm_.size(), opts_.align);
   pieces_ = pieces_of_rank(layout_, offsets_, comm_.rank());
   // Start from rank 0's weights everywhere. The flat buffers live as long as the optimizer;
   // their padding stays zero.
-  flat_ = Tensor::zeros({layout_.padded()}, DType::F32);
-  grad_shard_ = Tensor::zeros({layout_.shard}, DType::F32);
+  flat_ = Tensor::zeros({layout_.padded()}, DType::F32, device_);
+  grad_shard_ = Tensor::zeros({layout_.shard}, DType::F32, device_);
   for (size_t i = 0; i < params_.size(); ++i) flat_piece(i).copy_(params_[i].value->reshape({numels[i]}));
-  comm_.broadcast(flat_.raw(), size_t(layout_.padded()), CommDType::F32, 0);
-  const float* f = flat_.data<float>();
-  master_ = Tensor::zeros({layout_.shard}, DType::F32);
-  std::memcpy(master_.data<float>(), f + layout_.begin(comm_.rank()), size_t(layout_.real_count(comm_.rank())) * 4);
-  m_ = Tensor::zeros({layout_.shard}, DType::BF16);
-  v_ = Tensor::zeros({layout_.shard}, DType::BF16);
+  collective({&flat_}, {&flat_}, [&](Communicator& c, const std::vector<void*>& p) {
+    c.broadcast(p[0], size_t(layout_.padded()), CommDType::F32, 0);
+  });
+  master_ = Tensor::zeros({layout_.shard}, DType::F32, device_);
+  const int64_t begin = layout_.begin(comm_.rank()), n = layout_.real_count(comm_.rank());
+  if (n > 0) master_.slice_rows(0, n).copy_(flat_.slice_rows(begin, begin + n));
+  m_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
+  v_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
   gather_into_params();
+}
+
+void ShardedAdamW::collective(const std::vector<Tensor*>& in, const std::vector<Tensor*>& out,
+                              const std::function<void(Communicator&, const std::vector<void*>&)>& run) {
+  std::vector<Tensor*> bufs = in;
+  for (Tensor* t : out)
+    if (std::find(bufs.begin(), bufs.end(), t) == bufs.end()) bufs.push_back(t);
+  std::vector<void*> ptrs;
+  if (device_ == Device::CPU || inner_.device_buffers()) {
+    for (Tensor* t : bufs) ptrs.push_back(t->raw());
+    run(device_ == Device::CPU ? static_cast<Communicator&>(comm_) : inner_, ptrs);
+    return;
+  }
+  // Device buffers over a host backend (MPI, single): through host copies.
+  std::vector<Tensor> host;
+  for (Tensor* t : bufs) {
+    const bool read = std::find(in.begin(), in.end(), t) != in.end();
+    host.push_back(read ? t->to(Device::CPU) : Tensor::empty(t->shape(), t->dtype()));
+    ptrs.push_back(host.back().raw());
+  }
+  run(comm_, ptrs);
+  for (size_t i = 0; i < bufs.size(); ++i)
+    if (std::find(out.begin(), out.end(), bufs[i]) != out.end()) bufs[i]->copy_(host[i]);
 }
 
 ParamManifest ShardedAdamW::manifest() const {
@@ -57,14 +87,22 @@ StepStats ShardedAdamW::step(double extra_sq) {
                params_[i].value->describe());
     flat_piece(i).copy_(g->reshape({g->numel()}));
   }
-  comm_.reduce_scatter(flat_.raw(), grad_shard_.raw(), size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
-  float* g = grad_shard_.data<float>();
+  collective({&flat_}, {&grad_shard_}, [&](Communicator& c, const std::vector<void*>& p) {
+    c.reduce_scatter(p[0], p[1], size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
+  });
   const int64_t n = layout_.real_count(comm_.rank());
   const float inv = opts_.average_grads ? 1.0f / float(comm_.size()) : 1.0f;
   double local_sq = extra_sq;
-  for (int64_t i = 0; i < n; ++i) {
-    g[i] *= inv;
-    local_sq += double(g[i]) * double(g[i]);
+  Tensor real = grad_shard_.slice_rows(0, n);  // on the GPU: scaled and summed by its kernels
+  float* g = device_ == Device::CPU ? grad_shard_.data<float>() : nullptr;
+  if (g) {
+    for (int64_t i = 0; i < n; ++i) {
+      g[i] *= inv;
+      local_sq += double(g[i]) * double(g[i]);
+    }
+  } else if (n > 0) {
+    if (inv != 1.0f) scale_inplace(real, inv);
+    local_sq += sum_squares(real);
   }
   // 2. Global norm and clipping.
   StepStats stats;
@@ -73,7 +111,10 @@ StepStats ShardedAdamW::step(double extra_sq) {
   stats.grad_norm = std::sqrt(sq);
   if (opts_.max_grad_norm > 0 && stats.grad_norm > opts_.max_grad_norm) {
     stats.clip_scale = opts_.max_grad_norm / (stats.grad_norm + 1e-6f);
-    for (int64_t i = 0; i < n; ++i) g[i] *= stats.clip_scale;
+    if (g)
+      for (int64_t i = 0; i < n; ++i) g[i] *= stats.clip_scale;
+    else if (n > 0)
+      scale_inplace(real, stats.clip_scale);
   }
   // 3. Update this rank's slice, piece by piece (weight decay differs per parameter).
   for (const ShardPiece& p : pieces_) {
@@ -90,7 +131,9 @@ StepStats ShardedAdamW::step(double extra_sq) {
 }
 
 void ShardedAdamW::gather_into_params() {
-  comm_.all_gather(master_.raw(), flat_.raw(), size_t(layout_.shard), CommDType::F32);
+  collective({&master_}, {&flat_}, [&](Communicator& c, const std::vector<void*>& p) {
+    c.all_gather(p[0], p[1], size_t(layout_.shard), CommDType::F32);
+  });
   for (size_t i = 0; i < params_.size(); ++i) {
     params_[i].value->copy_(flat_piece(i).reshape(params_[i].value->shape()));
     if (params_[i].version) ++*params_[i].version;
@@ -105,9 +148,9 @@ void ShardedAdamW::save(const std::string& dir) const {
   s.rank = comm_.rank();
   s.step = hp_.step - 1;
   s.params = manifest();
-  s.master = master();
-  s.exp_avg = exp_avg();
-  s.exp_avg_sq = exp_avg_sq();
+  s.master = master().to(Device::CPU);
+  s.exp_avg = exp_avg().to(Device::CPU);
+  s.exp_avg_sq = exp_avg_sq().to(Device::CPU);
   save_optimizer_shard(dir, s);
   comm_.barrier();
 }
@@ -118,9 +161,15 @@ void ShardedAdamW::load(const std::string& dir) {
   master_.zero_();
   m_.zero_();
   v_.zero_();
-  std::memcpy(master_.data<float>(), s.master.data<float>(), size_t(n) * 4);
-  std::memcpy(m_.data<bf16>(), s.exp_avg.data<bf16>(), size_t(n) * 2);
-  std::memcpy(v_.data<bf16>(), s.exp_avg_sq.data<bf16>(), size_t(n) * 2);
+  if (device_ == Device::CPU) {
+    std::memcpy(master_.data<float>(), s.master.data<float>(), size_t(n) * 4);
+    std::memcpy(m_.data<bf16>(), s.exp_avg.data<bf16>(), size_t(n) * 2);
+    std::memcpy(v_.data<bf16>(), s.exp_avg_sq.data<bf16>(), size_t(n) * 2);
+  } else if (n > 0) {
+    master().copy_(s.master.slice_rows(0, n));
+    exp_avg().copy_(s.exp_avg.slice_rows(0, n));
+    exp_avg_sq().copy_(s.exp_avg_sq.slice_rows(0, n));
+  }
   hp_.step = s.step + 1;
   gather_into_params();
 }

@@ -6,9 +6,10 @@
 //   3. the rank's slice of the FP32 master weights updated with BF16 moments (kernels/ops_adamw.h);
 //   4. the new master slices all-gathered and written back into every parameter (FP32), whose
 //      version is bumped so that FP8/BF16 copies are rebuilt.
-// The flat buffers, masters and moments are host memory; parameters and gradients may live on
-// the GPU (copied in and out each step, as ZeRO-Offload keeps the optimizer on the host), and
-// any backend carries the collectives (host buffers staged for NCCL: parallel/host_staged.h).
+// The flat buffers, masters and moments live where the parameters do: on the GPU the shard
+// stays in device memory (the update is the AdamW op's CUDA kernel) and the collectives take the
+// device buffers directly over NCCL, or through host copies over a host backend (MPI); on the
+// CPU they are host memory, and host buffers are staged for NCCL (parallel/host_staged.h).
 //
 //   std::vector<ShardedParam> ps;
 //   for (auto& p : model.params()) if (p.trainable) ps.push_back({p.name, p.value, p.grad, p.version});
@@ -18,6 +19,7 @@
 //   opt.save(dir);       // every rank writes its file; opt.load(dir) works at any world size
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -74,7 +76,13 @@ class ShardedAdamW {
 
  private:
   void gather_into_params();
+  // Runs a collective on buffers of the optimizer's device: `run` gets a communicator and the
+  // pointers of in's then out's tensors (each once) that it reads and writes, host pointers
+  // unless the backend takes device ones; out's are written back.
+  void collective(const std::vector<Tensor*>& in, const std::vector<Tensor*>& out,
+                  const std::function<void(Communicator&, const std::vector<void*>&)>& run);
   Tensor flat_piece(size_t i) const;  // parameter i's range of flat_
+  Communicator& inner_;                 // the backend itself (device buffers for NCCL)
   mutable HostStagedCommunicator comm_;  // save() is const and collective
   std::vector<ShardedParam> params_;
   AdamWParams hp_;
@@ -82,6 +90,7 @@ class ShardedAdamW {
   ShardLayout layout_;
   std::vector<int64_t> offsets_;
   std::vector<ShardPiece> pieces_;
+  Device device_ = Device::CPU;  // the parameters' and so the shard's
   Tensor master_, m_, v_;  // [layout_.shard] each, padding included
   Tensor flat_;            // [layout_.padded()]: gradients in, weights out
   Tensor grad_shard_;      // [layout_.shard]: this rank's summed gradient

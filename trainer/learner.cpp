@@ -259,6 +259,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
     LearnerOptions ref_opt = opt;  // the reference holds all its experts and runs them itself
     ref_opt.routed_experts = nullptr;
     ref_opt.replay_routes = false;  // and routes live
+    if (upd.reference_precision) ref_opt.precision = *upd.reference_precision;
     ref_lp = completion_logprobs(*ref, seqs, ref_opt);
   }
 

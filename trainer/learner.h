@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "kernels/op_params.h"
@@ -86,6 +87,8 @@ struct GrpoUpdateOptions {
   int64_t mini_batches = 1;  // optimizer steps per pass
   SamplingParams sampling;   // the rollout's: the rollout correction compares log-probs under it
   int64_t max_new_tokens = 0;  // the max_length loss normalizer's length
+  // The precision of the KL reference's log-probs (algorithm.reference_dtype); nullopt: the learner's.
+  std::optional<model::Precision> reference_precision;
 };
 
 struct GrpoUpdateResult {

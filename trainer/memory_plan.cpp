@@ -72,6 +72,18 @@ double linear_copy_bytes(Precision train, Precision rollout, bool cpu) {
   return n;
 }
 
+// The KL reference (trainer/reference_policy.h): F32 non-Linear parameters, and its Linears as
+// algorithm.reference_dtype keeps them (fp32: the masters and the copies precision.train reads).
+double reference_bytes(const ParamCounts& n, const std::string& dtype, Precision train, bool cpu) {
+  const double linear = double(n.routed_experts + n.dense_linear);
+  switch (model::parse_precision(dtype)) {
+    case Precision::FP32: return double(n.total()) * kF32 + linear * linear_copy_bytes(train, train, cpu);
+    case Precision::BF16: return double(n.other) * kF32 + linear * 2;
+    case Precision::FP8: return double(n.other) * kF32 + linear * (1 + 4.0 / (128 * 128));
+  }
+  return 0;
+}
+
 std::string size_with_unit(double v, const char* unit) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit);
@@ -195,8 +207,9 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
     plan.items.push_back({"generator", uint64_t(gen + values * double(cfg.run.max_staleness + 1)), "run.max_staleness"});
   }
   if (cfg.algorithm.grpo.kl_coef > 0)
-    plan.items.push_back({"reference", uint64_t(values + double(n.routed_experts + n.dense_linear) * linear_copy_bytes(train, train, cpu)),
-                          "algorithm.kl_coef = 0 (no reference model)"});
+    plan.items.push_back({"reference", uint64_t(reference_bytes(n, cfg.algorithm.reference_dtype, train, cpu)),
+                          cfg.algorithm.reference_dtype == "fp8" ? "algorithm.kl_coef = 0 (no reference model)"
+                                                                  : "algorithm.reference_dtype = \"fp8\" (or kl_coef = 0)"});
   return plan;
 }
 

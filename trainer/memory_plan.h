@@ -8,7 +8,8 @@
 // value and gradient, the FP8/BF16 copies its precisions read) but, with run.expert_parallel,
 // only its 1/ranks of the routed experts (their moments with them; `gathered`: the whole model
 // rollout gathers), the optimizer's other BF16 moments are split across data-parallel ranks (ZeRO-1), activations are one micro-batch's forward cache
-// plus its logits and their gradient, the rollout's KV cache is F32.
+// plus its logits and their gradient, the rollout's KV cache is F32, the KL reference holds its
+// Linears as algorithm.reference_dtype says (the rest F32).
 #pragma once
 
 #include <cstdint>

@@ -126,6 +126,8 @@ void AdamW::read_moments(const fs::path& ckpt_dir) {
   for (const model::ParamRef& p : params_) numels.push_back(p.value->numel());
   const std::vector<int64_t> offsets = parallel::flat_offsets(numels);
   Tensor m = sharded_->exp_avg(), v = sharded_->exp_avg_sq(), master = sharded_->master();
+  const bool on_device = master.device() != Device::CPU;  // a shard on the GPU is filled on the host
+  if (on_device) m = m.to(Device::CPU), v = v.to(Device::CPU), master = master.to(Device::CPU);
   for (const parallel::ShardPiece& piece : parallel::pieces_of_rank(sharded_->layout(), offsets, rank_)) {
     const model::ParamRef& p = params_[piece.param];
     const Tensor value = p.value->to(Device::CPU);
@@ -133,6 +135,10 @@ void AdamW::read_moments(const fs::path& ckpt_dir) {
                 size_t(piece.count) * 4);
     src.read(p, piece.param_offset, piece.count, m, v, piece.shard_offset);
   }
+  if (!on_device || m.numel() == 0) return;
+  sharded_->exp_avg().copy_(m);
+  sharded_->exp_avg_sq().copy_(v);
+  sharded_->master().copy_(master);
 }
 
 }  // namespace rlvr::trainer

@@ -90,6 +90,7 @@ struct AlgorithmSection {
   int64_t mini_batches = 0;    // optimizer steps per pass
   int64_t micro_batch_tokens = 0;  // gradient accumulation unit
   std::string router_replay;       // off | rollout
+  std::string reference_dtype;     // fp32 | bf16 | fp8: how the KL reference holds its Linear weights
   GrpoConfig grpo_config() const;  // grpo with the enums and switches of the strings above
   bool refill() const { return dynamic_sampling == "refill"; }
 };

@@ -6,6 +6,7 @@
 #include "runlog/fields.h"
 #include "trainer/data_parallel.h"
 #include "trainer/lr_schedule.h"
+#include "trainer/reference_policy.h"
 #include "trainer/rollout_gather.h"
 #include "trainer/rollout_pipeline.h"
 #include "trainer/run_phases.h"
@@ -92,7 +93,8 @@ void run_rl_step(RunContext& run) {
   const double wait_s = seconds_since(t_step);
 
   const GrpoUpdateOptions upd{cfg.algorithm.grpo_config(), cfg.algorithm.ppo_epochs, cfg.algorithm.mini_batches,
-                              cfg.rollout.sampling, cfg.rollout.max_new_tokens};
+                              cfg.rollout.sampling, cfg.rollout.max_new_tokens,
+                              reference_precision(cfg.algorithm.reference_dtype)};
   assign_advantages(rb, upd.grpo);
   std::vector<SampleRecord*> trained;
   const std::vector<GrpoSample> samples = grpo_samples(rb, cfg.algorithm.overlong_filter, trained);

@@ -18,6 +18,7 @@
 #include "trainer/data_parallel.h"
 #include "trainer/memory_plan.h"
 #include "trainer/policy_setup.h"
+#include "trainer/reference_policy.h"
 #include "trainer/rollout_pipeline.h"
 #include "trainer/run_phases.h"
 #include "trainer/stop_signals.h"
@@ -63,6 +64,7 @@ class Run {
     result_.sft_steps = run_.state.sft_step;
     result_.rl_steps = run_.state.rl_step;
     result_.expert_bytes = expert_bytes();
+    result_.reference_bytes = run_.reference ? held_tensor_bytes(*run_.reference) : 0;
     return result_;
   }
 
@@ -196,6 +198,7 @@ class Run {
       AdamW unused(run_.reference->params(), run_.cfg.optimizer);  // the format holds moments; the reference has none
       save_checkpoint(reference_dir(), *run_.reference, unused, run_.state, 1);
     }
+    keep_reference_as(*run_.reference, run_.cfg.algorithm.reference_dtype);  // saved in F32 first
     if (run_.dp()) run_.dp()->barrier();
   }
 
@@ -207,6 +210,7 @@ class Run {
     run_.reference->limit_output_vocab(run_.policy.output_vocab());
     run_.reference->to(run_.device);
     load_checkpoint(*dir, *run_.reference, nullptr);
+    keep_reference_as(*run_.reference, run_.cfg.algorithm.reference_dtype);
   }
 
   // ---- phases ----

@@ -30,6 +30,8 @@ struct TrainResult {
   // What this rank's routed experts hold at the end: values, gradients, low-precision copies and
   // their optimizer moments (the memory plan's `experts`).
   size_t expert_bytes = 0;
+  // The KL reference's tensors at the end (algorithm.reference_dtype; 0 without kl_coef).
+  size_t reference_bytes = 0;
 };
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options);
