@@ -19,6 +19,11 @@ void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_
 // y F32 or BF16 [M,N] = A[M,K]·B[N,K]^T from the stored FP8 operands and their scales.
 void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate = false);
 
+// Whether the CPU backend's FP8 GEMM multiplies dequantized F32 operands (OpenBLAS sgemm; then
+// a weight's dequantized values are worth keeping, QuantizedTensor::dequantized) rather than
+// the E4M3 codes themselves on AMX tiles (CPUs with AMX-BF16).
+bool cpu_fp8_gemm_reads_dequantized();
+
 // OpenBLAS picks its kernels from the CPU model when it loads, and falls back to generic
 // SSE-era ones (about 4x slower GEMMs) on a model it does not know.
 //

@@ -62,7 +62,8 @@ const QuantizedTensor& LinearWeight::fp8_t() const {
 namespace {
 
 const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
-  if (q.data.device() == Device::CPU && !q.dequantized.defined()) q.dequantized = dequantize_fp8(q);
+  if (q.data.device() == Device::CPU && !q.dequantized.defined() && cpu_fp8_gemm_reads_dequantized())
+    q.dequantized = dequantize_fp8(q);
   return q;
 }
 

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "kernels/device_choice.h"
+#include "kernels/gemm.h"
 #include "kernels/tensor.h"
 #include "model/config.h"
 #include "trainer/policy_setup.h"
@@ -62,9 +63,9 @@ double moe_bytes(double T, const ModelConfig& c, Precision p) {
 }
 
 // The Linear weights' cached copies per parameter: FP8 (fprop, and the transposed copy dgrad
-// reads when training in FP8; on the CPU each with its F32 dequantized values) and BF16.
-double linear_copy_bytes(Precision train, Precision rollout, bool cpu) {
-  const double fp8_copy = 1 + 4.0 / (128 * 128) + (cpu ? double(kF32) : 0.0);
+// reads when training in FP8; with `f32_copies`, each with its F32 dequantized values) and BF16.
+double linear_copy_bytes(Precision train, Precision rollout, bool f32_copies) {
+  const double fp8_copy = 1 + 4.0 / (128 * 128) + (f32_copies ? double(kF32) : 0.0);
   double n = 0;
   if (train == Precision::FP8 || rollout == Precision::FP8) n += fp8_copy;
   if (train == Precision::FP8) n += fp8_copy;
@@ -74,10 +75,10 @@ double linear_copy_bytes(Precision train, Precision rollout, bool cpu) {
 
 // The KL reference (trainer/reference_policy.h): F32 non-Linear parameters, and its Linears as
 // algorithm.reference_dtype keeps them (fp32: the masters and the copies precision.train reads).
-double reference_bytes(const ParamCounts& n, const std::string& dtype, Precision train, bool cpu) {
+double reference_bytes(const ParamCounts& n, const std::string& dtype, Precision train, bool f32_copies) {
   const double linear = double(n.routed_experts + n.dense_linear);
   switch (model::parse_precision(dtype)) {
-    case Precision::FP32: return double(n.total()) * kF32 + linear * linear_copy_bytes(train, train, cpu);
+    case Precision::FP32: return double(n.total()) * kF32 + linear * linear_copy_bytes(train, train, f32_copies);
     case Precision::BF16: return double(n.other) * kF32 + linear * 2;
     case Precision::FP8: return double(n.other) * kF32 + linear * (1 + 4.0 / (128 * 128));
   }
@@ -168,12 +169,14 @@ std::string format_bytes(uint64_t bytes) {
 MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const Precision train = cfg.precision.train_precision(), rollout = cfg.rollout.model_precision();
   const ParamCounts n = count_params(m);
-  const bool cpu = resolve_device(cfg.run.device, "config", "run.device") != Device::CUDA;
+  // On the CPU without AMX, the FP8 GEMMs keep each weight copy's dequantized values too.
+  const bool f32_copies = resolve_device(cfg.run.device, "config", "run.device") != Device::CUDA &&
+                          cpu_fp8_gemm_reads_dequantized();
   // Expert parallelism over ep ranks: a rank holds 1/ep of the routed experts, with their moments
   // (outside ZeRO-1), and rolls out on a whole model gathered for it, whose rollout copies are
   // its own; the shard keeps the training copies only.
   const int ep = cfg.run.expert_parallel ? std::max(1, ranks) : 1;
-  const double copies = ep > 1 ? linear_copy_bytes(train, train, cpu) : linear_copy_bytes(train, rollout, cpu);
+  const double copies = ep > 1 ? linear_copy_bytes(train, train, f32_copies) : linear_copy_bytes(train, rollout, f32_copies);
   // F32 value and gradient of every parameter, the cached low-precision copies of the Linears'.
   const double per_linear = 2 * kF32 + copies;
   const double expert_moments = cfg.run.expert_parallel ? 4 : 0;  // counted here, not under optimizer
@@ -195,7 +198,7 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const int64_t kv_width = m.uses_mla() ? m.kv_lora_rank + m.qk_rope_head_dim : 2 * m.kv_dim();
   if (ep > 1)
     plan.items.push_back({"gathered", uint64_t(double(n.routed_experts) * (ep - 1) / ep * kF32 +
-                                               double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, cpu)),
+                                               double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, f32_copies)),
                           "model size (num_experts, moe_intermediate_size)"});
   plan.items.push_back({"kv_cache", uint64_t(slots * len) * uint64_t(kv_width) * m.num_hidden_layers * kF32,
                         "rollout.max_batch"});
@@ -203,11 +206,11 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   if (cfg.run.max_staleness > 0) {
     // The generator's policy (values and its rollout copies) and the published weights it may
     // still need: up to max_staleness + 1 versions.
-    const double gen = values + double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, cpu);
+    const double gen = values + double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, f32_copies);
     plan.items.push_back({"generator", uint64_t(gen + values * double(cfg.run.max_staleness + 1)), "run.max_staleness"});
   }
   if (cfg.algorithm.grpo.kl_coef > 0)
-    plan.items.push_back({"reference", uint64_t(reference_bytes(n, cfg.algorithm.reference_dtype, train, cpu)),
+    plan.items.push_back({"reference", uint64_t(reference_bytes(n, cfg.algorithm.reference_dtype, train, f32_copies)),
                           cfg.algorithm.reference_dtype == "fp8" ? "algorithm.kl_coef = 0 (no reference model)"
                                                                   : "algorithm.reference_dtype = \"fp8\" (or kl_coef = 0)"});
   return plan;

@@ -1,35 +1,46 @@
 // CPU causal GQA attention: one pass per (query, head) over its visible keys, O(T*S*D) per
-// head; backward recomputes the probabilities from the cached log-sum-exp.
+// head; backward recomputes the probabilities from the cached log-sum-exp. Forward runs in
+// pieces of (head, block of queries) on the CPU backend's threads. Backward runs on one: its
+// only split that keeps the sums (one piece per KV head, whose dk and dv rows no other piece
+// adds to) ran slower on two cores than on one (measured on a 2-core Xeon, 2026-12-03).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cpu/thread_pool.h"
 #include "kernels/cpu/vec_math.h"
+#include "kernels/quantize.h"
 
 namespace rlvr::cpu {
 namespace {
+
+// Multiply-adds below which attention runs as one piece.
+constexpr int64_t kAttentionPieceWork = int64_t(1) << 20;
+constexpr int64_t kQueryBlock = 32;
 
 inline void axpy(float* y, float a, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
-}  // namespace
+// Shapes and pointers of one call.
+struct Attn {
+  int64_t T, D, Wq, Wk, group, q_offset;
+  float scale;
+  const float *q, *k, *v;
+};
 
-void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
-                       int n_heads, int n_kv_heads, float scale, int64_t q_offset) {
-  const int64_t T = q.dim(0), S = k.dim(0), D = q.dim(1) / n_heads;
-  const int64_t Wq = q.dim(1), Wk = k.dim(1), group = n_heads / n_kv_heads;
-  const float* qp = q.data<float>();
-  const float* kp = k.data<float>();
-  const float* vp = v.data<float>();
-  float* op = out.data<float>();
-  float* lp = lse.data<float>();
-  std::vector<float> p(size_t(std::max<int64_t>(S, 1)));
-  for (int64_t h = 0; h < n_heads; ++h) {
+// The loops read every field into a local first: a lambda's captures (or a struct reached
+// through a pointer) would be reloaded after each store through a float pointer.
+void forward_rows(Attn a, float* out, float* lse, int64_t h0, int64_t h1, int64_t i0, int64_t i1) {
+  const int64_t T = a.T, D = a.D, Wq = a.Wq, Wk = a.Wk, group = a.group, q_offset = a.q_offset;
+  const float scale = a.scale;
+  const float *qp = a.q, *kp = a.k, *vp = a.v;
+  std::vector<float> p(size_t(q_offset + i1));
+  for (int64_t h = h0; h < h1; ++h) {
     const int64_t kv_col = (h / group) * D;
-    for (int64_t i = 0; i < T; ++i) {
+    for (int64_t i = i0; i < i1; ++i) {
       const float* qi = qp + i * Wq + h * D;
       const int64_t visible = q_offset + i + 1;  // keys [0, visible)
       float m = -INFINITY;
@@ -42,43 +53,31 @@ void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& 
         p[size_t(j)] = exp_fast(p[size_t(j)] - m);
         l += p[size_t(j)];
       }
-      float* oi = op + i * Wq + h * D;
+      float* oi = out + i * Wq + h * D;
       std::memset(oi, 0, size_t(D) * sizeof(float));
       for (int64_t j = 0; j < visible; ++j) axpy(oi, p[size_t(j)], vp + j * Wk + kv_col, D);
       const float inv_l = 1.0f / l;
       for (int64_t d = 0; d < D; ++d) oi[d] *= inv_l;
-      lp[h * T + i] = m + std::log(l);
+      lse[h * T + i] = m + std::log(l);
     }
   }
 }
 
 // p_ij = exp(scale q_i.k_j - lse_i); ds_ij = p_ij (dout_i.v_j - dout_i.out_i);
 // dq_i += scale ds_ij k_j; dk_j += scale ds_ij q_i; dv_j += p_ij dout_i.
-void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, const Tensor& out,
-                        const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
-                        int n_heads, int n_kv_heads, float scale, int64_t q_offset) {
-  const int64_t T = q.dim(0), D = q.dim(1) / n_heads;
-  const int64_t Wq = q.dim(1), Wk = k.dim(1), group = n_heads / n_kv_heads;
-  const float* qp = q.data<float>();
-  const float* kp = k.data<float>();
-  const float* vp = v.data<float>();
-  const float* op = out.data<float>();
-  const float* dop = dout.data<float>();
-  const float* lp = lse.data<float>();
-  float* dqp = dq.data<float>();
-  float* dkp = dk.data<float>();
-  float* dvp = dv.data<float>();
-  dq.zero_();
-  dk.zero_();
-  dv.zero_();
-  for (int64_t h = 0; h < n_heads; ++h) {
+void backward_heads(Attn a, const float* out, const float* dout, const float* lse, float* dq, float* dk, float* dv,
+                    int64_t h0, int64_t h1) {
+  const int64_t T = a.T, D = a.D, Wq = a.Wq, Wk = a.Wk, group = a.group, q_offset = a.q_offset;
+  const float scale = a.scale;
+  const float *qp = a.q, *kp = a.k, *vp = a.v;
+  for (int64_t h = h0; h < h1; ++h) {
     const int64_t kv_col = (h / group) * D;
     for (int64_t i = 0; i < T; ++i) {
       const float* qi = qp + i * Wq + h * D;
-      const float* doi = dop + i * Wq + h * D;
-      float* dqi = dqp + i * Wq + h * D;
-      const float delta = dot(doi, op + i * Wq + h * D, D);
-      const float lse_i = lp[h * T + i];
+      const float* doi = dout + i * Wq + h * D;
+      float* dqi = dq + i * Wq + h * D;
+      const float delta = dot(doi, out + i * Wq + h * D, D);
+      const float lse_i = lse[h * T + i];
       const int64_t visible = q_offset + i + 1;
       for (int64_t j = 0; j < visible; ++j) {
         const float* kj = kp + j * Wk + kv_col;
@@ -86,11 +85,53 @@ void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, 
         const float pij = exp_fast(scale * dot(qi, kj, D) - lse_i);
         const float ds = pij * (dot(doi, vj, D) - delta) * scale;
         axpy(dqi, ds, kj, D);
-        axpy(dkp + j * Wk + kv_col, ds, qi, D);
-        axpy(dvp + j * Wk + kv_col, pij, doi, D);
+        axpy(dk + j * Wk + kv_col, ds, qi, D);
+        axpy(dv + j * Wk + kv_col, pij, doi, D);
       }
     }
   }
+}
+
+Attn attn(const Tensor& q, const Tensor& k, const Tensor& v, int n_heads, int n_kv_heads, float scale,
+          int64_t q_offset) {
+  return {q.dim(0), q.dim(1) / n_heads, q.dim(1),        k.dim(1),        n_heads / n_kv_heads,
+          q_offset, scale,              q.data<float>(), k.data<float>(), v.data<float>()};
+}
+
+bool split(const Attn& a, int n_heads) { return n_heads * a.T * (a.q_offset + a.T) * a.D >= 2 * kAttentionPieceWork; }
+
+}  // namespace
+
+void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
+                       int n_heads, int n_kv_heads, float scale, int64_t q_offset) {
+  const Attn a = attn(q, k, v, n_heads, n_kv_heads, scale, q_offset);
+  float* op = out.data<float>();
+  float* lp = lse.data<float>();
+  if (!split(a, n_heads)) {
+    forward_rows(a, op, lp, 0, n_heads, 0, a.T);
+    return;
+  }
+  const int64_t q_blocks = ceil_div(a.T, kQueryBlock);
+  parallel_for(n_heads * q_blocks, [&](int64_t piece) {
+    const int64_t h = piece / q_blocks, i0 = (piece % q_blocks) * kQueryBlock;
+    forward_rows(a, op, lp, h, h + 1, i0, std::min(a.T, i0 + kQueryBlock));
+  });
+}
+
+void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, const Tensor& out,
+                        const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
+                        int n_heads, int n_kv_heads, float scale, int64_t q_offset) {
+  const Attn a = attn(q, k, v, n_heads, n_kv_heads, scale, q_offset);
+  dq.zero_();
+  dk.zero_();
+  dv.zero_();
+  const float* op = out.data<float>();
+  const float* dop = dout.data<float>();
+  const float* lp = lse.data<float>();
+  float* dqp = dq.data<float>();
+  float* dkp = dk.data<float>();
+  float* dvp = dv.data<float>();
+  backward_heads(a, op, dop, lp, dqp, dkp, dvp, 0, n_heads);
 }
 
 }  // namespace rlvr::cpu

@@ -3,6 +3,7 @@
 // DESIGN.md's CPU emulation of the recipe (products of E4M3 values are exact in FP32).
 #include <cblas.h>
 
+#include "kernels/cpu/gemm_fp8_amx.h"
 #include "kernels/cpu/ops_cpu.h"
 #include "kernels/fp_codec.h"
 
@@ -15,6 +16,7 @@ MatDims op_dims(const Tensor& t, bool trans) {
   return trans ? MatDims{t.dim(1), t.dim(0)} : MatDims{t.dim(0), t.dim(1)};
 }
 
+// OpenBLAS threads its own GEMMs (kernels/cpu/thread_pool.h says why the pool does not split them).
 void sgemm(Tensor& y, const float* a, bool trans_a, int64_t lda, const float* b, bool trans_b, int64_t ldb,
            int64_t M, int64_t N, int64_t K, bool accumulate) {
   if (M == 0 || N == 0) return;
@@ -52,17 +54,25 @@ void gemm(Tensor& y, const Tensor& a, bool trans_a, const Tensor& b, bool trans_
 
 void gemm_fp8(Tensor& y, const QuantizedTensor& a, const QuantizedTensor& b, bool accumulate) {
   const int64_t M = a.stored_rows(), N = b.stored_rows(), K = a.stored_k();
-  const Tensor af = a.dequantized.defined() ? a.dequantized : cpu::dequantize_fp8(a, /*logical=*/false);
-  const Tensor bf = b.dequantized.defined() ? b.dequantized : cpu::dequantize_fp8(b, /*logical=*/false);
-  if (y.dtype() == DType::F32) {
-    sgemm(y, af.data<float>(), false, K, bf.data<float>(), true, K, M, N, K, accumulate);
-    return;
+  const bool f32_out = y.dtype() == DType::F32;
+  Tensor acc = f32_out ? y : accumulate ? y.to(DType::F32) : Tensor::empty({M, N}, DType::F32);
+  if (amx_available()) {
+    gemm_fp8_amx(acc.data<float>(), N, a, b, accumulate);
+  } else {
+    const Tensor af = a.dequantized.defined() ? a.dequantized : cpu::dequantize_fp8(a, /*logical=*/false);
+    const Tensor bf = b.dequantized.defined() ? b.dequantized : cpu::dequantize_fp8(b, /*logical=*/false);
+    sgemm(acc, af.data<float>(), false, K, bf.data<float>(), true, K, M, N, K, accumulate);
   }
-  Tensor acc = accumulate ? y.to(DType::F32) : Tensor::empty({M, N}, DType::F32);
-  sgemm(acc, af.data<float>(), false, K, bf.data<float>(), true, K, M, N, K, accumulate);
+  if (f32_out) return;
   bf16* out = y.data<bf16>();
   const float* in = acc.data<float>();
   for (int64_t i = 0; i < M * N; ++i) out[i] = to_bf16(in[i]);
 }
 
 }  // namespace rlvr::cpu
+
+namespace rlvr {
+
+bool cpu_fp8_gemm_reads_dequantized() { return !cpu::amx_available(); }
+
+}  // namespace rlvr

@@ -7,8 +7,12 @@
 #include <cstdint>
 
 #include "kernels/cpu/gemm_decode_cpu.h"
+#include "kernels/cpu/thread_pool.h"
 
 namespace rlvr::cpu {
+
+constexpr int64_t kDecodePieceWork = int64_t(1) << 20;  // multiply-adds below which one piece runs
+constexpr int64_t kDecodeRowsPerPiece = 32;
 
 // Y[m0..m0+MR, n] from one weight row against MR activation rows. Per 128-wide K block the
 // products are summed in acc, then scaled into total by that block's factor (fp8) or added.
@@ -46,9 +50,9 @@ void decode_tile(float* y, int64_t ldy, const float* x, int64_t ldx, const float
 }
 
 template <class V, class WT>
-void decode_rows(const DecodeGemmArgs& a, const WT* w) {
+void decode_row_range(DecodeGemmArgs a, const WT* w, int64_t n0, int64_t n1) {
   const int64_t n_blocks = (a.K + kDecodeBlock - 1) / kDecodeBlock;
-  for (int64_t n = 0; n < a.N; ++n) {
+  for (int64_t n = n0; n < n1; ++n) {
     const WT* wn = w + n * a.K;
     // fp8 factors for this row's 128-row weight block: fac[(n/128)][m][kb]
     const float* fac_n = a.fac ? a.fac + (n / kDecodeBlock) * a.M * n_blocks : nullptr;
@@ -63,6 +67,13 @@ void decode_rows(const DecodeGemmArgs& a, const WT* w) {
       default: break;
     }
   }
+}
+
+// Pieces of kDecodeRowsPerPiece weight rows, each writing its own columns of y.
+template <class V, class WT>
+void decode_rows(const DecodeGemmArgs& a, const WT* w) {
+  parallel_ranges(a.N, kDecodeRowsPerPiece, a.M * a.N * a.K >= 2 * kDecodePieceWork,
+                  [&](int64_t n0, int64_t n1) { decode_row_range<V, WT>(a, w, n0, n1); });
 }
 
 template <class V>

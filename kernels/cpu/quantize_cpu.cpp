@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cpu/thread_pool.h"
 #include "kernels/fp_codec.h"
 #include "kernels/quantize.h"
 
@@ -31,6 +32,15 @@ void dequantize_span(float* out, const uint8_t* q, int64_t n, float scale) {
   for (int64_t i = 0; i < n; ++i) out[i] = e4m3_bits_to_float_fast(q[i]) * scale;
 }
 
+// Elements below which a quantization runs as one piece, and pieces of about that many.
+constexpr int64_t kQuantizePieceElements = int64_t(1) << 18;
+
+int64_t rows_per_piece(int64_t cols) {
+  return std::max<int64_t>(1, ceil_div(kQuantizePieceElements, std::max<int64_t>(cols, 1)));
+}
+
+bool split_work(int64_t elements) { return elements >= 2 * kQuantizePieceElements; }
+
 // Reads x[r, c] as float whatever its float dtype.
 struct RowReader {
   const Tensor& x;
@@ -44,34 +54,36 @@ struct RowReader {
   }
 };
 
-void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
-  const int64_t R = q.rows, C = q.cols, Cb = ceil_div(C, kQuantTile);
+void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t r0,
+                      int64_t r1) {
   RowReader reader{x, C, std::vector<float>(static_cast<size_t>(C))};
-  uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
-  float* scales = q.scales.data<float>();
-  for (int64_t r = 0; r < R; ++r) {
+  for (int64_t r = r0; r < r1; ++r) {
     const float* row = reader.row(r);
-    for (int64_t cb = 0; cb < Cb; ++cb) {
-      const int64_t c0 = cb * kQuantTile, c1 = std::min(C, c0 + kQuantTile);
+    for (int64_t c0 = 0; c0 < C; c0 += kQuantTile) {
+      const int64_t c1 = std::min(C, c0 + kQuantTile);
       const float s = fp8_group_scale(amax_span(row + c0, c1 - c0), pow2);
-      scales[cb * R + r] = s;
+      scales[(c0 / kQuantTile) * R + r] = s;
       quantize_span(out + r * C + c0, row + c0, c1 - c0, s);
     }
   }
 }
 
-// 128x1 tiles: 128 consecutive rows of one column share a scale; the data is written
-// transposed ([C,R]) in the same pass, so wgrad's token-major operand needs no extra copy.
-void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
-  const int64_t R = q.rows, C = q.cols, Rb = ceil_div(R, kQuantTile);
-  const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
-  const float* in = xf.data<float>();
+void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
+  const int64_t R = q.rows, C = q.cols;
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
+  parallel_ranges(R, rows_per_piece(C), split_work(R * C),
+                  [&](int64_t r0, int64_t r1) { tiles_1x128_rows(x, out, scales, R, C, pow2, r0, r1); });
+}
+
+// 128x1 tiles: 128 consecutive rows of one column share a scale; the data is written
+// transposed ([C,R]) in the same pass, so wgrad's token-major operand needs no extra copy.
+void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t rb0,
+                        int64_t rb1) {
   std::vector<uint32_t> amax(static_cast<size_t>(C));
   std::vector<float> col_scale(static_cast<size_t>(C));
   std::vector<uint8_t> row_bytes(static_cast<size_t>(kQuantTile * C));
-  for (int64_t rb = 0; rb < Rb; ++rb) {
+  for (int64_t rb = rb0; rb < rb1; ++rb) {
     const int64_t r0 = rb * kQuantTile, r1 = std::min(R, r0 + kQuantTile);
     std::fill(amax.begin(), amax.end(), 0u);
     for (int64_t r = r0; r < r1; ++r)
@@ -84,7 +96,7 @@ void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
       scales[rb * C + c] = s;
       col_scale[c] = s;
     }
-    // Quantize row-wise (vectorized), then transpose 128-row strips of bytes.
+    // Quantize row-wise (vectorized), then transpose the 128-row strip of bytes.
     for (int64_t r = r0; r < r1; ++r) {
       const float* xr = in + r * C;
       uint8_t* qr = row_bytes.data() + (r - r0) * C;
@@ -92,7 +104,7 @@ void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
     }
     // Each output row gets its 128 bytes in one run of stores; the strided reads stay in the
     // strip (128 x C bytes, cache-resident). Storing down columns instead (stride R, often a
-    // power of two) thrashes the L1 sets and ran 4x slower.
+    // power of two) thrashes the L1 sets and ran 2x slower.
     for (int64_t c = 0; c < C; ++c) {
       uint8_t* dst = out + c * R + r0;
       const uint8_t* src = row_bytes.data() + c;
@@ -101,25 +113,50 @@ void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
   }
 }
 
-void quantize_blocks_128x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
-  const int64_t R = q.rows, C = q.cols, Rb = ceil_div(R, kQuantTile), Cb = ceil_div(C, kQuantTile);
-  const int64_t ld = block_scale_ld(C);
+void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
+  const int64_t R = q.rows, C = q.cols;
   const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
   const float* in = xf.data<float>();
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
-  std::fill(scales, scales + Rb * ld, 1.0f);  // the ld padding holds harmless ones
-  for (int64_t rb = 0; rb < Rb; ++rb) {
+  parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C),
+                  [&](int64_t rb0, int64_t rb1) { tiles_128x1_blocks(in, out, scales, R, C, pow2, rb0, rb1); });
+}
+
+void blocks_128x128(const float* in, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t rb0,
+                    int64_t rb1) {
+  const int64_t ld = block_scale_ld(C);
+  for (int64_t rb = rb0; rb < rb1; ++rb) {
     const int64_t r0 = rb * kQuantTile, r1 = std::min(R, r0 + kQuantTile);
-    for (int64_t cb = 0; cb < Cb; ++cb) {
-      const int64_t c0 = cb * kQuantTile, c1 = std::min(C, c0 + kQuantTile);
+    for (int64_t c0 = 0; c0 < C; c0 += kQuantTile) {
+      const int64_t c1 = std::min(C, c0 + kQuantTile);
       float amax = 0.0f;
       for (int64_t r = r0; r < r1; ++r) amax = std::max(amax, amax_span(in + r * C + c0, c1 - c0));
       const float s = fp8_group_scale(amax, pow2);
-      scales[rb * ld + cb] = s;
+      scales[rb * ld + c0 / kQuantTile] = s;
       for (int64_t r = r0; r < r1; ++r) quantize_span(out + r * C + c0, in + r * C + c0, c1 - c0, s);
     }
   }
+}
+
+void quantize_blocks_128x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
+  const int64_t R = q.rows, C = q.cols, Rb = ceil_div(R, kQuantTile);
+  const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
+  const float* in = xf.data<float>();
+  uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
+  float* scales = q.scales.data<float>();
+  std::fill(scales, scales + Rb * block_scale_ld(C), 1.0f);  // the ld padding holds harmless ones
+  parallel_ranges(Rb, 1, split_work(R * C),
+                  [&](int64_t rb0, int64_t rb1) { blocks_128x128(in, out, scales, R, C, pow2, rb0, rb1); });
+}
+
+void dequantize_rows(const QuantizedTensor& q, const uint8_t* in, float* o, int64_t k, int64_t i0, int64_t i1) {
+  for (int64_t i = i0; i < i1; ++i)
+    for (int64_t k0 = 0; k0 < k; k0 += kQuantTile) {
+      const float s = q.stored_scale(i, k0);
+      const int64_t k1 = std::min(k, k0 + kQuantTile);
+      dequantize_span(o + i * k + k0, in + i * k + k0, k1 - k0, s);
+    }
 }
 
 }  // namespace
@@ -155,12 +192,8 @@ Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
   Tensor out = Tensor::empty({n, k}, DType::F32);
   const uint8_t* in = reinterpret_cast<const uint8_t*>(q.data.data<fp8e4m3>());
   float* o = out.data<float>();
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k0 = 0; k0 < k; k0 += kQuantTile) {
-      const float s = q.stored_scale(i, k0);
-      const int64_t k1 = std::min(k, k0 + kQuantTile);
-      dequantize_span(o + i * k + k0, in + i * k + k0, k1 - k0, s);
-    }
+  parallel_ranges(n, rows_per_piece(k), split_work(n * k),
+                  [&](int64_t i0, int64_t i1) { dequantize_rows(q, in, o, k, i0, i1); });
   if (!logical || q.layout != QuantLayout::Tile128x1) return out;
   // A 128x1 quantization stores X^T: transpose back to [rows, cols].
   Tensor t = Tensor::empty({q.rows, q.cols}, DType::F32);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "kernels/fp_codec.h"
+#include "kernels/cpu/gemm_fp8_amx.h"
 #include "kernels/gemm.h"
 
 using namespace rlvr;
@@ -72,23 +73,35 @@ TEST_P(GemmF32, MatchesFloat64) {
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmF32,
                          ::testing::Values(GemmCase{1, 1, 1, false, true}, GemmCase{5, 7, 3, false, false},
                                            GemmCase{33, 17, 130, true, false}, GemmCase{64, 96, 256, false, true},
-                                           GemmCase{7, 130, 700, true, true}));
+                                           GemmCase{7, 130, 700, true, true},
+                                           // split into row pieces (M >= N) or column pieces
+                                           GemmCase{1000, 300, 64, false, true}, GemmCase{600, 260, 96, true, false},
+                                           GemmCase{64, 1030, 128, false, false}, GemmCase{300, 700, 64, true, true}));
 
 class GemmFp8 : public ::testing::TestWithParam<GemmCase> {};
 
-// The three GEMMs of a Linear layer Y = X·W^T with X [T,K], W [N,K], dY [T,N].
+// The operands of a Linear layer's three FP8 GEMMs, Y = X·W^T with X [T,K], W [N,K], dY [T,N],
+// quantized as the recipe does and dequantized for the float64 references.
+struct LinearFp8Operands {
+  Tensor x, w, dy;
+  QuantizedTensor xq, wq, dyq, dyqt, xqt;
+  std::vector<float> xd, wd, dyd, dytd, xtd;
+  LinearFp8Operands(int64_t T, int64_t N, int64_t K, uint32_t seed)
+      : x(randn(T, K, seed)), w(randn(N, K, seed + 1, 0.05f)), dy(randn(T, N, seed + 2, 0.01f)),
+        xq(quantize_fp8(x, QuantLayout::Tile1x128)), wq(quantize_fp8(w, QuantLayout::Block128x128)),
+        dyq(quantize_fp8(dy, QuantLayout::Tile1x128)), dyqt(quantize_fp8(dy, QuantLayout::Tile128x1)),
+        xqt(quantize_fp8(x, QuantLayout::Tile128x1)), xd(dequantize_fp8(xq).to_floats()),
+        wd(dequantize_fp8(wq).to_floats()), dyd(dequantize_fp8(dyq).to_floats()),
+        dytd(dequantize_fp8(dyqt).to_floats()), xtd(dequantize_fp8(xqt).to_floats()) {}
+};
+
 TEST_P(GemmFp8, FpropDgradWgradMatchDequantizedReference) {
   const GemmCase p = GetParam();
   const int64_t T = p.M, N = p.N, K = p.K;
-  const Tensor x = randn(T, K, 3), w = randn(N, K, 4, 0.05f), dy = randn(T, N, 5, 0.01f);
-  const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128);
-  const QuantizedTensor wq = quantize_fp8(w, QuantLayout::Block128x128);
-  const QuantizedTensor dyq = quantize_fp8(dy, QuantLayout::Tile1x128);
-  const QuantizedTensor dyqt = quantize_fp8(dy, QuantLayout::Tile128x1);
-  const QuantizedTensor xqt = quantize_fp8(x, QuantLayout::Tile128x1);
-  const std::vector<float> xd = dequantize_fp8(xq).to_floats(), wd = dequantize_fp8(wq).to_floats(),
-                           dyd = dequantize_fp8(dyq).to_floats(), dytd = dequantize_fp8(dyqt).to_floats(),
-                           xtd = dequantize_fp8(xqt).to_floats();
+  const LinearFp8Operands o(T, N, K, 3);
+  const Tensor &x = o.x, &w = o.w;
+  const QuantizedTensor &xq = o.xq, &wq = o.wq, &dyq = o.dyq, &dyqt = o.dyqt, &xqt = o.xqt;
+  const std::vector<float> &xd = o.xd, &wd = o.wd, &dyd = o.dyd, &dytd = o.dytd, &xtd = o.xtd;
 
   Tensor y = Tensor::empty({T, N}, DType::F32);
   gemm_fp8(y, xq, wq);
@@ -109,6 +122,26 @@ TEST_P(GemmFp8, FpropDgradWgradMatchDequantizedReference) {
   Tensor yb = Tensor::empty({T, N}, DType::BF16);
   gemm_fp8(yb, xq, wq);
   expect_close(yb.to_floats(), ref_gemm(xd, T, K, false, wd, N, K, true), 1.0 / 128, "fprop bf16 out");
+}
+
+// The AMX kernel itself (where the CPU has AMX): the same three GEMMs, and accumulation.
+TEST_P(GemmFp8, AmxKernelMatchesDequantizedReference) {
+  if (!cpu::amx_available()) GTEST_SKIP() << "AMX off (RLVR_CPU_AMX=1 turns it on) or absent on this CPU";
+  const GemmCase p = GetParam();
+  const int64_t T = p.M, N = p.N, K = p.K;
+  const LinearFp8Operands o(T, N, K, 13);
+  const QuantizedTensor &xq = o.xq, &wq = o.wq, &dyq = o.dyq, &dyqt = o.dyqt, &xqt = o.xqt;
+  const std::vector<float> &xd = o.xd, &wd = o.wd, &dyd = o.dyd, &dytd = o.dytd, &xtd = o.xtd;
+  std::vector<float> y(size_t(T * N)), dx(size_t(T * K)), dw(size_t(N * K), 0.0f);
+  cpu::gemm_fp8_amx(y.data(), N, xq, wq, false);
+  expect_close(y, ref_gemm(xd, T, K, false, wd, N, K, true), 1e-5, "fprop");
+  cpu::gemm_fp8_amx(dx.data(), K, dyq, transpose_blocks(wq), false);
+  expect_close(dx, ref_gemm(dyd, T, N, false, wd, N, K, false), 1e-5, "dgrad");
+  cpu::gemm_fp8_amx(dw.data(), K, dyqt, xqt, true);
+  cpu::gemm_fp8_amx(dw.data(), K, dyqt, xqt, true);  // accumulates: twice the product
+  std::vector<double> twice = ref_gemm(dytd, T, N, true, xtd, T, K, false);
+  for (double& v : twice) v *= 2;
+  expect_close(dw, twice, 1e-5, "wgrad accumulated");
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmFp8,
