@@ -1,8 +1,7 @@
 // CPU causal GQA attention: one pass per (query, head) over its visible keys, O(T*S*D) per
-// head; backward recomputes the probabilities from the cached log-sum-exp. Forward runs in
-// pieces of (head, block of queries) on the CPU backend's threads. Backward runs on one: its
-// only split that keeps the sums (one piece per KV head, whose dk and dv rows no other piece
-// adds to) ran slower on two cores than on one (measured on a 2-core Xeon, 2026-12-03).
+// head; backward recomputes the probabilities from the cached log-sum-exp. Large calls run in
+// pieces on the CPU backend's threads: forward per (head, block of queries), backward per block
+// of queries within each KV group, each piece summing its dk, dv terms in its own buffer.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -19,6 +18,7 @@ namespace {
 // Multiply-adds below which attention runs as one piece.
 constexpr int64_t kAttentionPieceWork = int64_t(1) << 20;
 constexpr int64_t kQueryBlock = 32;
+constexpr int64_t kBackwardPieces = 4;
 
 inline void axpy(float* y, float a, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
@@ -65,14 +65,16 @@ void forward_rows(Attn a, float* out, float* lse, int64_t h0, int64_t h1, int64_
 
 // p_ij = exp(scale q_i.k_j - lse_i); ds_ij = p_ij (dout_i.v_j - dout_i.out_i);
 // dq_i += scale ds_ij k_j; dk_j += scale ds_ij q_i; dv_j += p_ij dout_i.
-void backward_heads(Attn a, const float* out, const float* dout, const float* lse, float* dq, float* dk, float* dv,
-                    int64_t h0, int64_t h1) {
+// Heads [h0, h1) of one KV group and queries [i0, i1); dk, dv are [S, ld_kv] with this group's
+// columns at kv_col (the outputs, or a piece's own partial sums with kv_col 0).
+void backward_rows(Attn a, const float* out, const float* dout, const float* lse, float* dq, float* dk, float* dv,
+                   int64_t ld_kv, int64_t h0, int64_t h1, int64_t i0, int64_t i1, bool own_kv) {
   const int64_t T = a.T, D = a.D, Wq = a.Wq, Wk = a.Wk, group = a.group, q_offset = a.q_offset;
   const float scale = a.scale;
   const float *qp = a.q, *kp = a.k, *vp = a.v;
   for (int64_t h = h0; h < h1; ++h) {
-    const int64_t kv_col = (h / group) * D;
-    for (int64_t i = 0; i < T; ++i) {
+    const int64_t kv_col = (h / group) * D, out_col = own_kv ? 0 : kv_col;
+    for (int64_t i = i0; i < i1; ++i) {
       const float* qi = qp + i * Wq + h * D;
       const float* doi = dout + i * Wq + h * D;
       float* dqi = dq + i * Wq + h * D;
@@ -85,8 +87,8 @@ void backward_heads(Attn a, const float* out, const float* dout, const float* ls
         const float pij = exp_fast(scale * dot(qi, kj, D) - lse_i);
         const float ds = pij * (dot(doi, vj, D) - delta) * scale;
         axpy(dqi, ds, kj, D);
-        axpy(dk + j * Wk + kv_col, ds, qi, D);
-        axpy(dv + j * Wk + kv_col, pij, doi, D);
+        axpy(dk + j * ld_kv + out_col, ds, qi, D);
+        axpy(dv + j * ld_kv + out_col, pij, doi, D);
       }
     }
   }
@@ -131,7 +133,35 @@ void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, 
   float* dqp = dq.data<float>();
   float* dkp = dk.data<float>();
   float* dvp = dv.data<float>();
-  backward_heads(a, op, dop, lp, dqp, dkp, dvp, 0, n_heads);
+  if (!split(a, n_heads)) {
+    backward_rows(a, op, dop, lp, dqp, dkp, dvp, a.Wk, 0, n_heads, 0, a.T, false);
+    return;
+  }
+  // Per KV group, kBackwardPieces pieces of queries, cut where the causal work (~i^2) is equal:
+  // each owns its rows of dq and sums its dk, dv terms into its own buffer; the buffers are
+  // added up in piece order (fixed by T alone; it differs from one piece's order in rounding).
+  const int64_t S = k.dim(0), D = a.D;
+  int64_t cut[kBackwardPieces + 1];
+  for (int64_t b = 0; b <= kBackwardPieces; ++b)
+    cut[b] = std::min(a.T, int64_t(std::ceil(double(a.T) * std::sqrt(double(b) / kBackwardPieces))));
+  std::vector<float> part_k(size_t(kBackwardPieces * S * D)), part_v(part_k.size());
+  for (int64_t g = 0; g < n_kv_heads; ++g) {
+    parallel_for(kBackwardPieces, [&](int64_t b) {
+      float* pk = part_k.data() + b * S * D;
+      float* pv = part_v.data() + b * S * D;
+      const int64_t keys = std::min(S, a.q_offset + cut[b + 1]);
+      std::fill(pk, pk + keys * D, 0.0f);
+      std::fill(pv, pv + keys * D, 0.0f);
+      backward_rows(a, op, dop, lp, dqp, pk, pv, D, g * a.group, (g + 1) * a.group, cut[b], cut[b + 1], true);
+    });
+    for (int64_t b = 0; b < kBackwardPieces; ++b) {
+      const int64_t keys = std::min(S, a.q_offset + cut[b + 1]);
+      for (int64_t j = 0; j < keys; ++j) {
+        axpy(dkp + j * a.Wk + g * D, 1.0f, part_k.data() + (b * S + j) * D, D);
+        axpy(dvp + j * a.Wk + g * D, 1.0f, part_v.data() + (b * S + j) * D, D);
+      }
+    }
+  }
 }
 
 }  // namespace rlvr::cpu

@@ -2,6 +2,8 @@
 // run one after another on one thread: shapes large enough to be split, random non-zero inputs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -41,6 +43,54 @@ void expect_pool_matches_serial(const char* what, const Op& op) {
 
 }  // namespace
 
+// Attention backward in double, straight from its formula: p = exp(s q.k - lse),
+// ds = p (dout.v - dout.out), dq += s ds k, dk += s ds q, dv += p dout.
+struct AttentionGrads { std::vector<double> dq, dk, dv; };
+AttentionGrads attention_backward_f64(const std::vector<float>& q, const std::vector<float>& k,
+                                      const std::vector<float>& v, const std::vector<float>& dout, int64_t T, int64_t H,
+                                      int64_t Hkv, int64_t D, double scale) {
+  AttentionGrads g{std::vector<double>(q.size()), std::vector<double>(k.size()), std::vector<double>(v.size())};
+  const int64_t Wq = H * D, Wk = Hkv * D;
+  for (int64_t h = 0; h < H; ++h) {
+    const int64_t kc = (h / (H / Hkv)) * D;
+    for (int64_t i = 0; i < T; ++i) {
+      std::vector<double> sc(size_t(i + 1)), out(size_t(D), 0.0);
+      double m = -1e300, l = 0;
+      for (int64_t j = 0; j <= i; ++j) {
+        double d = 0;
+        for (int64_t c = 0; c < D; ++c) d += double(q[i * Wq + h * D + c]) * k[j * Wk + kc + c];
+        sc[size_t(j)] = scale * d;
+        m = std::max(m, sc[size_t(j)]);
+      }
+      for (int64_t j = 0; j <= i; ++j) l += std::exp(sc[size_t(j)] - m);
+      for (int64_t j = 0; j <= i; ++j)
+        for (int64_t c = 0; c < D; ++c) out[size_t(c)] += std::exp(sc[size_t(j)] - m) / l * v[j * Wk + kc + c];
+      double delta = 0;
+      for (int64_t c = 0; c < D; ++c) delta += double(dout[i * Wq + h * D + c]) * out[size_t(c)];
+      for (int64_t j = 0; j <= i; ++j) {
+        const double p = std::exp(sc[size_t(j)] - m) / l;
+        double dv = 0;
+        for (int64_t c = 0; c < D; ++c) dv += double(dout[i * Wq + h * D + c]) * v[j * Wk + kc + c];
+        const double ds = p * (dv - delta) * scale;
+        for (int64_t c = 0; c < D; ++c) {
+          g.dq[size_t(i * Wq + h * D + c)] += ds * k[j * Wk + kc + c];
+          g.dk[size_t(j * Wk + kc + c)] += ds * q[i * Wq + h * D + c];
+          g.dv[size_t(j * Wk + kc + c)] += p * dout[i * Wq + h * D + c];
+        }
+      }
+    }
+  }
+  return g;
+}
+
+void expect_near_f64(const char* what, const Tensor& got, const std::vector<double>& want) {
+  const std::vector<float> g = got.to_floats();
+  double scale = 1e-30, worst = 0;
+  for (double w : want) scale = std::max(scale, std::fabs(w));
+  for (size_t i = 0; i < g.size(); ++i) worst = std::max(worst, std::fabs(g[i] - want[i]) / scale);
+  EXPECT_LT(worst, 1e-5) << what;
+}
+
 TEST(ThreadPool, HasAtLeastTheCallingThread) { EXPECT_GE(cpu::cpu_threads(), 1); }
 
 TEST(ThreadPool, PiecedOpsMatchOneThread) {
@@ -78,4 +128,28 @@ TEST(ThreadPool, PiecedOpsMatchOneThread) {
     attention_forward(out, lse, q, k, v, int(heads), int(kv_heads), 0.125f, 0);
     return std::vector<Tensor>{out, lse};
   });
+}
+
+// Attention backward large enough to run in pieces (queries cut per KV group, each piece's dk
+// and dv terms summed apart and added in order): the pool's bits equal one thread's, and both
+// match the formula in double.
+TEST(ThreadPool, AttentionBackwardInPiecesMatchesFloat64) {
+  const int64_t T = 256, H = 4, Hkv = 2, D = 64;
+  const float scale = 0.125f;
+  const Tensor q = randn(T, H * D, 7), k = randn(T, Hkv * D, 8), v = randn(T, Hkv * D, 9), dout = randn(T, H * D, 10);
+  Tensor out = Tensor::empty({T, H * D}, DType::F32), lse = Tensor::empty({H, T}, DType::F32);
+  attention_forward(out, lse, q, k, v, int(H), int(Hkv), scale, 0);
+  const auto backward = [&] {
+    Tensor dq = Tensor::empty({T, H * D}, DType::F32), dk = Tensor::empty({T, Hkv * D}, DType::F32),
+           dv = Tensor::empty({T, Hkv * D}, DType::F32);
+    attention_backward(dq, dk, dv, dout, out, lse, q, k, v, int(H), int(Hkv), scale, 0);
+    return std::vector<Tensor>{dq, dk, dv};
+  };
+  expect_pool_matches_serial("attention backward", backward);
+  const std::vector<Tensor> g = backward();
+  const AttentionGrads want = attention_backward_f64(q.to_floats(), k.to_floats(), v.to_floats(), dout.to_floats(), T,
+                                                     H, Hkv, D, scale);
+  expect_near_f64("dq", g[0], want.dq);
+  expect_near_f64("dk", g[1], want.dk);
+  expect_near_f64("dv", g[2], want.dv);
 }
