@@ -12,6 +12,7 @@ namespace {
 struct V256 {
   using Reg = __m256;
   static constexpr int64_t kWidth = 8;
+  static constexpr int kWeightRows = 1;  // weight rows per tile (the registers allow one)
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg set1(float f) { return _mm256_set1_ps(f); }
   static Reg load(const float* p) { return _mm256_loadu_ps(p); }

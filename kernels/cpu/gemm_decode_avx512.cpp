@@ -2,6 +2,7 @@
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx2,fma")
 // GCC 12 flags _mm512_undefined_* inside its own reduce intrinsics as maybe-uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <bit>
@@ -14,6 +15,7 @@ namespace {
 struct V512 {
   using Reg = __m512;
   static constexpr int64_t kWidth = 16;
+  static constexpr int kWeightRows = 2;  // weight rows per tile (acc + total: 16 of 32 registers)
   static Reg zero() { return _mm512_setzero_ps(); }
   static Reg set1(float f) { return _mm512_set1_ps(f); }
   static Reg load(const float* p) { return _mm512_loadu_ps(p); }

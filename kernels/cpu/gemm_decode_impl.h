@@ -14,59 +14,85 @@ namespace rlvr::cpu {
 constexpr int64_t kDecodePieceWork = int64_t(1) << 20;  // multiply-adds below which one piece runs
 constexpr int64_t kDecodeRowsPerPiece = 32;
 
-// Y[m0..m0+MR, n] from one weight row against MR activation rows. Per 128-wide K block the
-// products are summed in acc, then scaled into total by that block's factor (fp8) or added.
-template <class V, class WT, int MR>
-void decode_tile(float* y, int64_t ldy, const float* x, int64_t ldx, const float* fac, int64_t n_blocks,
-                 const WT* w, int64_t K) {
+// Y[m0..m0+MR, n..n+NR) from NR weight rows against MR activation rows. Per 128-wide K block the
+// products are summed in acc, then scaled into total by that block's factor (fp8) or added. Each
+// output element sees the same operations in the same order whatever MR and NR are; NR > 1 only
+// reuses each activation load for several weight rows.
+template <class V, class WT, int MR, int NR>
+void decode_tile(float* y, int64_t ldy, const float* x, int64_t ldx, const float* const* fac, int64_t n_blocks,
+                 const WT* const* w, int64_t K) {
   using Reg = typename V::Reg;
-  Reg total[MR], acc[MR];
-  float tail_total[MR] = {};
-  for (int m = 0; m < MR; ++m) total[m] = V::zero();
+  Reg total[NR][MR], acc[NR][MR];
+  float tail_total[NR][MR] = {};
+  for (int r = 0; r < NR; ++r)
+    for (int m = 0; m < MR; ++m) total[r][m] = V::zero();
   for (int64_t kb = 0; kb < n_blocks; ++kb) {
     const int64_t k0 = kb * kDecodeBlock, k1 = std::min(K, k0 + kDecodeBlock);
     const int64_t kv = k0 + (k1 - k0) / V::kWidth * V::kWidth;
-    for (int m = 0; m < MR; ++m) acc[m] = V::zero();
+    for (int r = 0; r < NR; ++r)
+      for (int m = 0; m < MR; ++m) acc[r][m] = V::zero();
     for (int64_t k = k0; k < kv; k += V::kWidth) {
-      const Reg wv = V::load_weights(w + k);
-      for (int m = 0; m < MR; ++m) acc[m] = V::fma(V::load(x + m * ldx + k), wv, acc[m]);
-    }
-    float tail[MR] = {};
-    for (int64_t k = kv; k < k1; ++k) {
-      const float wk = V::weight_scalar(w[k]);
-      for (int m = 0; m < MR; ++m) tail[m] += x[m * ldx + k] * wk;
-    }
-    if (fac) {
+      Reg wv[NR];
+      for (int r = 0; r < NR; ++r) wv[r] = V::load_weights(w[r] + k);
       for (int m = 0; m < MR; ++m) {
-        const float f = fac[m * n_blocks + kb];
-        total[m] = V::fma(acc[m], V::set1(f), total[m]);
-        tail_total[m] += tail[m] * f;
+        const Reg xv = V::load(x + m * ldx + k);
+        for (int r = 0; r < NR; ++r) acc[r][m] = V::fma(xv, wv[r], acc[r][m]);
       }
-    } else {
-      for (int m = 0; m < MR; ++m) total[m] = V::add(total[m], acc[m]), tail_total[m] += tail[m];
+    }
+    float tail[NR][MR] = {};
+    for (int64_t k = kv; k < k1; ++k)
+      for (int r = 0; r < NR; ++r) {
+        const float wk = V::weight_scalar(w[r][k]);
+        for (int m = 0; m < MR; ++m) tail[r][m] += x[m * ldx + k] * wk;
+      }
+    for (int r = 0; r < NR; ++r) {
+      if (fac[r]) {
+        for (int m = 0; m < MR; ++m) {
+          const float f = fac[r][m * n_blocks + kb];
+          total[r][m] = V::fma(acc[r][m], V::set1(f), total[r][m]);
+          tail_total[r][m] += tail[r][m] * f;
+        }
+      } else {
+        for (int m = 0; m < MR; ++m) total[r][m] = V::add(total[r][m], acc[r][m]), tail_total[r][m] += tail[r][m];
+      }
     }
   }
-  for (int m = 0; m < MR; ++m) y[m * ldy] = V::sum(total[m]) + tail_total[m];
+  for (int r = 0; r < NR; ++r)
+    for (int m = 0; m < MR; ++m) y[m * ldy + r] = V::sum(total[r][m]) + tail_total[r][m];
+}
+
+// Columns [n, n + NR) of y, every activation row.
+template <class V, class WT, int NR>
+void decode_columns(const DecodeGemmArgs& a, const WT* w, int64_t n, int64_t n_blocks) {
+  const WT* wn[NR];
+  const float* fac_n[NR];
+  for (int r = 0; r < NR; ++r) {
+    wn[r] = w + (n + r) * a.K;
+    // fp8 factors of this row's 128-row weight block: fac[(n/128)][m][kb]
+    fac_n[r] = a.fac ? a.fac + ((n + r) / kDecodeBlock) * a.M * n_blocks : nullptr;
+  }
+  const float* fac_m[NR];
+  auto at = [&](int64_t m) {
+    for (int r = 0; r < NR; ++r) fac_m[r] = fac_n[r] ? fac_n[r] + m * n_blocks : nullptr;
+    return fac_m;
+  };
+  int64_t m = 0;
+  for (; m + 4 <= a.M; m += 4)
+    decode_tile<V, WT, 4, NR>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, at(m), n_blocks, wn, a.K);
+  switch (a.M - m) {
+    case 3: decode_tile<V, WT, 3, NR>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, at(m), n_blocks, wn, a.K); break;
+    case 2: decode_tile<V, WT, 2, NR>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, at(m), n_blocks, wn, a.K); break;
+    case 1: decode_tile<V, WT, 1, NR>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, at(m), n_blocks, wn, a.K); break;
+    default: break;
+  }
 }
 
 template <class V, class WT>
 void decode_row_range(DecodeGemmArgs a, const WT* w, int64_t n0, int64_t n1) {
   const int64_t n_blocks = (a.K + kDecodeBlock - 1) / kDecodeBlock;
-  for (int64_t n = n0; n < n1; ++n) {
-    const WT* wn = w + n * a.K;
-    // fp8 factors for this row's 128-row weight block: fac[(n/128)][m][kb]
-    const float* fac_n = a.fac ? a.fac + (n / kDecodeBlock) * a.M * n_blocks : nullptr;
-    auto fac_at = [&](int64_t m) { return fac_n ? fac_n + m * n_blocks : nullptr; };
-    int64_t m = 0;
-    for (; m + 4 <= a.M; m += 4)
-      decode_tile<V, WT, 4>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, fac_at(m), n_blocks, wn, a.K);
-    switch (a.M - m) {
-      case 3: decode_tile<V, WT, 3>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, fac_at(m), n_blocks, wn, a.K); break;
-      case 2: decode_tile<V, WT, 2>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, fac_at(m), n_blocks, wn, a.K); break;
-      case 1: decode_tile<V, WT, 1>(a.y + m * a.N + n, a.N, a.x + m * a.ldx, a.ldx, fac_at(m), n_blocks, wn, a.K); break;
-      default: break;
-    }
-  }
+  int64_t n = n0;
+  for (; n + V::kWeightRows <= n1; n += V::kWeightRows) decode_columns<V, WT, V::kWeightRows>(a, w, n, n_blocks);
+  for (; n < n1; ++n) decode_columns<V, WT, 1>(a, w, n, n_blocks);
 }
 
 // Pieces of kDecodeRowsPerPiece weight rows, each writing its own columns of y.

@@ -9,6 +9,7 @@ namespace {
 struct VScalar {
   using Reg = float;
   static constexpr int64_t kWidth = 1;
+  static constexpr int kWeightRows = 1;  // weight rows per tile (the registers allow one)
   static float zero() { return 0.0f; }
   static float set1(float f) { return f; }
   static float load(const float* p) { return *p; }
