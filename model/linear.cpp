@@ -75,10 +75,6 @@ const QuantizedTensor& LinearWeight::fp8_gemm() const {
   return weight.defined() ? with_dequantized(fp8_) : fp8_;
 }
 
-const QuantizedTensor& LinearWeight::fp8_t_gemm() const {
-  fp8();
-  return weight.defined() ? with_dequantized(fp8_t_) : fp8_t_;
-}
 
 const Tensor& LinearWeight::bf16() const {
   if (bf16_version_ != version) {
@@ -155,7 +151,7 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
       break;
     }
     case Precision::FP8: {
-      if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t_gemm());
+      if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t());
       const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad});
       gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
       break;
@@ -187,7 +183,7 @@ void Gemms::fp32(Tensor& y, const Tensor& x, const Tensor& w) const {
 size_t LinearWeight::copies_bytes() const {
   size_t n = bf16_.defined() ? bf16_.nbytes() : 0;
   for (const QuantizedTensor* q : {&fp8_, &fp8_t_})
-    n += (q->data.defined() ? q->data.nbytes() : 0) + (q->scales.defined() ? q->scales.nbytes() : 0);
+    if (q->data.defined()) n += q->nbytes();
   return n;
 }
 

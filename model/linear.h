@@ -21,10 +21,9 @@ struct LinearWeight {
   const QuantizedTensor& fp8() const;    // 128x128 blocks of W (fprop)
   const QuantizedTensor& fp8_t() const;  // 128x128 blocks of W^T (dgrad), transposed exactly
   const Tensor& bf16() const;
-  // fp8() / fp8_t() with, on the CPU, their dequantized values (QuantizedTensor::dequantized),
-  // made once per version: the weight operands of the FP8 training GEMMs.
+  // fp8() with, on the CPU, its dequantized values (QuantizedTensor::dequantized), made once per
+  // version: the weight operand of every FP8 forward GEMM (dgrad, once per step, dequantizes).
   const QuantizedTensor& fp8_gemm() const;
-  const QuantizedTensor& fp8_t_gemm() const;
   size_t copies_bytes() const;  // what the low-precision copies built so far hold
 
   // A forward-only weight read in precision p (the KL reference held in BF16 or FP8): builds the

@@ -62,12 +62,12 @@ double moe_bytes(double T, const ModelConfig& c, Precision p) {
   return n;
 }
 
-// The Linear weights' cached copies per parameter: FP8 (fprop, and the transposed copy dgrad
-// reads when training in FP8; with `f32_copies`, each with its F32 dequantized values) and BF16.
+// The Linear weights' cached copies per parameter: FP8 (fprop, with `f32_copies` also its F32
+// dequantized values, and the transposed copy dgrad reads when training in FP8) and BF16.
 double linear_copy_bytes(Precision train, Precision rollout, bool f32_copies) {
-  const double fp8_copy = 1 + 4.0 / (128 * 128) + (f32_copies ? double(kF32) : 0.0);
+  const double fp8_copy = 1 + 4.0 / (128 * 128);
   double n = 0;
-  if (train == Precision::FP8 || rollout == Precision::FP8) n += fp8_copy;
+  if (train == Precision::FP8 || rollout == Precision::FP8) n += fp8_copy + (f32_copies ? double(kF32) : 0.0);
   if (train == Precision::FP8) n += fp8_copy;
   if (train == Precision::BF16 || rollout == Precision::BF16) n += 2;
   return n;

@@ -6,6 +6,7 @@
 #   check_expert_memory.sh RLVR MPIRUN OUT PREC
 set -eu
 rlvr=$1 mpirun=$2 out=$3 prec=$4
+mkdir -p "$out"
 one=""
 for np in 1 2 4; do
   rm -rf "$out/np$np"
