@@ -1,5 +1,5 @@
 // rlvr's learner step and sampled decode on a Hugging Face model directory, timed the way the
-// CPU peer (../shared/peers/torch_cpu_qwen3moe.py, run by bench/cpu_vs_torch.sh) times itself, so
+// CPU peer (bench/peers/torch_cpu_qwen3moe.py, run beside it by bench/cpu_vs_torch.sh) times itself, so
 // the two print comparable tokens/s: a full SFT learner step (forward, cross-entropy, backward,
 // AdamW; trainer::sft_step, the path `rlvr train` runs) on B random sequences of T tokens, median
 // of 4 after one warm-up step; and a whole generate() call per batch size: a 64-token random
@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -123,6 +122,7 @@ void decode_rows(const Args& a) {
     model::Transformer m = model::Transformer::from_dir(a.dir);
     const model::ModelConfig& cfg = m.config();
     const double params = double(model::count_params(cfg, m.weights()));
+    const double active = double(model::count_active_params(cfg, m.weights()));
     for (int bs : a.batches) {
       std::mt19937 rng(7);
       std::vector<std::vector<int32_t>> prompts;
@@ -139,7 +139,6 @@ void decode_rows(const Args& a) {
       const double s = seconds_since(t0);
       // Floor of one decode step at batch bs: every weight read once (FP32 bytes; the FP8
       // copies would read a quarter of that), or the active FLOPs at the GEMM ceiling.
-      const double active = double(model::count_active_params(cfg, m.weights()));
       const double step_floor_s = std::max(params * 4.0 / (a.copy_gbs * 1e9),
                                            2.0 * active * bs / (a.gemm_gflops * 1e9));
       const double floor_tok_s = bs / step_floor_s;

@@ -41,6 +41,12 @@ void check_master(const LinearWeight& w, const char* copy) {
              w.out_features(), "x", w.in_features(), ") cannot be rebuilt: it has no F32 master");
 }
 
+const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
+  if (q.data.device() == Device::CPU && !q.dequantized.defined() && cpu_fp8_gemm_reads_dequantized())
+    q.dequantized = dequantize_fp8(q);
+  return q;
+}
+
 }  // namespace
 
 const QuantizedTensor& LinearWeight::fp8() const {
@@ -59,22 +65,11 @@ const QuantizedTensor& LinearWeight::fp8_t() const {
   return fp8_t_;
 }
 
-namespace {
-
-const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
-  if (q.data.device() == Device::CPU && !q.dequantized.defined() && cpu_fp8_gemm_reads_dequantized())
-    q.dequantized = dequantize_fp8(q);
-  return q;
-}
-
-}  // namespace
-
 // A weight reduced to its FP8 copy (keep_only) keeps no F32 values either: its GEMMs dequantize.
 const QuantizedTensor& LinearWeight::fp8_gemm() const {
   fp8();
   return weight.defined() ? with_dequantized(fp8_) : fp8_;
 }
-
 
 const Tensor& LinearWeight::bf16() const {
   if (bf16_version_ != version) {

@@ -17,9 +17,10 @@ void keep_reference_as(model::Transformer& ref, const std::string& dtype) {
     if (r.linear) r.linear->keep_only(*p);
 }
 
-uint64_t held_tensor_bytes(model::Transformer& m) {
+uint64_t held_tensor_bytes(model::Transformer& m, bool routed_experts_only) {
   uint64_t n = 0;
   for (const model::ParamRef& r : m.params()) {
+    if (routed_experts_only && r.expert < 0) continue;
     for (const Tensor* t : {r.value, r.grad})
       if (t->defined()) n += t->nbytes();
     if (r.linear) n += r.linear->copies_bytes();

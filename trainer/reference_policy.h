@@ -20,7 +20,8 @@ std::optional<model::Precision> reference_precision(const std::string& dtype);
 // device (they cannot change, move or be rebuilt afterwards).
 void keep_reference_as(model::Transformer& ref, const std::string& dtype);
 
-// Bytes a model's tensors hold: parameter values and gradients, the Linears' low-precision copies.
-uint64_t held_tensor_bytes(model::Transformer& m);
+// Bytes a model's tensors hold: parameter values and gradients, the Linears' low-precision copies
+// (with routed_experts_only, those of the routed experts' parameters alone).
+uint64_t held_tensor_bytes(model::Transformer& m, bool routed_experts_only = false);
 
 }  // namespace rlvr::trainer

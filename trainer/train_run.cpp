@@ -70,12 +70,8 @@ class Run {
 
  private:
   size_t expert_bytes() {
-    size_t n = run_.optimizer ? run_.optimizer->expert_state_bytes() : 0;
-    for (const model::LayerWeights& l : run_.policy.weights().layers)
-      for (const model::MlpWeights& e : l.moe.experts)
-        for (const model::LinearWeight* w : {&e.gate, &e.up, &e.down})
-          n += w->weight.nbytes() + (w->grad.defined() ? w->grad.nbytes() : 0) + w->copies_bytes();
-    return n;
+    return (run_.optimizer ? run_.optimizer->expert_state_bytes() : 0) +
+           held_tensor_bytes(run_.policy, /*routed_experts_only=*/true);
   }
 
   // ---- the run directory and resume ----
@@ -324,9 +320,13 @@ TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
   if (env.rank == 0 && options.progress)
     *options.progress << "memory peak: " << format_bytes(result.peak_tensor_bytes) << " of tensors per rank ("
                       << (cuda ? "device" : "host") << "; plan " << format_bytes(plan.total()) << ")\n";
-  if (cfg.run.expert_parallel && options.progress)  // every rank: each holds its own share
-    *options.progress << "routed experts held by rank " << env.rank << ": " << result.expert_bytes << " B (plan "
-                      << plan.bytes_of("experts") << " B)\n";
+  if (cfg.run.expert_parallel && options.progress) {  // every rank: each holds its own share
+    // One write per line, so that the ranks' lines sharing a terminal or a log do not interleave.
+    const std::string line = "routed experts held by rank " + std::to_string(env.rank) + ": " +
+                             std::to_string(result.expert_bytes) + " B (plan " +
+                             std::to_string(plan.bytes_of("experts")) + " B)\n";
+    *options.progress << line << std::flush;
+  }
   return result;
 }
 

@@ -18,11 +18,6 @@ bool generic_core(const std::string& name) {
          name == "Penryn" || name == "Dunnington" || name == "unknown";
 }
 
-std::string chosen_core() {
-  const char* core = openblas_get_corename();
-  return core ? core : "unknown";
-}
-
 bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"); }
 bool cpu_has_avx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 
@@ -39,11 +34,14 @@ std::string blas_coretype_for(const std::string& chosen, bool avx512, bool avx2)
   return "";
 }
 
-std::string blas_core_name() { return chosen_core(); }
+std::string blas_core_name() {
+  const char* core = openblas_get_corename();
+  return core ? core : "unknown";
+}
 
 void select_blas_kernels(char** argv) {
   if (std::getenv("OPENBLAS_CORETYPE") || std::getenv(kReexecGuard)) return;  // the user's choice, or done
-  const std::string fix = blas_coretype_for(chosen_core(), cpu_has_avx512(), cpu_has_avx2());
+  const std::string fix = blas_coretype_for(blas_core_name(), cpu_has_avx512(), cpu_has_avx2());
   if (fix.empty()) return;
   // OpenBLAS reads OPENBLAS_CORETYPE only while it loads, before main: start this program again
   // with it set (same pid, arguments and environment otherwise).
@@ -55,7 +53,7 @@ void select_blas_kernels(char** argv) {
 }
 
 std::string blas_kernel_hint() {
-  const std::string name = chosen_core();
+  const std::string name = blas_core_name();
   const std::string fix = blas_coretype_for(name, cpu_has_avx512(), cpu_has_avx2());
   if (fix.empty()) return "";
   return "OpenBLAS runs its " + name + " kernels on this CPU, which supports " +
