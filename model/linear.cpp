@@ -97,6 +97,16 @@ void LinearWeight::keep_only(Precision p) {
   }
 }
 
+void LinearWeight::release() {
+  out_ = out_features();
+  in_ = in_features();
+  weight = Tensor();
+  grad = Tensor();
+  fp8_ = fp8_t_ = QuantizedTensor();
+  bf16_ = Tensor();
+  fp8_version_ = bf16_version_ = ~uint64_t(0);
+}
+
 LinearCache make_linear_cache(const Tensor& x, Precision p, LinearOptions opts) {
   LinearCache c;
   c.precision = p;

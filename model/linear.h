@@ -31,6 +31,10 @@ struct LinearWeight {
   // other copy, so `weight` is undefined from then on and no copy can be rebuilt; fp32: nothing
   // changes.
   void keep_only(Precision p);
+  // Drops the master weight, its gradient and every copy, keeping the shape: a parameter held in
+  // shards between uses (model/param_gather.h), assigned again (and its version bumped) before
+  // the next.
+  void release();
 
   int64_t out_features() const { return weight.defined() ? weight.dim(0) : out_; }
   int64_t in_features() const { return weight.defined() ? weight.dim(1) : in_; }

@@ -20,11 +20,13 @@ Transformer::Transformer(ModelConfig cfg, ExpertRange experts)
     : cfg_(std::move(cfg)), w_(allocate_weights(cfg_, experts)) {}
 
 Transformer::Transformer(ModelConfig cfg, ModelWeights weights) : cfg_(std::move(cfg)), w_(std::move(weights)) {
+  if (w_.embed.value.defined()) device_ = w_.embed.value.device();
   RLVR_CHECK(w_.layers.size() == size_t(cfg_.num_hidden_layers), "model", "weights of ", w_.layers.size(),
              " layers for a model of ", cfg_.num_hidden_layers);
 }
 
-Device Transformer::device() const { return w_.embed.value.device(); }
+// The embedding of a model held in shards may be released between passes.
+Device Transformer::device() const { return w_.embed.value.defined() ? w_.embed.value.device() : device_; }
 
 void Transformer::limit_output_vocab(int n) {
   RLVR_CHECK(n > 0 && n <= cfg_.vocab_size, "model", "output vocabulary of ", n, " tokens for a model of vocab_size ",
@@ -38,6 +40,8 @@ Tensor Transformer::head_rows() const {
 }
 
 void Transformer::to(Device device) {
+  RLVR_CHECK(!gather_, "model", "a model whose parameters are held in shards cannot move to another device");
+  device_ = device;
   for (ParamRef& p : params()) {
     *p.value = p.value->to(device);
     if (p.grad->defined()) *p.grad = p.grad->to(device);
@@ -65,14 +69,19 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
                "forward: Batch::routes is ", batch.routes.describe(), ", expected i32", shape_str(routes_shape));
   const Tensor route_counts = replay_io ? Tensor::zeros({2}, DType::I32, dev) : Tensor();
 
+  // Parameters held in shards: the outer unit stays whole until backward ends (or, without a
+  // cache, until the logits are made); each layer's only around its block.
+  if (gather_) gather_->acquire(kOuterUnit, false);
   Tensor x = empty_f32({T, C}, dev);
   embedding_forward(x, batch.tokens, w_.embed.value);
   for (int l = 0, m = 0; l < c.num_hidden_layers; ++l) {
     LayerRoutes lr;
     if (replay_io && c.is_moe_layer(l))
       lr = {detail::moe_layer_rows(batch.routes, m++), batch.replay_routes, route_counts, Tensor()};
+    if (gather_) gather_->acquire(layer_unit(l), false);
     layer_forward(x, w_.layers[size_t(l)], c, batch, precision, routed ? *routed : local_experts(),
                   cache ? &cache->layers[size_t(l)] : nullptr, stats ? &stats->load[size_t(l)] : nullptr, &lr);
+    if (gather_) gather_->release(layer_unit(l), false);
   }
   Tensor h = empty_f32({T, C}, dev);
   Tensor rstd = empty_f32({T}, dev);
@@ -85,6 +94,7 @@ Tensor Transformer::forward(const Batch& host_or_device_batch, Precision precisi
   // Output head in FP32 (kept out of FP8 by the recipe).
   Tensor logits = empty_f32({T, int64_t(output_vocab())}, dev);
   Gemms(precision).fp32(logits, h, head_rows());
+  if (gather_ && !cache) gather_->release(kOuterUnit, false);
   index_checks.check();
   if (stats && replay_io) {
     const Tensor n = route_counts.to(Device::CPU);

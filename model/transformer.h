@@ -9,6 +9,7 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/decoder_layer.h"
+#include "model/param_gather.h"
 #include "model/weights.h"
 
 namespace rlvr::model {
@@ -49,6 +50,11 @@ class Transformer {
   void limit_output_vocab(int n);
   int output_vocab() const { return output_vocab_ > 0 ? output_vocab_ : cfg_.vocab_size; }
   std::vector<ParamRef> params() { return list_params(cfg_, w_); }
+  // Parameters held in shards (run.shard_params): forward and backward acquire each unit before
+  // its block and release it after (model/param_gather.h); zero_grad zeroes what it handed over.
+  // Null (the default): every parameter is whole here.
+  void set_param_gather(ParamGather* gather) { gather_ = gather; }
+  ParamGather* param_gather() const { return gather_; }
 
   // logits [T, output_vocab()] (F32, on device()). cache/stats may be null. routed, when set, runs every
   // MoE layer's routed experts (expert parallelism); backward then goes through it too. Null:
@@ -75,6 +81,8 @@ class Transformer {
   ModelConfig cfg_;
   ModelWeights w_;
   int output_vocab_ = 0;
+  Device device_ = Device::CPU;
+  ParamGather* gather_ = nullptr;
 };
 
 }  // namespace rlvr::model

@@ -15,6 +15,7 @@ using detail::empty_f32;
 
 Tensor Transformer::forward_cached(const Batch& host_batch, const std::vector<int>& slots, KvCache& kv,
                                    Precision precision, CachedPass pass, bool all_logits, Tensor* routes) {
+  RLVR_CHECK(!gather_, "model", "forward_cached: the parameters are held in shards; decode on a whole copy");
   const ModelConfig& c = cfg_;
   const Device dev = device();
   detail::check_tokens(host_batch, c.vocab_size);  // before the copy: a CPU batch is read in place

@@ -5,9 +5,25 @@
 #include <cmath>
 #include <random>
 
+#include "model/param_gather.h"
+
 namespace rlvr::model {
 
 namespace {
+
+// N of a name model.layers.N.*, else -1.
+int layer_of_name(const std::string& name) {
+  const std::string prefix = "model.layers.";
+  if (name.compare(0, prefix.size(), prefix) != 0) return -1;
+  const size_t dot = name.find('.', prefix.size());
+  if (dot == std::string::npos || dot == prefix.size()) return -1;
+  int layer = 0;
+  for (size_t i = prefix.size(); i < dot; ++i) {
+    if (name[i] < '0' || name[i] > '9' || layer > 1000000) return -1;
+    layer = layer * 10 + (name[i] - '0');
+  }
+  return layer;
+}
 
 Tensor zeros(Shape s) { return Tensor::zeros(std::move(s), DType::F32); }
 Param zero_param(Shape s) { return Param{zeros(std::move(s)), Tensor()}; }
@@ -162,16 +178,13 @@ std::vector<ParamRef> list_params(const ModelConfig& cfg, ModelWeights& w) {
 }
 
 bool is_mtp_weight(const ModelConfig& cfg, const std::string& name) {
-  const std::string prefix = "model.layers.";
-  if (name.compare(0, prefix.size(), prefix) != 0) return false;
-  const size_t dot = name.find('.', prefix.size());
-  if (dot == std::string::npos || dot == prefix.size()) return false;
-  int layer = 0;
-  for (size_t i = prefix.size(); i < dot; ++i) {
-    if (name[i] < '0' || name[i] > '9' || layer > 1000000) return false;
-    layer = layer * 10 + (name[i] - '0');
-  }
+  const int layer = layer_of_name(name);
   return layer >= cfg.num_hidden_layers && layer < cfg.num_hidden_layers + cfg.num_nextn_predict_layers;
+}
+
+int param_unit(const std::string& name, const ModelConfig& cfg) {
+  const int layer = layer_of_name(name);
+  return layer >= 0 && layer < cfg.num_hidden_layers ? layer_unit(layer) : kOuterUnit;
 }
 
 void add_mtp_weight(const ModelConfig& cfg, ModelWeights& w, const std::string& name, const Shape& shape) {

@@ -52,8 +52,8 @@ void Communicator::check_counts(const std::vector<size_t>& counts, const char* w
              " entries for ", size(), " ranks");
 }
 
-void Communicator::check_root(int root) const {
-  RLVR_CHECK(root >= 0 && root < size(), "parallel", "broadcast: root ", root, " is not a rank of ", size());
+void Communicator::check_root(int root, const char* what) const {
+  RLVR_CHECK(root >= 0 && root < size(), "parallel", what, ": root ", root, " is not a rank of ", size());
 }
 
 void Communicator::check_reducible(CommDType t, const char* what) {

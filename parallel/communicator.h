@@ -55,6 +55,8 @@ class Communicator {
   virtual void all_gather(const void* send, void* recv, size_t send_count, CommDType t) = 0;
   // buf on every rank becomes root's buf.
   virtual void broadcast(void* buf, size_t count, CommDType t, int root) = 0;
+  // root's buf becomes op over the ranks' bufs, in place; the other ranks' are left as they are.
+  virtual void reduce(void* buf, size_t count, CommDType t, ReduceOp op, int root) = 0;
   // Uneven all-to-all: send_counts[p] elements go to peer p (blocks laid out back to back in
   // peer order), recv_counts[p] elements arrive from peer p (likewise). Both vectors have
   // size() entries; recv_counts must match what the peers send (see exchange_counts).
@@ -78,6 +80,9 @@ class Communicator {
   template <typename T> void broadcast(std::span<T> buf, int root) {
     broadcast(buf.data(), buf.size(), comm_dtype_of<T>::value, root);
   }
+  template <typename T> void reduce(std::span<T> buf, ReduceOp op, int root) {
+    reduce(buf.data(), buf.size(), comm_dtype_of<T>::value, op, root);
+  }
 
   // recv_counts[p] = what peer p will send here, from every rank's send_counts (host memory,
   // whatever the backend: counts are exchanged through a small all_gather).
@@ -87,7 +92,7 @@ class Communicator {
   // Argument checks shared by the backends; each throws naming the collective.
   void check_multiple(size_t whole, size_t part, const char* what) const;
   void check_counts(const std::vector<size_t>& counts, const char* which) const;
-  void check_root(int root) const;
+  void check_root(int root, const char* what = "broadcast") const;
   static void check_reducible(CommDType t, const char* what);
 };
 

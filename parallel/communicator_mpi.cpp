@@ -133,6 +133,19 @@ class Mpi final : public Communicator {
     RLVR_MPI(MPI_Bcast(buf, as_int(count, "broadcast"), mpi_type(t), root, comm_));
   }
 
+  void reduce(void* buf, size_t count, CommDType t, ReduceOp op, int root) override {
+    check_reducible(t, "reduce");
+    check_root(root, "reduce");
+    if (t == CommDType::BF16) {
+      std::vector<float> f = bf16_to_f32(buf, count);
+      reduce(f.data(), count, CommDType::F32, op, root);
+      if (rank_ == root) f32_to_bf16(buf, f);
+      return;
+    }
+    RLVR_MPI(MPI_Reduce(rank_ == root ? MPI_IN_PLACE : buf, buf, as_int(count, "reduce"), mpi_type(t), mpi_op(op),
+                        root, comm_));
+  }
+
   void all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                   const std::vector<size_t>& recv_counts, CommDType t) override {
     check_counts(send_counts, "send_counts");

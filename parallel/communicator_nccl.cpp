@@ -139,6 +139,11 @@ class Nccl final : public Communicator {
     check_root(root);
     run_ordered([&] { RLVR_NCCL(ncclBroadcast(buf, buf, count, nccl_type(t), root, comm_, stream_)); });
   }
+  void reduce(void* buf, size_t count, CommDType t, ReduceOp op, int root) override {
+    check_reducible(t, "reduce");
+    check_root(root, "reduce");
+    run_ordered([&] { RLVR_NCCL(ncclReduce(buf, buf, count, nccl_type(t), nccl_op(op), root, comm_, stream_)); });
+  }
   void all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                   const std::vector<size_t>& recv_counts, CommDType t) override {
     check_counts(send_counts, "send_counts");

@@ -23,6 +23,10 @@ class SingleProcess final : public Communicator {
     copy(recv, send, send_count, t);
   }
   void broadcast(void*, size_t, CommDType, int root) override { check_root(root); }
+  void reduce(void*, size_t, CommDType t, ReduceOp, int root) override {
+    check_reducible(t, "reduce");
+    check_root(root, "reduce");
+  }
   void all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                   const std::vector<size_t>& recv_counts, CommDType t) override {
     check_counts(send_counts, "send_counts");

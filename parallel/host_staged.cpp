@@ -111,6 +111,11 @@ void HostStagedCommunicator::broadcast(void* buf, size_t count, CommDType t, int
   in_place(buf, count * comm_dtype_size(t), [&](void* d) { inner_.broadcast(d, count, t, root); });
 }
 
+void HostStagedCommunicator::reduce(void* buf, size_t count, CommDType t, ReduceOp op, int root) {
+  if (!staging_) return inner_.reduce(buf, count, t, op, root);
+  in_place(buf, count * comm_dtype_size(t), [&](void* d) { inner_.reduce(d, count, t, op, root); });
+}
+
 void HostStagedCommunicator::all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                                         const std::vector<size_t>& recv_counts, CommDType t) {
   if (!staging_) return inner_.all_to_all(send, send_counts, recv, recv_counts, t);

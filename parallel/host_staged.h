@@ -30,6 +30,7 @@ class HostStagedCommunicator final : public Communicator {
   void reduce_scatter(const void* send, void* recv, size_t recv_count, CommDType t, ReduceOp op) override;
   void all_gather(const void* send, void* recv, size_t send_count, CommDType t) override;
   void broadcast(void* buf, size_t count, CommDType t, int root) override;
+  void reduce(void* buf, size_t count, CommDType t, ReduceOp op, int root) override;
   void all_to_all(const void* send, const std::vector<size_t>& send_counts, void* recv,
                   const std::vector<size_t>& recv_counts, CommDType t) override;
   void barrier() override { inner_.barrier(); }

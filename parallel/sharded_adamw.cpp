@@ -17,6 +17,7 @@ ShardedAdamW::ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params,
     RLVR_CHECK(p.value && p.value->defined() && p.value->dtype() == DType::F32, "parallel", "ShardedAdamW: parameter ",
                p.name, " must be a defined F32 tensor");
     numels.push_back(p.value->numel());
+    shapes_.push_back(p.value->shape());
   }
   if (!params_.empty()) device_ = params_[0].value->device();
   for (const ShardedParam& p : params_)
@@ -25,19 +26,31 @@ ShardedAdamW::ShardedAdamW(Communicator& comm, std::vector<ShardedParam> params,
   offsets_ = flat_offsets(numels);
   layout_ = make_shard_layout(offsets_.back(), comm_.size(), opts_.align);
   pieces_ = pieces_of_rank(layout_, offsets_, comm_.rank());
-  // Start from rank 0's weights everywhere. The flat buffers live as long as the optimizer;
-  // their padding stays zero.
-  flat_ = Tensor::zeros({layout_.padded()}, DType::F32, device_);
   grad_shard_ = Tensor::zeros({layout_.shard}, DType::F32, device_);
+  master_ = Tensor::zeros({layout_.shard}, DType::F32, device_);
+  m_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
+  v_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
+  // Start from rank 0's weights everywhere.
+  if (opts_.shard_params) {
+    // Parameter by parameter: no buffer of the whole model is ever held.
+    for (const ShardedParam& p : params_)
+      collective({p.value}, {p.value}, [&](Communicator& c, const std::vector<void*>& ptr) {
+        c.broadcast(ptr[0], size_t(p.value->numel()), CommDType::F32, 0);
+      });
+    for (const ShardPiece& piece : pieces_)
+      master_.slice_rows(piece.shard_offset, piece.shard_offset + piece.count)
+          .copy_(params_[piece.param].value->reshape({numels[piece.param]})
+                     .slice_rows(piece.param_offset, piece.param_offset + piece.count));
+    return;
+  }
+  // The flat buffer lives as long as the optimizer; its padding stays zero.
+  flat_ = Tensor::zeros({layout_.padded()}, DType::F32, device_);
   for (size_t i = 0; i < params_.size(); ++i) flat_piece(i).copy_(params_[i].value->reshape({numels[i]}));
   collective({&flat_}, {&flat_}, [&](Communicator& c, const std::vector<void*>& p) {
     c.broadcast(p[0], size_t(layout_.padded()), CommDType::F32, 0);
   });
-  master_ = Tensor::zeros({layout_.shard}, DType::F32, device_);
   const int64_t begin = layout_.begin(comm_.rank()), n = layout_.real_count(comm_.rank());
   if (n > 0) master_.slice_rows(0, n).copy_(flat_.slice_rows(begin, begin + n));
-  m_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
-  v_ = Tensor::zeros({layout_.shard}, DType::BF16, device_);
   gather_into_params();
 }
 
@@ -66,7 +79,7 @@ void ShardedAdamW::collective(const std::vector<Tensor*>& in, const std::vector<
 
 ParamManifest ShardedAdamW::manifest() const {
   ParamManifest m;
-  for (const ShardedParam& p : params_) m.emplace_back(p.name, p.value->numel());
+  for (size_t i = 0; i < params_.size(); ++i) m.emplace_back(params_[i].name, offsets_[i + 1] - offsets_[i]);
   return m;
 }
 
@@ -75,8 +88,9 @@ Tensor ShardedAdamW::exp_avg() const { return m_.slice_rows(0, layout_.real_coun
 Tensor ShardedAdamW::exp_avg_sq() const { return v_.slice_rows(0, layout_.real_count(comm_.rank())); }
 
 StepStats ShardedAdamW::step(double extra_sq) {
-  // 1. Flatten the gradients (from wherever the parameters live) and reduce-scatter them.
-  for (size_t i = 0; i < params_.size(); ++i) {
+  // 1. Flatten the gradients (from wherever the parameters live) and reduce-scatter them; ZeRO-3
+  // has summed them into grad_shard_ already.
+  for (size_t i = 0; i < params_.size() && !opts_.shard_params; ++i) {
     const Tensor* g = params_[i].grad;
     if (!g || !g->defined()) {
       flat_piece(i).zero_();
@@ -87,9 +101,10 @@ StepStats ShardedAdamW::step(double extra_sq) {
                params_[i].value->describe());
     flat_piece(i).copy_(g->reshape({g->numel()}));
   }
-  collective({&flat_}, {&grad_shard_}, [&](Communicator& c, const std::vector<void*>& p) {
-    c.reduce_scatter(p[0], p[1], size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
-  });
+  if (!opts_.shard_params)
+    collective({&flat_}, {&grad_shard_}, [&](Communicator& c, const std::vector<void*>& p) {
+      c.reduce_scatter(p[0], p[1], size_t(layout_.shard), CommDType::F32, ReduceOp::Sum);
+    });
   const int64_t n = layout_.real_count(comm_.rank());
   const float inv = opts_.average_grads ? 1.0f / float(comm_.size()) : 1.0f;
   double local_sq = extra_sq;
@@ -125,9 +140,77 @@ StepStats ShardedAdamW::step(double extra_sq) {
     adamw_step(w, grad_shard_.slice_rows(a, b), m, v, hp);
   }
   ++hp_.step;
-  // 4. Everyone gets the new weights.
-  gather_into_params();
+  // 4. Everyone gets the new weights (ZeRO-3: when each range is next gathered).
+  if (opts_.shard_params)
+    grad_shard_.zero_();
+  else
+    gather_into_params();
   return stats;
+}
+
+void ShardedAdamW::for_each_owner(int64_t begin, int64_t end,
+                                  const std::function<void(int, int64_t, int64_t, int64_t)>& run) const {
+  for (int r = 0; r < layout_.world; ++r) {
+    const int64_t a = std::max(begin, layout_.begin(r)), b = std::min(end, layout_.end(r));
+    if (a < b) run(r, a - begin, a - layout_.begin(r), b - a);
+  }
+}
+
+void ShardedAdamW::check_range(const char* what, size_t first, size_t last) const {
+  RLVR_CHECK(opts_.shard_params && first <= last && last <= params_.size(), "parallel", "ShardedAdamW::", what,
+             ": parameters [", first, ", ", last, ") of ", params_.size(),
+             opts_.shard_params ? "" : " (the parameters are not held in shards)");
+}
+
+void ShardedAdamW::gather_range(size_t first, size_t last) {
+  check_range("gather_range", first, last);
+  const int64_t base = offsets_[first], n = offsets_[last] - base;
+  if (n == 0) return;
+  Tensor buf = Tensor::empty({n}, DType::F32, device_);
+  for_each_owner(base, base + n, [&](int r, int64_t at, int64_t from, int64_t count) {
+    Tensor piece = buf.slice_rows(at, at + count);
+    if (r == comm_.rank()) piece.copy_(master_.slice_rows(from, from + count));
+    collective({&piece}, {&piece}, [&](Communicator& c, const std::vector<void*>& p) {
+      c.broadcast(p[0], size_t(count), CommDType::F32, r);
+    });
+  });
+  for (size_t i = first; i < last; ++i) {
+    *params_[i].value = buf.slice_rows(offsets_[i] - base, offsets_[i + 1] - base).reshape(shapes_[i]);
+    if (params_[i].version) ++*params_[i].version;
+  }
+}
+
+void ShardedAdamW::reduce_range_grads(size_t first, size_t last) {
+  check_range("reduce_range_grads", first, last);
+  const int64_t base = offsets_[first], n = offsets_[last] - base;
+  if (n == 0) return;
+  Tensor buf = Tensor::zeros({n}, DType::F32, device_);
+  for (size_t i = first; i < last; ++i) {
+    const Tensor* g = params_[i].grad;
+    if (!g || !g->defined()) continue;
+    RLVR_CHECK(g->dtype() == DType::F32 && g->numel() == offsets_[i + 1] - offsets_[i], "parallel",
+               "ShardedAdamW: gradient of ", params_[i].name, " is ", g->describe(), ", want f32", shape_str(shapes_[i]));
+    buf.slice_rows(offsets_[i] - base, offsets_[i + 1] - base).copy_(g->reshape({g->numel()}));
+  }
+  for_each_owner(base, base + n, [&](int r, int64_t at, int64_t from, int64_t count) {
+    Tensor piece = buf.slice_rows(at, at + count);
+    collective({&piece}, {&piece}, [&](Communicator& c, const std::vector<void*>& p) {
+      c.reduce(p[0], size_t(count), CommDType::F32, ReduceOp::Sum, r);
+    });
+    if (r != comm_.rank()) return;
+    Tensor mine = grad_shard_.slice_rows(from, from + count);
+    add_inplace(mine, piece);
+  });
+}
+
+void ShardedAdamW::zero_grads() {
+  if (opts_.shard_params) grad_shard_.zero_();
+}
+
+size_t ShardedAdamW::state_bytes() const {
+  size_t n = 0;
+  for (const Tensor* t : {&master_, &m_, &v_, &grad_shard_, &flat_}) n += t->defined() ? t->nbytes() : 0;
+  return n;
 }
 
 void ShardedAdamW::gather_into_params() {
@@ -171,7 +254,7 @@ void ShardedAdamW::load(const std::string& dir) {
     exp_avg_sq().copy_(s.exp_avg_sq.slice_rows(0, n));
   }
   hp_.step = s.step + 1;
-  gather_into_params();
+  if (!opts_.shard_params) gather_into_params();
 }
 
 }  // namespace rlvr::parallel

@@ -73,16 +73,17 @@ void run_forward(model::Transformer& m, const std::vector<TrainSequence>& seqs, 
   mb.logp_host = mb.lp.logp.to(Device::CPU);
 }
 
-// Micro-batches every rank runs in a pass of which this rank has `mine`: under expert
-// parallelism the most any rank has (agreed before the pass's first forward), else its own.
-size_t lockstep_micro_batches(const LearnerOptions& opt, size_t mine) {
-  if (!opt.routed_experts || !multi_rank(opt.comm)) return mine;
+// Micro-batches every rank runs in a pass of which this rank has `mine`: when every forward is
+// collective (expert parallelism, parameters held in shards) the most any rank has (agreed
+// before the pass's first forward), else its own.
+size_t lockstep_micro_batches(const model::Transformer& m, const LearnerOptions& opt, size_t mine) {
+  if ((!opt.routed_experts && !m.param_gather()) || !multi_rank(opt.comm)) return mine;
   int64_t n = int64_t(mine);
   opt.comm->all_reduce(std::span<int64_t>(&n, 1), parallel::ReduceOp::Max);
   return size_t(n);
 }
 
-// A rank's share in another rank's micro-batch under expert parallelism: a forward of one
+// A rank's share in another rank's micro-batch when passes are collective: a forward of one
 // token (and, with_backward, a backward of a zero gradient), which adds nothing to any gradient.
 void idle_micro_batch(model::Transformer& m, const LearnerOptions& opt, bool with_backward) {
   const model::Batch batch = model::Batch::pack({{0}});
@@ -141,7 +142,7 @@ SftStepResult sft_step(model::Transformer& m, AdamW& optimizer, const std::vecto
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   m.zero_grad();
   const auto micro = pack_micro_batches(batch, order, opt.micro_batch_tokens);
-  const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+  const size_t all_micro = lockstep_micro_batches(m, opt, micro.size());
   for (const auto& idx : micro) {
     MicroBatch mb;
     run_forward(m, batch, idx, opt, /*keep_cache=*/true, mb);
@@ -182,7 +183,7 @@ std::vector<std::vector<float>> completion_logprobs(model::Transformer& m, const
   LearnerOptions no_load = opt;
   no_load.router_load = nullptr;
   const auto micro = pack_micro_batches(seqs, order, opt.micro_batch_tokens);
-  const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+  const size_t all_micro = lockstep_micro_batches(m, opt, micro.size());
   for (const auto& idx : micro) {
     MicroBatch mb;
     run_forward(m, seqs, idx, no_load, /*keep_cache=*/false, mb, agreement);
@@ -269,7 +270,7 @@ GrpoUpdateResult grpo_update(model::Transformer& m, AdamW& optimizer, model::Tra
       m.zero_grad();
       double loss = 0;
       const auto micro = pack_micro_batches(seqs, mini[mi], opt.micro_batch_tokens);
-      const size_t all_micro = lockstep_micro_batches(opt, micro.size());
+      const size_t all_micro = lockstep_micro_batches(m, opt, micro.size());
       for (const auto& idx : micro) {
         MicroBatch mb;
         // The first pass's first mini-batch gives logp_old: its routing is the one compared.

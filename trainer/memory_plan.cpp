@@ -85,6 +85,11 @@ double reference_bytes(const ParamCounts& n, const std::string& dtype, Precision
   return 0;
 }
 
+// The embeddings, output head and final norm.
+int64_t outer_params(const ModelConfig& c) {
+  return int64_t(c.vocab_size) * c.hidden_size * (c.tie_word_embeddings ? 1 : 2) + c.hidden_size;
+}
+
 std::string size_with_unit(double v, const char* unit) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, unit);
@@ -93,30 +98,39 @@ std::string size_with_unit(double v, const char* unit) {
 
 }  // namespace
 
+ParamCounts count_layer_params(const ModelConfig& c, int l) {
+  ParamCounts n;
+  const int64_t C = c.hidden_size, H = c.num_attention_heads;
+  n.other = 2 * C;  // the layer's two norms
+  if (!c.uses_mla()) {
+    n.dense_linear += 2 * c.q_dim() * C + 2 * c.kv_dim() * C;
+    n.other += 2 * int64_t(c.head_dim);  // q/k norms
+  } else {
+    const int64_t Rq = c.q_lora_rank, R = c.kv_lora_rank, dq = c.qk_head_dim();
+    n.dense_linear += Rq > 0 ? Rq * C + H * dq * Rq : H * dq * C;
+    n.other += Rq > 0 ? Rq : 0;
+    n.dense_linear += (R + c.qk_rope_head_dim) * C + H * (c.qk_nope_head_dim + c.v_head_dim) * R + C * H * c.v_head_dim;
+    n.other += R;
+  }
+  if (!c.is_moe_layer(l)) {
+    n.dense_linear += 3 * C * c.intermediate_size;
+    return n;
+  }
+  const int64_t E = c.num_experts, I = c.moe_intermediate_size;
+  n.routed_experts += E * 3 * C * I;
+  n.other += E * C;  // the router (the E floats of the selection bias are no parameter)
+  n.dense_linear += 3 * C * I * c.n_shared_experts;
+  return n;
+}
+
 ParamCounts count_params(const ModelConfig& c) {
   ParamCounts n;
-  const int64_t C = c.hidden_size, V = c.vocab_size, H = c.num_attention_heads;
-  n.other = V * C * (c.tie_word_embeddings ? 1 : 2) + C;  // embeddings, head, final norm
+  n.other = outer_params(c);
   for (int l = 0; l < c.num_hidden_layers; ++l) {
-    n.other += 2 * C;  // the layer's two norms
-    if (!c.uses_mla()) {
-      n.dense_linear += 2 * c.q_dim() * C + 2 * c.kv_dim() * C;
-      n.other += 2 * int64_t(c.head_dim);  // q/k norms
-    } else {
-      const int64_t Rq = c.q_lora_rank, R = c.kv_lora_rank, dq = c.qk_head_dim();
-      n.dense_linear += Rq > 0 ? Rq * C + H * dq * Rq : H * dq * C;
-      n.other += Rq > 0 ? Rq : 0;
-      n.dense_linear += (R + c.qk_rope_head_dim) * C + H * (c.qk_nope_head_dim + c.v_head_dim) * R + C * H * c.v_head_dim;
-      n.other += R;
-    }
-    if (!c.is_moe_layer(l)) {
-      n.dense_linear += 3 * C * c.intermediate_size;
-      continue;
-    }
-    const int64_t E = c.num_experts, I = c.moe_intermediate_size;
-    n.routed_experts += E * 3 * C * I;
-    n.other += E * C;  // the router (the E floats of the selection bias are no parameter)
-    n.dense_linear += 3 * C * I * c.n_shared_experts;
+    const ParamCounts layer = count_layer_params(c, l);
+    n.routed_experts += layer.routed_experts;
+    n.dense_linear += layer.dense_linear;
+    n.other += layer.other;
   }
   return n;
 }
@@ -169,26 +183,47 @@ std::string format_bytes(uint64_t bytes) {
 MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const Precision train = cfg.precision.train_precision(), rollout = cfg.rollout.model_precision();
   const ParamCounts n = count_params(m);
+  ranks = std::max(1, ranks);
   // On the CPU without AMX, the FP8 GEMMs keep each weight copy's dequantized values too.
   const bool f32_copies = resolve_device(cfg.run.device, "config", "run.device") != Device::CUDA &&
                           cpu_fp8_gemm_reads_dequantized();
   // Expert parallelism over ep ranks: a rank holds 1/ep of the routed experts, with their moments
   // (outside ZeRO-1), and rolls out on a whole model gathered for it, whose rollout copies are
-  // its own; the shard keeps the training copies only.
-  const int ep = cfg.run.expert_parallel ? std::max(1, ranks) : 1;
-  const double copies = ep > 1 ? linear_copy_bytes(train, train, f32_copies) : linear_copy_bytes(train, rollout, f32_copies);
+  // its own; the shard keeps the training copies only. ZeRO-3 (run.shard_params over several
+  // ranks) likewise: between uses it holds no parameter ZeRO-1 updates, in use one layer's.
+  const int ep = cfg.run.expert_parallel ? ranks : 1;
+  const bool zero3 = cfg.run.shard_params && ranks > 1;
+  const double copies = ep > 1 || zero3 ? linear_copy_bytes(train, train, f32_copies) : linear_copy_bytes(train, rollout, f32_copies);
   // F32 value and gradient of every parameter, the cached low-precision copies of the Linears'.
   const double per_linear = 2 * kF32 + copies;
   const double expert_moments = cfg.run.expert_parallel ? 4 : 0;  // counted here, not under optimizer
+  // ZeRO-3's largest unit: one decoder layer whole (values, gradients, copies) and the buffer its
+  // gradients are summed in, beside the embedding, final norm and head (values and gradients).
+  ParamCounts unit;
+  for (int l = 0; l < m.num_hidden_layers; ++l) {
+    const ParamCounts c = count_layer_params(m, l);
+    if (c.total() > unit.total()) unit = c;
+  }
+  const int64_t outer = outer_params(m);
   MemoryPlan plan;
-  plan.items.push_back({"experts", uint64_t(double(n.routed_experts) / ep * (per_linear + expert_moments)),
+  const double experts = cfg.run.expert_parallel ? double(n.routed_experts) / ep * (per_linear + expert_moments)
+                         : zero3                 ? double(unit.routed_experts) * (per_linear + kF32)
+                                                 : double(n.routed_experts) * per_linear;
+  plan.items.push_back({"experts", uint64_t(experts),
                         cfg.run.expert_parallel ? "more expert-parallel ranks (run.expert_parallel)"
-                                                : "model.moe_intermediate_size or num_experts"});
-  plan.items.push_back({"dense", uint64_t(double(n.dense_linear) * per_linear + double(n.other) * 2 * kF32),
-                        "model size (hidden_size, layers)"});
+                        : zero3                 ? "model.moe_intermediate_size or num_experts"
+                                                : "model.moe_intermediate_size or num_experts (or run.shard_params)"});
+  const double dense = zero3 ? double(unit.dense_linear) * (per_linear + kF32) + double(unit.other + outer) * 3 * kF32
+                             : double(n.dense_linear) * per_linear + double(n.other) * 2 * kF32;
+  plan.items.push_back({"dense", uint64_t(dense),
+                        zero3 ? "model size (hidden_size, layers)" : "run.shard_params = true (or the model size)"});
+  // ZeRO-1 over several ranks: FP32 masters, BF16 moments and the summed gradient, each a 1/ranks
+  // slice, and (not ZeRO-3) the flat FP32 buffer of every such parameter. One process: the moments.
   const int64_t zero1 = n.total() - (cfg.run.expert_parallel ? n.routed_experts : 0);
-  plan.items.push_back({"optimizer", uint64_t(zero1 * 4 / std::max(1, ranks)),
-                        "more data-parallel ranks (ZeRO-1 splits the moments)"});
+  const double optimizer = ranks == 1 ? double(zero1) * 4 : double(zero1) * 12 / ranks + (zero3 ? 0.0 : double(zero1) * kF32);
+  plan.items.push_back({"optimizer", uint64_t(optimizer),
+                        zero3 ? "more data-parallel ranks (ZeRO splits the state)"
+                              : "run.shard_params = true (drops the flat buffer) or more data-parallel ranks"});
   const int64_t T = cfg.algorithm.micro_batch_tokens;
   const uint64_t logits = uint64_t(2 * T) * uint64_t(m.vocab_size) * kF32;  // logits and their gradient
   plan.items.push_back({"activations", uint64_t(T) * activation_bytes_per_token(m, train) + logits,
@@ -196,9 +231,13 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const int64_t len = std::min<int64_t>(cfg.data.max_prompt_tokens + cfg.rollout.max_new_tokens, m.max_position_embeddings);
   const int64_t slots = std::min<int64_t>(cfg.rollout.max_batch, cfg.rollout.prompts_per_step * cfg.rollout.n);
   const int64_t kv_width = m.uses_mla() ? m.kv_lora_rank + m.qk_rope_head_dim : 2 * m.kv_dim();
-  if (ep > 1)
-    plan.items.push_back({"gathered", uint64_t(double(n.routed_experts) * (ep - 1) / ep * kF32 +
-                                               double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, f32_copies)),
+  // The whole model rollout decodes on: what this rank does not hold in F32, and the rollout's copies.
+  const double rollout_copies = double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, f32_copies);
+  if (zero3)
+    plan.items.push_back({"gathered", uint64_t(double(n.total()) * kF32 + rollout_copies),
+                          "model size (the rollout decodes on a whole copy)"});
+  else if (ep > 1)
+    plan.items.push_back({"gathered", uint64_t(double(n.routed_experts) * (ep - 1) / ep * kF32 + rollout_copies),
                           "model size (num_experts, moe_intermediate_size)"});
   plan.items.push_back({"kv_cache", uint64_t(slots * len) * uint64_t(kv_width) * m.num_hidden_layers * kF32,
                         "rollout.max_batch"});

@@ -7,7 +7,10 @@
 // What it counts is what the implementation holds today: every rank keeps every parameter (F32
 // value and gradient, the FP8/BF16 copies its precisions read) but, with run.expert_parallel,
 // only its 1/ranks of the routed experts (their moments with them; `gathered`: the whole model
-// rollout gathers), the optimizer's other BF16 moments are split across data-parallel ranks (ZeRO-1), activations are one micro-batch's forward cache
+// rollout gathers), the optimizer's FP32 masters, BF16 moments and summed gradients are split
+// across data-parallel ranks (ZeRO-1, plus its flat FP32 buffer of the whole model), or with
+// run.shard_params (ZeRO-3) the parameters too: one decoder layer whole at a time (`dense`,
+// `experts`), the whole model only for the rollout (`gathered`); activations are one micro-batch's forward cache
 // plus its logits and their gradient, the rollout's KV cache is F32, the KL reference holds its
 // Linears as algorithm.reference_dtype says (the rest F32).
 #pragma once
@@ -44,6 +47,7 @@ struct ParamCounts {
   int64_t total() const { return routed_experts + dense_linear + other; }
 };
 ParamCounts count_params(const model::ModelConfig& cfg);
+ParamCounts count_layer_params(const model::ModelConfig& cfg, int layer);  // decoder layer `layer`'s
 
 // Bytes the forward keeps for backward per token (model::ForwardCache::activation_bytes over
 // the number of tokens), with every MoE layer routing each token to num_experts_per_tok experts.

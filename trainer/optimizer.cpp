@@ -32,7 +32,9 @@ std::vector<Tensor> zero_moments(const std::vector<model::ParamRef>& params) {
 
 }  // namespace
 
-AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm) : cfg_(cfg) {
+AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm,
+             model::Transformer* shard_params_of)
+    : cfg_(cfg) {
   const bool sharded = comm && comm->size() > 1;
   for (model::ParamRef& p : params)
     if (p.trainable) (sharded && p.rank_local ? local_ : params_).push_back(p);
@@ -46,11 +48,29 @@ AdamW::AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel:
     // Not averaged: the learner divides by global token/sample counts, so the sum is the mean.
     sharded_ = std::make_unique<parallel::ShardedAdamW>(*comm, std::move(sp), adamw_params(cfg_, cfg_.lr, 1),
                                                     parallel::ZeroOptions{.average_grads = false,
-                                                                      .max_grad_norm = cfg_.grad_clip});
+                                                                      .max_grad_norm = cfg_.grad_clip,
+                                                                      .shard_params = shard_params_of != nullptr});
+    if (shard_params_of) param_shards_ = std::make_unique<parallel::ParamShards>(*shard_params_of, *sharded_);
     return;
   }
   m_ = zero_moments(params_);
   v_ = zero_moments(params_);
+}
+
+AdamW::~AdamW() = default;
+
+void AdamW::unshard_params() {
+  if (!param_shards_) return;
+  param_shards_->restore();
+  param_shards_.reset();
+}
+
+size_t AdamW::state_bytes() const {
+  if (sharded_) return sharded_->state_bytes();
+  size_t n = 0;
+  for (size_t i = 0; i < m_.size(); ++i)
+    if (params_[i].expert < 0) n += m_[i].nbytes() + v_[i].nbytes();
+  return n;
 }
 
 size_t AdamW::expert_state_bytes() const {
@@ -62,6 +82,7 @@ size_t AdamW::expert_state_bytes() const {
 }
 
 parallel::ParamManifest AdamW::manifest() const {
+  if (sharded_) return sharded_->manifest();
   parallel::ParamManifest m;
   for (const model::ParamRef& p : params_) m.emplace_back(p.name, p.value->numel());
   return m;
@@ -90,6 +111,7 @@ void AdamW::update(std::vector<model::ParamRef>& params, std::vector<Tensor>& m,
 double AdamW::step(float lr) {
   if (sharded_) {
     ++step_;
+    if (param_shards_) param_shards_->release_all();  // the last units' gradients handed over
     sharded_->hyper() = adamw_params(cfg_, lr, step_);
     if (local_.empty()) return sharded_->step().grad_norm;
     std::vector<const Tensor*> grads;

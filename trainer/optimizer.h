@@ -5,7 +5,9 @@
 // sum is the gradient of the global batch. Under expert parallelism a rank's routed experts
 // (ParamRef::rank_local) are its own: their gradients are whole already (the owner ran every
 // token routed to them), so they stay out of ZeRO-1 and this rank keeps their moments whole;
-// only their share of the global norm joins the clipping.
+// only their share of the global norm joins the clipping. Given the model (run.shard_params) the
+// ZeRO-1 parameters are held in slices too (ZeRO-3, parallel/param_shards.h): the model gathers
+// each unit for its block and frees it after.
 #pragma once
 
 #include <filesystem>
@@ -14,8 +16,10 @@
 #include <vector>
 
 #include "parallel/communicator.h"
+#include "parallel/param_shards.h"
 #include "parallel/sharded_adamw.h"
 #include "kernels/ops_adamw.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 
 namespace rlvr::trainer {
@@ -30,7 +34,10 @@ struct OptimizerConfig {
 class AdamW {
  public:
   // comm: null or a single rank keeps the whole state here (the format of optimizer.safetensors).
-  AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm = nullptr);
+  // shard_params_of: the model whose parameters these are, to hold them in slices (sharded only).
+  AdamW(std::vector<model::ParamRef> params, OptimizerConfig cfg, parallel::Communicator* comm = nullptr,
+        model::Transformer* shard_params_of = nullptr);
+  ~AdamW();
   // Clips, updates every parameter with learning rate lr, bumps the Linear weight versions so
   // the low-precision copies are rebuilt, and returns the gradient norm before clipping.
   double step(float lr);
@@ -44,6 +51,12 @@ class AdamW {
   size_t expert_state_bytes() const;
   parallel::ShardedAdamW* sharded() const { return sharded_.get(); }
   parallel::Communicator* comm() const { return comm_; }  // null unless sharded
+  parallel::ParamShards* param_shards() const { return param_shards_.get(); }  // null unless ZeRO-3
+  // Collective (ZeRO-3): every parameter whole in the model again, for the next optimizer.
+  void unshard_params();
+  // Bytes of optimizer state this rank holds outside the routed experts' moments: ZeRO-1's
+  // masters, moments, gradient slice and flat buffer, or every moment when unsharded.
+  size_t state_bytes() const;
   parallel::ParamManifest manifest() const;  // trainable parameters in ZeRO-1's flat order
 
   // Checkpoint files (optimizer_state.cpp). Unsharded: ckpt_dir/optimizer.safetensors; sharded:
@@ -63,6 +76,7 @@ class AdamW {
 
   std::vector<model::ParamRef> params_;  // ZeRO-1's when sharded, else every trainable one
   std::unique_ptr<parallel::ShardedAdamW> sharded_;
+  std::unique_ptr<parallel::ParamShards> param_shards_;  // after sharded_: it uses it
   std::vector<Tensor> m_, v_;  // BF16, one pair per parameter of params_ (unsharded)
   std::vector<model::ParamRef> local_;   // sharded: the rank-local experts
   std::vector<Tensor> local_m_, local_v_;

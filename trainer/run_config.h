@@ -26,6 +26,7 @@ struct RunSection {
   std::string device;   // auto | cpu | cuda
   int64_t steps = 0;    // GRPO steps (one rollout batch each)
   bool expert_parallel = false;  // split routed experts over the data-parallel ranks in training
+  bool shard_params = false;     // ZeRO-3: hold the ZeRO-1 parameters in slices too
   int64_t max_staleness = 0;       // pipelined rollouts: GRPO updates a batch may lag; 0: synchronous
   std::string staleness_policy;    // wait | drop
   double device_memory_gb = 0;     // GiB one rank may use; 0: the GPU's memory (no limit on the CPU)

@@ -42,6 +42,7 @@ struct RunContext {
   std::unique_ptr<Tokenizer> tokenizer;
   Datasets data;
   model::Transformer policy;
+  int64_t policy_params = 0, policy_active_params = 0;  // what this rank's policy holds when whole
   std::unique_ptr<model::Transformer> reference;  // the KL penalty's frozen policy
   rewards::RewardService service;
   std::unique_ptr<parallel::ExpertParallelExperts> experts;  // run.expert_parallel
@@ -57,8 +58,9 @@ struct RunContext {
 
   // The policy with every routed expert, for rollout, evaluation, the pipeline's published weights
   // and the reference: the policy itself, or, when expert parallelism gave this rank a share of
-  // the experts, a whole copy gathered for as long as the holder lives (collective: every rank
-  // gathers at the same point; parallel/expert_shards.h). The gather's time adds to expert_gather_s.
+  // the experts or run.shard_params holds the parameters in slices, a whole copy gathered for as
+  // long as the holder lives (collective: every rank gathers at the same point;
+  // parallel/expert_shards.h, parallel/param_shards.h). The gather's time adds to expert_gather_s.
   struct WholePolicy {
     std::unique_ptr<model::Transformer> gathered;
     model::Transformer* model = nullptr;
@@ -67,12 +69,24 @@ struct RunContext {
   WholePolicy whole_policy();
   double expert_gather_s = 0;  // seconds whole_policy() spent gathering, since the last take
 
+  // Every parameter whole in the policy itself while the holder lives (run.shard_params; collective
+  // at both ends): to write or read a checkpoint.
+  struct WholeParams {
+    parallel::ParamShards* shards = nullptr;
+    explicit WholeParams(parallel::ParamShards* s) : shards(s) {}
+    WholeParams(const WholeParams&) = delete;
+    ~WholeParams();
+  };
+  WholeParams whole_params();
+
   // The communicator every data-parallel helper uses (host buffers, whatever the backend); null
   // in one process.
   parallel::Communicator* dp() const;
   bool writer() const { return !dp() || dp()->rank() == 0; }
   // The optimizer for the current phase (SFT's learning rate, or RL's), with fresh moments.
   void make_optimizer();
+  // Collective under run.shard_params: the optimizer goes, the policy keeps every parameter whole.
+  void drop_optimizer();
   // The expert-bias update of aux-loss-free balancing from router_load, summed over ranks.
   void update_expert_bias();
 };

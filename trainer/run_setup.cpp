@@ -55,6 +55,8 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
   policy.to(device);
   // A checkpoint may have more embedding rows than its tokenizer has tokens: never sample them.
   policy.limit_output_vocab(int(tokenizer->vocab_size()));
+  policy_params = model::count_params(policy.config(), policy.weights());
+  policy_active_params = model::count_active_params(policy.config(), policy.weights());
   learner.comm = dp();
   if (cfg.run.expert_parallel) {
     // The raw communicator: device tensors go straight to NCCL, host ones are staged for it.
@@ -73,9 +75,13 @@ RunContext::~RunContext() = default;
 
 RunContext::WholePolicy RunContext::whole_policy() {
   WholePolicy whole{nullptr, &policy};
-  if (policy.weights().experts.all(policy.config())) return whole;
+  parallel::ParamShards* shards = optimizer ? optimizer->param_shards() : nullptr;
+  if (!shards && policy.weights().experts.all(policy.config())) return whole;
   const auto t0 = std::chrono::steady_clock::now();
-  whole.gathered = std::make_unique<model::Transformer>(parallel::gather_experts(policy, *comm));
+  {
+    const WholeParams held = whole_params();  // the copy shares the gathered tensors; the policy lets them go
+    whole.gathered = std::make_unique<model::Transformer>(parallel::gather_experts(policy, *comm));
+  }
   whole.model = whole.gathered.get();
   expert_gather_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return whole;
@@ -83,10 +89,27 @@ RunContext::WholePolicy RunContext::whole_policy() {
 
 parallel::Communicator* RunContext::dp() const { return multi_rank(comm.get()) ? &host_comm : nullptr; }
 
+RunContext::WholeParams RunContext::whole_params() {
+  parallel::ParamShards* shards = optimizer ? optimizer->param_shards() : nullptr;
+  if (shards) shards->acquire_all();
+  return WholeParams{shards};
+}
+
+RunContext::WholeParams::~WholeParams() {
+  if (shards) shards->release_all();
+}
+
 void RunContext::make_optimizer() {
   OptimizerConfig oc = cfg.optimizer;
   if (state.phase == "sft") oc.lr = float(cfg.sft.lr);
-  optimizer = std::make_unique<AdamW>(policy.params(), oc, dp());
+  drop_optimizer();
+  optimizer = std::make_unique<AdamW>(policy.params(), oc, dp(), cfg.run.shard_params && dp() ? &policy : nullptr);
+}
+
+void RunContext::drop_optimizer() {
+  if (!optimizer) return;
+  optimizer->unshard_params();
+  optimizer.reset();
 }
 
 void RunContext::update_expert_bias() {

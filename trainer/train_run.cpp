@@ -65,6 +65,8 @@ class Run {
     result_.rl_steps = run_.state.rl_step;
     result_.expert_bytes = expert_bytes();
     result_.reference_bytes = run_.reference ? held_tensor_bytes(*run_.reference) : 0;
+    result_.param_bytes = held_tensor_bytes(run_.policy);
+    result_.optimizer_bytes = run_.optimizer ? run_.optimizer->state_bytes() : 0;
     return result_;
   }
 
@@ -100,16 +102,15 @@ class Run {
 
   std::string start_line() {
     const RunConfig& cfg = run_.cfg;
-    model::Transformer& policy = run_.policy;
     const auto* dp = run_.dp();
     return cat("run ", run_.run_dir, ": ", run_.data.train.size(), " train / ", run_.data.eval.size(), " eval prompts",
                run_.data.skipped_long ? cat(" (", run_.data.skipped_long, " too long, skipped)") : std::string(), ", ",
-               model::count_params(policy.config(), policy.weights()), " parameters (",
-               model::count_active_params(policy.config(), policy.weights()), " active), train ", cfg.precision.train,
+               run_.policy_params, " parameters (", run_.policy_active_params, " active), train ", cfg.precision.train,
                ", rollout ", cfg.rollout.precision, ", on ", device_name(run_.device),
                resumed_ ? cat(", resumed at step ", run_.state.global_step()) : std::string(),
                dp ? cat(", data parallel over ", dp->size(), " ranks (", dp->backend(), ")") : std::string(),
-               run_.experts ? cat(", experts split ", run_.experts->local_experts(), " per rank") : std::string());
+               run_.experts ? cat(", experts split ", run_.experts->local_experts(), " per rank") : std::string(),
+               cfg.run.shard_params && dp ? std::string(", parameters held in slices (ZeRO-3)") : std::string());
   }
 
   void resume_from(const std::string& dir) {
@@ -118,7 +119,10 @@ class Run {
     RLVR_CHECK(st.seed == uint64_t(run_.cfg.run.seed), "trainer", dir, ": the checkpoint was written with run.seed ",
                st.seed, ", the config says ", run_.cfg.run.seed);
     run_.make_optimizer();
-    load_checkpoint(dir, run_.policy, run_.optimizer.get());
+    {
+      const RunContext::WholeParams held = run_.whole_params();
+      load_checkpoint(dir, run_.policy, run_.optimizer.get());
+    }
     run_.optimizer->set_steps_taken(st.optimizer_steps);
     run_.sft_order.set_cursor(st.sft_cursor);
     run_.rl_order.set_cursor(st.rl_cursor);
@@ -216,7 +220,7 @@ class Run {
       run_sft_step(run_);
       after_step();
     }
-    if (run_.state.sft_step >= run_.cfg.sft.steps) run_.optimizer.reset();  // RL starts with fresh moments
+    if (run_.state.sft_step >= run_.cfg.sft.steps) run_.drop_optimizer();  // RL starts with fresh moments
   }
 
   void rl_phase() {
@@ -255,6 +259,7 @@ class Run {
     try {
       if (!run_.optimizer) run_.make_optimizer();
       const std::vector<CheckpointFile> files = in_flight_files();
+      const RunContext::WholeParams held = run_.whole_params();
       const std::string dir = save_checkpoint(run_.run_dir, run_.policy, *run_.optimizer, run_.state,
                                               run_.cfg.checkpoint.keep, tok_json, files);
       last_checkpoint_ = run_.state.global_step();
@@ -320,6 +325,15 @@ TrainResult train(const RunConfig& cfg, const TrainOptions& options) {
   if (env.rank == 0 && options.progress)
     *options.progress << "memory peak: " << format_bytes(result.peak_tensor_bytes) << " of tensors per rank ("
                       << (cuda ? "device" : "host") << "; plan " << format_bytes(plan.total()) << ")\n";
+  if (env.world_size > 1 && options.progress) {  // every rank: each holds its own share
+    const std::string line = "rank " + std::to_string(env.rank) + " holds between steps: parameters " +
+                             std::to_string(result.param_bytes) + " B, optimizer state " +
+                             std::to_string(result.optimizer_bytes) + " B (plan " +
+                             std::to_string(plan.bytes_of("optimizer")) + " B); tensor peak " +
+                             std::to_string(result.peak_tensor_bytes) + " B (plan " + std::to_string(plan.total()) +
+                             " B)\n";
+    *options.progress << line << std::flush;
+  }
   if (cfg.run.expert_parallel && options.progress) {  // every rank: each holds its own share
     // One write per line, so that the ranks' lines sharing a terminal or a log do not interleave.
     const std::string line = "routed experts held by rank " + std::to_string(env.rank) + ": " +

@@ -32,6 +32,10 @@ struct TrainResult {
   size_t expert_bytes = 0;
   // The KL reference's tensors at the end (algorithm.reference_dtype; 0 without kl_coef).
   size_t reference_bytes = 0;
+  // What this rank holds between steps: the policy's parameters (values, gradients, copies; with
+  // run.shard_params only those ZeRO does not update) and the optimizer's state but the routed
+  // experts' moments (the memory plan's `optimizer`).
+  size_t param_bytes = 0, optimizer_bytes = 0;
 };
 
 TrainResult train(const RunConfig& cfg, const TrainOptions& options);

@@ -61,6 +61,16 @@ template <typename T> void check_all_reduce(Communicator& comm, size_t n, Reduce
     ASSERT_EQ(to_f(buf[i]), to_f(want[i])) << "all_reduce n=" << n << " first bad index " << i;
 }
 
+// The root gets the reduction; every other rank keeps its own values.
+template <typename T> void check_reduce(Communicator& comm, size_t n, ReduceOp op, int root, uint64_t seed) {
+  std::vector<T> buf = typed_values<T>(comm.rank(), n, seed);
+  comm.reduce(std::span<T>(buf), op, root);
+  const std::vector<T> want = comm.rank() == root ? serial_reduce<T>(comm.size(), n, seed, op)
+                                                  : typed_values<T>(comm.rank(), n, seed);
+  for (size_t i = 0; i < n; ++i)
+    ASSERT_EQ(to_f(buf[i]), to_f(want[i])) << "reduce n=" << n << " root " << root << " first bad index " << i;
+}
+
 template <typename T> void check_reduce_scatter(Communicator& comm, size_t per_rank, ReduceOp op, uint64_t seed) {
   const size_t n = per_rank * size_t(comm.size());
   const std::vector<T> send = typed_values<T>(comm.rank(), n, seed);
@@ -132,6 +142,9 @@ inline void check_every_collective(Communicator& comm) {
       check_all_reduce<int32_t>(comm, n, op, seed++);
       check_all_reduce<int64_t>(comm, n, op, seed++);
       check_reduce_scatter<float>(comm, n, op, seed++);
+      for (int root = 0; root < comm.size(); ++root) check_reduce<float>(comm, n, op, root, seed++);
+      check_reduce<uint16_t>(comm, n, op, comm.size() - 1, seed++);
+      check_reduce<int64_t>(comm, n, op, 0, seed++);
       check_reduce_scatter<uint16_t>(comm, n, op, seed++);
       check_reduce_scatter<int64_t>(comm, n, op, seed++);
     }

@@ -31,6 +31,7 @@ TEST(SingleProcess, BadArgumentsAreClearErrors) {
       {message([&] { comm->all_reduce(std::span<uint8_t>(bytes), ReduceOp::Sum); }),
        "all_reduce: e4m3 payloads are moved, never reduced"},
       {message([&] { comm->broadcast(std::span<float>(f), 1); }), "broadcast: root 1 is not a rank of 1"},
+      {message([&] { comm->reduce(std::span<float>(f), ReduceOp::Sum, 2); }), "reduce: root 2 is not a rank of 1"},
       {message([&] { comm->all_gather(std::span<const float>(f), std::span<float>(g)); }),
        "all_gather: 3 elements is not 1 ranks x 4"},
       {message([&] { comm->all_to_all(f.data(), {1, 2}, g.data(), {1}, CommDType::F32); }),

@@ -96,9 +96,11 @@ TEST(MemoryPlan, ItemsFollowTheSettings) {
   EXPECT_EQ(line.find("generator"), std::string::npos) << "no generator copy without pipelining";
   EXPECT_GT(item(memory_plan(plan_config({"algorithm.kl_coef=0.01"}), 1), "reference"), 0u);
   EXPECT_GT(item(memory_plan(plan_config({"run.max_staleness=2"}), 1), "generator"), 0u);
-  // ZeRO-1 splits the optimizer's moments; every rank still holds every parameter.
+  // ZeRO-1 splits the FP32 masters, BF16 moments and summed gradients (12 B a parameter; one
+  // process holds the 4 B of moments) and keeps a flat F32 buffer of every parameter; every rank
+  // still holds every parameter.
   const MemoryPlan four = memory_plan(plan_config(), 4);
-  EXPECT_EQ(item(four, "optimizer"), item(one, "optimizer") / 4);
+  EXPECT_EQ(item(four, "optimizer"), item(one, "optimizer") * 7 / 4);
   EXPECT_EQ(item(four, "experts"), item(one, "experts"));
   EXPECT_EQ(item(memory_plan(plan_config({"algorithm.micro_batch_tokens=8192"}), 1), "activations"),
             2 * item(one, "activations"));
@@ -120,9 +122,40 @@ TEST(MemoryPlan, ExpertParallelismSplitsTheExperts) {
     const MemoryPlan ep1 = memory_plan(plan_config({"run.expert_parallel=true", "precision.train=fp32",
                                                     "rollout.precision=fp32"}), 1);
     EXPECT_EQ(item(ep, "experts"), item(ep1, "experts") / uint64_t(ranks)) << ranks;
-    EXPECT_EQ(item(ep, "optimizer"), item(ep1, "optimizer") / uint64_t(ranks)) << ranks;
+    EXPECT_EQ(item(ep, "optimizer"), item(ep1, "optimizer") * uint64_t(3 + ranks) / uint64_t(ranks)) << ranks;
     EXPECT_GT(item(ep, "gathered"), 0u) << ranks;
   }
+}
+
+// ZeRO-3: the optimizer's state is split with no flat buffer, one decoder layer is whole at a time,
+// and rollout gathers the whole model; one process has nothing to split.
+TEST(MemoryPlan, ShardParamsHoldsOneLayerAndASliceOfTheState) {
+  const std::vector<std::string> fp32{"precision.train=fp32", "rollout.precision=fp32", "model.init.num_hidden_layers=6"};
+  auto with = [&](std::vector<std::string> sets) {
+    sets.insert(sets.end(), fp32.begin(), fp32.end());
+    return plan_config(sets);
+  };
+  const MemoryPlan one = memory_plan(with({}), 1);
+  EXPECT_EQ(memory_plan(with({"run.shard_params=true"}), 1).line(), one.line());
+  const model::ModelConfig m = with({}).model.init;
+  for (int ranks : {2, 4}) {
+    const MemoryPlan z1 = memory_plan(with({}), ranks);
+    const MemoryPlan z3 = memory_plan(with({"run.shard_params=true"}), ranks);
+    EXPECT_EQ(item(z3, "optimizer"), item(one, "optimizer") * 3 / uint64_t(ranks)) << ranks;
+    // One MoE layer's experts whole (value, gradient, the buffer its gradient is summed in).
+    int64_t layer_experts = 0;
+    for (int l = 0; l < m.num_hidden_layers; ++l)
+      layer_experts = std::max(layer_experts, count_layer_params(m, l).routed_experts);
+    EXPECT_GT(layer_experts, 0);
+    EXPECT_EQ(item(z3, "experts"), uint64_t(layer_experts) * 12) << ranks;
+    EXPECT_LT(item(z3, "dense"), item(z1, "dense")) << ranks;
+    // Every parameter's F32 value (one process holds value and gradient of each: 8 B in fp32).
+    EXPECT_EQ(item(z3, "gathered"), (item(one, "experts") + item(one, "dense")) / 2) << ranks;
+    EXPECT_EQ(item(z3, "activations"), item(z1, "activations")) << ranks;
+  }
+  // With expert parallelism the routed experts stay whole on their owner, out of ZeRO.
+  const MemoryPlan ep = memory_plan(with({"run.shard_params=true", "run.expert_parallel=true"}), 4);
+  EXPECT_EQ(item(ep, "experts"), item(memory_plan(with({"run.expert_parallel=true"}), 4), "experts"));
 }
 
 TEST(MemoryPlan, ARunThatDoesNotFitIsRefusedNamingTheLargestItem) {

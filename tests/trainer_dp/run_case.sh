@@ -8,9 +8,16 @@
 # LAUNCH (an mpirun line, or "none" for one process) and compared with run REF by COMPARE.
 #   run_case.sh eval  RLVR LAUNCH OUT PREC CHECKPOINT_DIR  rlvr eval of a checkpoint in one process
 #                                                        and expert-parallel under LAUNCH: same rollouts
-# PREC is fp32 or fp8, with "+ep" for expert parallelism (run.expert_parallel = true).
+# PREC is fp32 or fp8, with "+ep" for expert parallelism (run.expert_parallel = true) and/or
+# "+zero3" for parameters held in slices (run.shard_params = true), in that order.
 set -eu
 cfg=tests/trainer_dp/dp_tiny.toml
+# PREC's suffixes as --set options in $extra; the precision itself in $prec.
+split_prec() {
+  prec=$1 extra=""
+  case $prec in *+zero3) prec=${prec%+zero3} extra="--set run.shard_params=true" ;; esac
+  case $prec in *+ep) prec=${prec%+ep} extra="$extra --set run.expert_parallel=true" ;; esac
+}
 mode=$1; shift
 if [ "$mode" = eval ]; then
   rlvr=$1 launch=$2 out=$3 prec=$4 ckpt=$5
@@ -26,16 +33,16 @@ if [ "$mode" = ref ]; then
   exec "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec
 fi
 if [ "$mode" = scratch ]; then
-  rlvr=$1 launch=$2 out=$3 prec=$4 compare=$5 ref=$6
+  rlvr=$1 launch=$2 out=$3 compare=$5 ref=$6
+  split_prec "$4"
   shift 6
   rm -rf "$out"
-  $launch "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec
+  $launch "$rlvr" train $cfg --run-dir "$out" --set precision.train=$prec --set rollout.precision=$prec $extra
   exec "$compare" "$ref" "$out" "$@"
 fi
-rlvr=$1 launch=$2 out=$3 prec=$4 from=$5 checkpoint=$6 compare=$7 ref=$8
+rlvr=$1 launch=$2 out=$3 from=$5 checkpoint=$6 compare=$7 ref=$8
+split_prec "$4"
 shift 8
-ep=""
-case $prec in *+ep) prec=${prec%+ep} ep="--set run.expert_parallel=true" ;; esac
 rm -rf "$out"
 mkdir -p "$out/checkpoints"
 cp -r "$from/checkpoints/$checkpoint" "$out/checkpoints/"
@@ -43,5 +50,5 @@ cp "$from/metrics.jsonl" "$out/"
 [ -f "$from/rollouts.jsonl" ] && cp "$from/rollouts.jsonl" "$out/"
 [ -d "$from/reference" ] && cp -r "$from/reference" "$out/"
 [ "$launch" = none ] && launch=""
-$launch "$rlvr" train $cfg --run-dir "$out" --resume --set precision.train=$prec --set rollout.precision=$prec $ep
+$launch "$rlvr" train $cfg --run-dir "$out" --resume --set precision.train=$prec --set rollout.precision=$prec $extra
 exec "$compare" "$ref" "$out" "$@"

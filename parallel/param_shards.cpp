@@ -1,0 +1,89 @@
+// ZeRO-3's parameter units (see the header).
+#include "parallel/param_shards.h"
+
+#include <map>
+#include <string>
+
+#include "common/error.h"
+
+namespace rlvr::parallel {
+
+ParamShards::ParamShards(model::Transformer& model, ShardedAdamW& opt)
+    : model_(model), opt_(opt), units_(size_t(model.config().num_hidden_layers) + 1) {
+  RLVR_CHECK(opt.shards_params(), "parallel", "ParamShards: the optimizer was not made with shard_params");
+  std::map<std::string, model::ParamRef> refs;
+  for (const model::ParamRef& p : model.params()) refs.emplace(p.name, p);
+  for (size_t i = 0; i < opt.size(); ++i) {
+    const auto it = refs.find(opt.param(i).name);
+    RLVR_CHECK(it != refs.end() && it->second.value == opt.param(i).value, "parallel", "ParamShards: ",
+               opt.param(i).name, " is not a parameter of the model");
+    linear_.push_back(it->second.linear);
+    Unit& u = units_[size_t(model::param_unit(opt.param(i).name, model.config()))];
+    u.params.push_back(i);
+    if (!u.ranges.empty() && u.ranges.back().last == i)
+      ++u.ranges.back().last;
+    else
+      u.ranges.push_back({i, i + 1});
+  }
+  for (size_t i = 0; i < opt.size(); ++i) free_param(i);
+  model_.set_param_gather(this);
+}
+
+ParamShards::~ParamShards() {
+  if (model_.param_gather() == this) model_.set_param_gather(nullptr);
+}
+
+void ParamShards::free_param(size_t i) {
+  if (linear_[i]) return linear_[i]->release();
+  *opt_.param(i).value = Tensor();
+  *opt_.param(i).grad = Tensor();
+}
+
+void ParamShards::acquire(int unit, bool with_grads) {
+  RLVR_CHECK(unit >= 0 && size_t(unit) < units_.size(), "parallel", "ParamShards: no unit ", unit);
+  Unit& u = units_[size_t(unit)];
+  if (!u.held)
+    for (const Range& r : u.ranges) opt_.gather_range(r.first, r.last);
+  u.held = true;
+  if (!with_grads || u.grads) return;
+  for (size_t i : u.params) {
+    const Tensor& v = *opt_.param(i).value;
+    *opt_.param(i).grad = Tensor::zeros(v.shape(), DType::F32, v.device());
+  }
+  u.grads = true;
+}
+
+void ParamShards::release(int unit, bool with_grads) {
+  RLVR_CHECK(unit >= 0 && size_t(unit) < units_.size(), "parallel", "ParamShards: no unit ", unit);
+  Unit& u = units_[size_t(unit)];
+  RLVR_CHECK(with_grads || !u.grads, "parallel", "ParamShards: unit ", unit,
+             " released without its gradients, which backward has not handed over");
+  if (!u.held) return;
+  if (u.grads)
+    for (const Range& r : u.ranges) opt_.reduce_range_grads(r.first, r.last);
+  for (size_t i : u.params) free_param(i);
+  u.held = u.grads = false;
+}
+
+void ParamShards::zero_grads() {
+  opt_.zero_grads();
+  for (Unit& u : units_)
+    if (u.grads)
+      for (size_t i : u.params) opt_.param(i).grad->zero_();
+}
+
+void ParamShards::acquire_all() {
+  for (size_t u = 0; u < units_.size(); ++u) acquire(int(u), false);
+}
+
+void ParamShards::release_all() {
+  for (size_t u = 0; u < units_.size(); ++u) release(int(u), units_[u].grads);
+}
+
+void ParamShards::restore() {
+  acquire_all();
+  model_.set_param_gather(nullptr);
+  for (Unit& u : units_) u.held = u.grads = false;  // the model owns them now
+}
+
+}  // namespace rlvr::parallel
