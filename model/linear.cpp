@@ -97,6 +97,11 @@ void LinearWeight::keep_only(Precision p) {
   }
 }
 
+Device LinearWeight::device() const {
+  if (weight.defined()) return weight.device();
+  return fp8_.data.defined() ? fp8_.data.device() : bf16_.defined() ? bf16_.device() : Device::CPU;
+}
+
 void LinearWeight::release() {
   out_ = out_features();
   in_ = in_features();

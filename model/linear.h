@@ -37,6 +37,7 @@ struct LinearWeight {
   void release();
 
   int64_t out_features() const { return weight.defined() ? weight.dim(0) : out_; }
+  Device device() const;  // the master's, or the kept copy's (keep_only)
   int64_t in_features() const { return weight.defined() ? weight.dim(1) : in_; }
 
  private:

@@ -28,7 +28,7 @@ Tensor rounded_kv_b(const LinearWeight& w, Precision p) {
 // The per-head blocks of kv_b_proj the absorbed products use (built on the host, then moved).
 const MlaAbsorbed& absorbed(const MlaWeights& w, const ModelConfig& cfg, Precision p) {
   MlaAbsorbed& a = w.absorbed;
-  const Device dev = w.kv_b.weight.device();
+  const Device dev = w.kv_b.device();
   if (a.version == w.kv_b.version && a.precision == p && a.uk_t.defined() && a.uk_t.device() == dev) return a;
   const int64_t H = cfg.num_attention_heads, dn = cfg.qk_nope_head_dim, dv = cfg.v_head_dim, R = cfg.kv_lora_rank;
   const Tensor kv_b = rounded_kv_b(w.kv_b, p);

@@ -245,6 +245,12 @@ int64_t count_params(const ModelConfig& cfg, ModelWeights& w) {
   return n;
 }
 
+void keep_only(ModelWeights& w, const ModelConfig& cfg, int unit, Precision p) {
+  if (p == Precision::FP32) return;
+  for (ParamRef& r : list_params(cfg, w))
+    if (r.linear && !r.rank_local && param_unit(r.name, cfg) == unit) r.linear->keep_only(p);
+}
+
 int64_t count_active_params(const ModelConfig& cfg, ModelWeights& w) {
   int64_t n = 0;
   for (const ParamRef& p : list_params(cfg, w)) {

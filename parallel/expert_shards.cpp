@@ -12,11 +12,12 @@ model::ExpertRange expert_share(const Communicator& comm, const model::ModelConf
   return model::ExpertRange::of_rank(comm.rank(), comm.size(), cfg.num_experts);
 }
 
-model::Transformer gather_experts(model::Transformer& shard, Communicator& comm) {
+model::Transformer gather_experts(model::Transformer& shard, Communicator& comm, model::Precision keep) {
   const model::ModelConfig& cfg = shard.config();
   model::ModelWeights w = shard.weights();  // tensors shared, not copied
   const model::ExpertRange mine = w.experts;
   if (mine.all(cfg)) {
+    for (int l = 0; l < cfg.num_hidden_layers; ++l) model::keep_only(w, cfg, model::layer_unit(l), keep);
     model::Transformer whole(cfg, std::move(w));
     whole.limit_output_vocab(shard.output_vocab());
     return whole;
@@ -29,8 +30,12 @@ model::Transformer gather_experts(model::Transformer& shard, Communicator& comm)
   const int64_t C = cfg.hidden_size, I = cfg.moe_intermediate_size, matrix = C * I, per_expert = 3 * matrix;
   const int local = want.count;
   const Device dev = shard.device();
-  for (model::LayerWeights& L : w.layers) {
-    if (!L.is_moe) continue;
+  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+    model::LayerWeights& L = w.layers[size_t(l)];
+    if (!L.is_moe) {
+      model::keep_only(w, cfg, model::layer_unit(l), keep);
+      continue;
+    }
     // This rank's experts as [local][gate, up, down] flat F32 rows; the gather orders them by rank,
     // which is expert order.
     Tensor send = Tensor::empty({int64_t(local) * 3, matrix}, DType::F32);
@@ -60,6 +65,7 @@ model::Transformer gather_experts(model::Transformer& shard, Communicator& comm)
       m.down.weight = matrix_of(row + 2, {C, I});
     }
     L.moe.experts = std::move(experts);
+    model::keep_only(w, cfg, model::layer_unit(l), keep);
   }
   w.experts = {};
   model::Transformer whole(cfg, std::move(w));

@@ -16,7 +16,11 @@ model::ExpertRange expert_share(const Communicator& comm, const model::ModelConf
 // Collective. A model with every routed expert, from `shard` (which holds this rank's share):
 // it shares shard's tensors (the dense parameters, this rank's experts) and holds F32 copies of
 // the other ranks' experts, all-gathered layer by layer, on shard's device. A shard holding every
-// expert already is returned as a copy sharing all its tensors.
-model::Transformer gather_experts(model::Transformer& shard, Communicator& comm);
+// expert already is returned as a copy sharing all its tensors. keep (bf16, fp8): each layer's
+// Linears are reduced to that precision's copy as soon as the layer is gathered
+// (LinearWeight::keep_only), so the copy holds no F32 Linear weight: what a rollout in that
+// precision reads. shard keeps its own.
+model::Transformer gather_experts(model::Transformer& shard, Communicator& comm,
+                                  model::Precision keep = model::Precision::FP32);
 
 }  // namespace rlvr::parallel

@@ -80,6 +80,26 @@ void ParamShards::release_all() {
   for (size_t u = 0; u < units_.size(); ++u) release(int(u), units_[u].grads);
 }
 
+model::ModelWeights ParamShards::whole_copy(model::Precision keep) {
+  const model::ModelConfig& cfg = model_.config();
+  model::ModelWeights& from = model_.weights();
+  model::ModelWeights w = from;  // tensors shared; the released units' filled in below
+  for (size_t u = 0; u < units_.size(); ++u) {
+    const bool held = units_[u].held;
+    acquire(int(u), false);
+    if (u == size_t(model::kOuterUnit)) {
+      w.embed = from.embed;
+      w.final_norm = from.final_norm;
+      w.lm_head = from.lm_head;
+    } else {
+      w.layers[u - 1] = from.layers[u - 1];
+    }
+    model::keep_only(w, cfg, int(u), keep);
+    if (!held) release(int(u), false);
+  }
+  return w;
+}
+
 void ParamShards::restore() {
   acquire_all();
   model_.set_param_gather(nullptr);

@@ -38,6 +38,11 @@ class ParamShards final : public model::ParamGather {
   void release_all();
   // Collective: every parameter whole in the model again, for good (another optimizer takes it).
   void restore();
+  // Collective. The model's weights with every unit whole, gathered one unit at a time: each is
+  // shared into the copy, its Linears reduced there to precision keep's copies (fp32: kept
+  // whole), and released from the model, so that at most one unit is held in F32 beside the
+  // copies (what a rollout in that precision reads).
+  model::ModelWeights whole_copy(model::Precision keep);
 
  private:
   struct Range {

@@ -73,16 +73,24 @@ double linear_copy_bytes(Precision train, Precision rollout, bool f32_copies) {
   return n;
 }
 
+// A forward-only Linear reduced to precision p's copy (LinearWeight::keep_only), per parameter:
+// its F32 values, its BF16 copy, or its FP8 blocks with a scale per 128x128 block.
+double kept_linear_bytes(Precision p) {
+  switch (p) {
+    case Precision::FP32: return kF32;
+    case Precision::BF16: return 2;
+    case Precision::FP8: return 1 + 4.0 / (128 * 128);
+  }
+  return 0;
+}
+
 // The KL reference (trainer/reference_policy.h): F32 non-Linear parameters, and its Linears as
 // algorithm.reference_dtype keeps them (fp32: the masters and the copies precision.train reads).
 double reference_bytes(const ParamCounts& n, const std::string& dtype, Precision train, bool f32_copies) {
   const double linear = double(n.routed_experts + n.dense_linear);
-  switch (model::parse_precision(dtype)) {
-    case Precision::FP32: return double(n.total()) * kF32 + linear * linear_copy_bytes(train, train, f32_copies);
-    case Precision::BF16: return double(n.other) * kF32 + linear * 2;
-    case Precision::FP8: return double(n.other) * kF32 + linear * (1 + 4.0 / (128 * 128));
-  }
-  return 0;
+  const Precision p = model::parse_precision(dtype);
+  if (p == Precision::FP32) return double(n.total()) * kF32 + linear * linear_copy_bytes(train, train, f32_copies);
+  return double(n.other) * kF32 + linear * kept_linear_bytes(p);
 }
 
 // The embeddings, output head and final norm.
@@ -231,14 +239,18 @@ MemoryPlan memory_plan(const RunConfig& cfg, const ModelConfig& m, int ranks) {
   const int64_t len = std::min<int64_t>(cfg.data.max_prompt_tokens + cfg.rollout.max_new_tokens, m.max_position_embeddings);
   const int64_t slots = std::min<int64_t>(cfg.rollout.max_batch, cfg.rollout.prompts_per_step * cfg.rollout.n);
   const int64_t kv_width = m.uses_mla() ? m.kv_lora_rank + m.qk_rope_head_dim : 2 * m.kv_dim();
-  // The whole model rollout decodes on: what this rank does not hold in F32, and the rollout's copies.
-  const double rollout_copies = double(n.routed_experts + n.dense_linear) * linear_copy_bytes(rollout, rollout, f32_copies);
-  if (zero3)
-    plan.items.push_back({"gathered", uint64_t(double(n.total()) * kF32 + rollout_copies),
-                          "model size (the rollout decodes on a whole copy)"});
-  else if (ep > 1)
-    plan.items.push_back({"gathered", uint64_t(double(n.routed_experts) * (ep - 1) / ep * kF32 + rollout_copies),
-                          "model size (num_experts, moe_intermediate_size)"});
+  // The whole model rollout decodes on: what this rank does not hold, its Linears as the
+  // rollout's copies alone (fp32: their values), and while it is gathered one unit in F32.
+  if (zero3 || ep > 1) {
+    const double linear = double(n.routed_experts + n.dense_linear);
+    const double gathered = rollout == Precision::FP32
+                                ? (zero3 ? double(n.total()) * kF32 : double(n.routed_experts) * (ep - 1) / ep * kF32)
+                                : linear * kept_linear_bytes(rollout) +
+                                      (zero3 ? double(n.other + unit.total()) : double(unit.routed_experts)) * kF32;
+    plan.items.push_back({"gathered", uint64_t(gathered),
+                          zero3 ? "model size (the rollout decodes on a whole copy)"
+                                : "model size (num_experts, moe_intermediate_size)"});
+  }
   plan.items.push_back({"kv_cache", uint64_t(slots * len) * uint64_t(kv_width) * m.num_hidden_layers * kF32,
                         "rollout.max_batch"});
   const double values = double(n.total()) * kF32;

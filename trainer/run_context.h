@@ -60,13 +60,16 @@ struct RunContext {
   // and the reference: the policy itself, or, when expert parallelism gave this rank a share of
   // the experts or run.shard_params holds the parameters in slices, a whole copy gathered for as
   // long as the holder lives (collective: every rank gathers at the same point;
-  // parallel/expert_shards.h, parallel/param_shards.h). The gather's time adds to expert_gather_s.
+  // parallel/expert_shards.h, parallel/param_shards.h). keep: a gathered copy holds its Linears
+  // only as that precision's copies (the rollout's, for generation and evaluation; fp32 for the
+  // pipeline's published weights and the reference, which read the F32 values). The gather's
+  // time adds to expert_gather_s.
   struct WholePolicy {
     std::unique_ptr<model::Transformer> gathered;
     model::Transformer* model = nullptr;
     model::Transformer& operator*() const { return *model; }
   };
-  WholePolicy whole_policy();
+  WholePolicy whole_policy(model::Precision keep = model::Precision::FP32);
   double expert_gather_s = 0;  // seconds whole_policy() spent gathering, since the last take
 
   // Every parameter whole in the policy itself while the holder lives (run.shard_params; collective

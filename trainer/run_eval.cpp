@@ -20,7 +20,8 @@ double run_evaluation(RunContext& run, bool log_samples) {
   RolloutBatch rb;
   rb.group_size = req.group_size;
   {
-    const RunContext::WholePolicy whole = run.whole_policy();  // collective: before any rank may skip
+    // Collective: before any rank may skip.
+    const RunContext::WholePolicy whole = run.whole_policy(cfg.rollout.model_precision());
     if (!prompts.empty()) rb = collect_rollouts(*whole, *run.tokenizer, run.service, cfg, prompts, req);
   }
   if (run.dp()) rb = gather_rollouts(run.dp(), rb, all_prompts);

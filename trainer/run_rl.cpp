@@ -76,7 +76,7 @@ StepBatch next_batch(RunContext& run, int64_t step) {
     run.in_flight.pop_front();
     return b;
   }
-  const RunContext::WholePolicy whole = run.whole_policy();
+  const RunContext::WholePolicy whole = run.whole_policy(run.cfg.rollout.model_precision());
   return generate_step_batch(run, *whole, run.rl_order, step, run.state.rl_step);
 }
 

@@ -73,15 +73,17 @@ RunContext::RunContext(const RunConfig& config, std::string dir, std::ostream* p
 
 RunContext::~RunContext() = default;
 
-RunContext::WholePolicy RunContext::whole_policy() {
+RunContext::WholePolicy RunContext::whole_policy(model::Precision keep) {
   WholePolicy whole{nullptr, &policy};
   parallel::ParamShards* shards = optimizer ? optimizer->param_shards() : nullptr;
   if (!shards && policy.weights().experts.all(policy.config())) return whole;
   const auto t0 = std::chrono::steady_clock::now();
-  {
-    const WholeParams held = whole_params();  // the copy shares the gathered tensors; the policy lets them go
-    whole.gathered = std::make_unique<model::Transformer>(parallel::gather_experts(policy, *comm));
+  std::unique_ptr<model::Transformer> dense;  // ZeRO-3: every unit gathered into a copy first
+  if (shards) {
+    dense = std::make_unique<model::Transformer>(policy.config(), shards->whole_copy(keep));
+    dense->limit_output_vocab(policy.output_vocab());
   }
+  whole.gathered = std::make_unique<model::Transformer>(parallel::gather_experts(dense ? *dense : policy, *comm, keep));
   whole.model = whole.gathered.get();
   expert_gather_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return whole;
