@@ -25,6 +25,7 @@ Tensor pad_tokens(const Tensor& x) {
 // y [T, N] = the FP8 GEMM of a (quantized from x padded to the token multiple) with b.
 void gemm_fp8_tokens(Tensor& y, const Tensor& x, QuantOptions opts, const QuantizedTensor& b) {
   const Tensor xp = pad_tokens(x);
+  opts.with_dequantized = x.device() == Device::CPU && cpu_fp8_gemm_reads_dequantized();  // one pass, not two
   const QuantizedTensor a = quantize_fp8(xp, QuantLayout::Tile1x128, opts);
   if (xp.dim(0) == x.dim(0)) {
     gemm_fp8(y, a, b);
@@ -128,7 +129,10 @@ Tensor as_linear_input(const Tensor& x, Precision p, LinearOptions opts) {
   switch (p) {
     case Precision::FP32: return x;
     case Precision::BF16: return x.to(DType::BF16).to(DType::F32);
-    case Precision::FP8: return dequantize_fp8(quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input}));
+    case Precision::FP8: {
+      QuantizedTensor q = quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input, x.device() == Device::CPU});
+      return q.dequantized.defined() ? q.dequantized : dequantize_fp8(q);
+    }
   }
   return x;
 }

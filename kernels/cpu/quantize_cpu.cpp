@@ -54,8 +54,9 @@ struct RowReader {
   }
 };
 
-void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t r0,
-                      int64_t r1) {
+// deq (may be null): the dequantized values too, written while the tile's bytes are in cache.
+void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, float* deq, int64_t R, int64_t C, bool pow2,
+                      int64_t r0, int64_t r1) {
   RowReader reader{x, C, std::vector<float>(static_cast<size_t>(C))};
   for (int64_t r = r0; r < r1; ++r) {
     const float* row = reader.row(r);
@@ -64,16 +65,19 @@ void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, int64_t R, i
       const float s = fp8_group_scale(amax_span(row + c0, c1 - c0), pow2);
       scales[(c0 / kQuantTile) * R + r] = s;
       quantize_span(out + r * C + c0, row + c0, c1 - c0, s);
+      if (deq) dequantize_span(deq + r * C + c0, out + r * C + c0, c1 - c0, s);
     }
   }
 }
 
-void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
+void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2, bool with_dequantized) {
   const int64_t R = q.rows, C = q.cols;
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
+  if (with_dequantized) q.dequantized = Tensor::empty({R, C}, DType::F32);
+  float* deq = with_dequantized ? q.dequantized.data<float>() : nullptr;
   parallel_ranges(R, rows_per_piece(C), split_work(R * C),
-                  [&](int64_t r0, int64_t r1) { tiles_1x128_rows(x, out, scales, R, C, pow2, r0, r1); });
+                  [&](int64_t r0, int64_t r1) { tiles_1x128_rows(x, out, scales, deq, R, C, pow2, r0, r1); });
 }
 
 // 128x1 tiles: 128 consecutive rows of one column share a scale; the data is written
@@ -171,7 +175,7 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
     case QuantLayout::Tile1x128:
       q.data = Tensor::empty({R, C}, DType::E4M3);
       q.scales = Tensor::empty({ceil_div(C, kQuantTile), R}, DType::F32);
-      quantize_tiles_1x128(x, q, opts.pow2_scales);
+      quantize_tiles_1x128(x, q, opts.pow2_scales, opts.with_dequantized);
       break;
     case QuantLayout::Tile128x1:
       q.data = Tensor::empty({C, R}, DType::E4M3);

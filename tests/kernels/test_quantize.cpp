@@ -1,6 +1,7 @@
 // Fine-grained FP8 quantization: scales, bytes and layouts checked against a float64 reference.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <random>
 
@@ -114,6 +115,25 @@ TEST(Quantize, TransposeBlocksIsExact) {
   ASSERT_EQ(wt.rows, 330);
   for (int64_t r = 0; r < 200; ++r)
     for (int64_t c = 0; c < 330; ++c) ASSERT_EQ(dt[c * 200 + r], d[r * 330 + c]);
+}
+
+// The CPU GEMM's operand made in the quantizer's pass: the same bytes and scales, and the values
+// dequantize_fp8 gives, bit for bit (shapes with partial tiles, both scale rules, both sizes of
+// the quantizer's split into pieces).
+TEST(Quantize, DequantizedInTheSamePassEqualsDequantizing) {
+  for (const auto& [R, C] : {std::pair<int64_t, int64_t>{3, 70}, {200, 330}, {2048, 300}})
+    for (bool pow2 : {false, true}) {
+      const Tensor x = random_matrix(R, C, uint32_t(R + C));
+      const QuantizedTensor plain = quantize_fp8(x, QuantLayout::Tile1x128, {pow2});
+      const QuantizedTensor both = quantize_fp8(x, QuantLayout::Tile1x128, {pow2, true});
+      ASSERT_TRUE(both.dequantized.defined()) << R << "x" << C;
+      EXPECT_EQ(both.data.to_floats(), plain.data.to_floats()) << R << "x" << C;
+      EXPECT_EQ(both.scales.to_floats(), plain.scales.to_floats()) << R << "x" << C;
+      const std::vector<float> want = dequantize_fp8(plain).to_floats(), got = both.dequantized.to_floats();
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << R << "x" << C << " element " << i;
+    }
 }
 
 TEST(Quantize, Pow2ScalesArePowersOfTwo) {
