@@ -115,15 +115,15 @@ void attention_decode(Tensor& y, const Tensor& h, const AttentionWeights& w, con
   Tensor q, k, v;
   project_qkv(q, k, v, h, w, cfg, at.positions, gemms, nullptr);
   Tensor out = empty_f32({T, int64_t(cfg.q_dim())}, h.device());
+  std::vector<AttentionSequence> seqs(at.slots.size());
   for (size_t s = 0; s < at.slots.size(); ++s) {
     const int64_t t0 = at.seq_offsets[s], t1 = at.seq_offsets[s + 1], end = at.start[s] + (t1 - t0);
     const Tensor keys = kv.keys(layer, at.slots[s], end), values = kv.values(layer, at.slots[s], end);
     keys.slice_rows(at.start[s], end).copy_(k.slice_rows(t0, t1));
     values.slice_rows(at.start[s], end).copy_(v.slice_rows(t0, t1));
-    Tensor out_s = out.slice_rows(t0, t1), lse = empty_f32({cfg.num_attention_heads, t1 - t0}, h.device());
-    rlvr::attention_forward(out_s, lse, q.slice_rows(t0, t1), keys, values, cfg.num_attention_heads,
-                            cfg.num_key_value_heads, softmax_scale(cfg), at.start[s]);
+    seqs[s] = {out.slice_rows(t0, t1), q.slice_rows(t0, t1), keys, values};
   }
+  attention_forward_sequences(seqs, cfg.num_attention_heads, cfg.num_key_value_heads, softmax_scale(cfg));
   gemms.linear(y, out, w.o, nullptr, kAttentionOutput);
 }
 

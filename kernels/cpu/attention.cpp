@@ -120,6 +120,23 @@ void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& 
   });
 }
 
+void attention_forward_sequences(std::vector<AttentionSequence>& seqs, int n_heads, int n_kv_heads, float scale) {
+  if (seqs.size() == 1) {
+    // one sequence (a prefill): attention_forward's own pieces
+    AttentionSequence& a = seqs[0];
+    Tensor lse = Tensor::empty({n_heads, a.q.dim(0)}, DType::F32);
+    cpu::attention_forward(a.out, lse, a.q, a.k, a.v, n_heads, n_kv_heads, scale, a.k.dim(0) - a.q.dim(0));
+    return;
+  }
+  // One piece per sequence, each as one serial attention_forward call would run it.
+  parallel_for(int64_t(seqs.size()), [&](int64_t s) {
+    AttentionSequence& a = seqs[size_t(s)];
+    std::vector<float> lse(size_t(n_heads * a.q.dim(0)));
+    forward_rows(attn(a.q, a.k, a.v, n_heads, n_kv_heads, scale, a.k.dim(0) - a.q.dim(0)), a.out.data<float>(),
+                 lse.data(), 0, n_heads, 0, a.q.dim(0));
+  });
+}
+
 void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, const Tensor& out,
                         const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
                         int n_heads, int n_kv_heads, float scale, int64_t q_offset) {

@@ -100,6 +100,38 @@ TEST_P(GemmDecode, RowsAreBatchInvariant) {
   }
 }
 
+// The same weight row gives the same bits wherever it sits: inside a tile of several weight rows
+// (whose lane sums are taken together) or in a single-row tail, against one activation row (E4M3
+// weights read as stored) or many (widened once per call), on every instruction set.
+TEST(GemmDecodeTiles, EqualWeightRowsGiveEqualOutputs) {
+  const int64_t K = 300, N = 7;
+  const Tensor x = randn(9, K, 41), base = randn(1, K, 42);
+  std::vector<float> wv;
+  for (int64_t n = 0; n < N; ++n) {
+    const std::vector<float> row = base.to_floats();
+    wv.insert(wv.end(), row.begin(), row.end());
+  }
+  const Tensor w = Tensor::from_floats({N, K}, wv);
+  const QuantizedTensor wq = quantize_fp8(w, QuantLayout::Block128x128);
+  for (CpuIsa isa : isas())
+    for (int64_t M : {int64_t(1), int64_t(9)}) {
+      SCOPED_TRACE(std::string(cpu_isa_name(isa)) + " M=" + std::to_string(M));
+      const Tensor xm = x.slice_rows(0, M).clone();
+      Tensor y8 = Tensor::empty({M, N}, DType::F32), yb = Tensor::empty({M, N}, DType::F32),
+             yf = Tensor::empty({M, N}, DType::F32);
+      gemm_fp8_decode(y8, xm, wq, false, isa);
+      gemm_bf16_decode(yb, xm, w.to(DType::BF16), isa);
+      gemm_f32_decode(yf, xm, w, isa);
+      for (const Tensor* y : {&y8, &yb, &yf}) {
+        const std::vector<float> v = y->to_floats();
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 1; n < N; ++n)
+            ASSERT_EQ(0, std::memcmp(&v[size_t(m * N)], &v[size_t(m * N + n)], sizeof(float)))
+                << (y == &y8 ? "fp8" : y == &yb ? "bf16" : "f32") << " row " << m << " column " << n << ": " << v[size_t(m * N)] << " vs " << v[size_t(m * N + n)];
+      }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDecode,
                          ::testing::Values(DecodeCase{1, 1, 1}, DecodeCase{1, 128, 128}, DecodeCase{3, 200, 300},
                                            DecodeCase{4, 256, 512}, DecodeCase{7, 130, 129},

@@ -153,3 +153,33 @@ TEST(ThreadPool, AttentionBackwardInPiecesMatchesFloat64) {
   expect_near_f64("dk", g[1], want.dk);
   expect_near_f64("dv", g[2], want.dv);
 }
+
+// Decode attention over many sequences at once (one piece per sequence) gives each sequence the
+// bits of its own attention_forward call, on the pool and on one thread.
+TEST(ThreadPool, AttentionSequencesMatchOneCallEach) {
+  const int heads = 4, kv_heads = 2;
+  const int64_t D = 64;
+  const std::vector<std::pair<int64_t, int64_t>> shapes{{1, 70}, {1, 1}, {3, 130}, {1, 200}, {2, 2}};  // (T, S)
+  std::vector<Tensor> q, k, v, want;
+  for (size_t s = 0; s < shapes.size(); ++s) {
+    const auto [T, S] = shapes[s];
+    q.push_back(randn(T, heads * D, 10 + s));
+    k.push_back(randn(S, kv_heads * D, 20 + s));
+    v.push_back(randn(S, kv_heads * D, 30 + s));
+    Tensor out = Tensor::empty({T, heads * D}, DType::F32), lse = Tensor::empty({heads, T}, DType::F32);
+    attention_forward(out, lse, q[s], k[s], v[s], heads, kv_heads, 0.125f, S - T);
+    want.push_back(out);
+  }
+  expect_pool_matches_serial("attention sequences", [&] {
+    std::vector<AttentionSequence> seqs;
+    for (size_t s = 0; s < shapes.size(); ++s)
+      seqs.push_back({Tensor::empty(q[s].shape(), DType::F32), q[s], k[s], v[s]});
+    attention_forward_sequences(seqs, heads, kv_heads, 0.125f);
+    std::vector<Tensor> outs;
+    for (size_t s = 0; s < seqs.size(); ++s) {
+      EXPECT_TRUE(same_bytes(seqs[s].out, want[s])) << "sequence " << s;
+      outs.push_back(seqs[s].out);
+    }
+    return outs;
+  });
+}
