@@ -31,7 +31,9 @@ void decode_tile(float* y, int64_t ldy, const float* x, int64_t ldx, const float
   constexpr int64_t L = V::kWidth;
   alignas(64) float total[NR * MR * L];
   Reg acc[NR][MR];
-  float tail_total[NR][MR] = {};
+  float tail_total[NR][MR];
+  for (int r = 0; r < NR; ++r)
+    for (int m = 0; m < MR; ++m) tail_total[r][m] = 0.0f;
   for (int i = 0; i < NR * MR; ++i) V::store(total + i * L, V::zero());
   for (int64_t kb = 0; kb < n_blocks; ++kb) {
     const int64_t k0 = kb * kDecodeBlock, k1 = std::min(K, k0 + kDecodeBlock);
@@ -46,25 +48,25 @@ void decode_tile(float* y, int64_t ldy, const float* x, int64_t ldx, const float
         for (int r = 0; r < NR; ++r) acc[r][m] = V::fma(xv, wv[r], acc[r][m]);
       }
     }
-    float tail[NR][MR] = {};
+    for (int r = 0; r < NR; ++r)
+      for (int m = 0; m < MR; ++m) {
+        float* t = total + (r * MR + m) * L;
+        if (fac[r]) V::store(t, V::fma(acc[r][m], V::set1(fac[r][m * n_blocks + kb]), V::load(t)));
+        else V::store(t, V::add(V::load(t), acc[r][m]));
+      }
+    if (kv == k1) continue;  // no tail (skipping it leaves tail_total as it was: + 0 changes nothing)
+    float tail[NR][MR];
+    for (int r = 0; r < NR; ++r)
+      for (int m = 0; m < MR; ++m) tail[r][m] = 0.0f;
     for (int64_t k = kv; k < k1; ++k)
       for (int r = 0; r < NR; ++r) {
         const float wk = V::weight_scalar(w[r][k]);
         for (int m = 0; m < MR; ++m) tail[r][m] = std::fma(x[m * ldx + k], wk, tail[r][m]);
       }
-    for (int r = 0; r < NR; ++r) {
-      for (int m = 0; m < MR; ++m) {
-        float* t = total + (r * MR + m) * L;
-        if (fac[r]) {
-          const float f = fac[r][m * n_blocks + kb];
-          V::store(t, V::fma(acc[r][m], V::set1(f), V::load(t)));
-          tail_total[r][m] = std::fma(tail[r][m], f, tail_total[r][m]);
-        } else {
-          V::store(t, V::add(V::load(t), acc[r][m]));
-          tail_total[r][m] += tail[r][m];
-        }
-      }
-    }
+    for (int r = 0; r < NR; ++r)
+      for (int m = 0; m < MR; ++m)
+        tail_total[r][m] = fac[r] ? std::fma(tail[r][m], fac[r][m * n_blocks + kb], tail_total[r][m])
+                                  : tail_total[r][m] + tail[r][m];
   }
   float sums[NR * MR];
   V::template sums<NR * MR>(total, sums);

@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_decode.h"
 #include "kernels/ops_attention.h"
+#include "kernels/ops_sampling.h"
 #include "kernels/quantize.h"
 #include "op_test_util.h"
 
@@ -182,4 +183,20 @@ TEST(ThreadPool, AttentionSequencesMatchOneCallEach) {
     }
     return outs;
   });
+}
+
+// Sampling in pieces of rows (each its own scratch) draws what one thread draws, for every kind
+// of support.
+TEST(ThreadPool, SamplingInPiecesMatchesOneThread) {
+  const int64_t B = 37, V = 4096;
+  const Tensor logits = randn(B, V, 7);
+  std::vector<uint64_t> streams, counters;
+  for (int64_t b = 0; b < B; ++b) streams.push_back(uint64_t(b) * 977), counters.push_back(uint64_t(b % 5));
+  for (const SamplingParams& p : {SamplingParams{1.0f, 0, 1.0f, 3}, SamplingParams{0.7f, 40, 1.0f, 4},
+                                  SamplingParams{1.0f, 0, 0.9f, 5}, SamplingParams{0.0f, 0, 1.0f, 6}})
+    expect_pool_matches_serial("sampling", [&] {
+      Tensor tok = Tensor::empty({B}, DType::I32), lp = Tensor::empty({B}, DType::F32);
+      sample_tokens(tok, lp, logits, p, streams, counters);
+      return std::vector<Tensor>{tok, lp};
+    });
 }
