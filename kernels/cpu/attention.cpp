@@ -26,7 +26,7 @@ inline void axpy(float* y, float a, const float* x, int64_t n) {
 
 // Key and value rows are touched this many rows ahead (the rows of one head are a strided walk
 // that the hardware prefetchers follow late). A prefetch past the end is harmless.
-constexpr int64_t kPrefetchRows = 6;
+constexpr int64_t kPrefetchRows = 12;
 inline void prefetch_row(const float* p, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
 }
