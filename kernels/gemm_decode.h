@@ -4,6 +4,8 @@
 // row's result does not depend on M or on the other rows (batch-invariant decode).
 #pragma once
 
+#include <span>
+
 #include "kernels/quantize.h"
 #include "kernels/tensor.h"
 
@@ -20,6 +22,11 @@ bool cpu_isa_supported(CpuIsa isa);
 // summed in FP32 and then scaled by x's tile scale times w's block scale (FP32 accumulation).
 void gemm_fp8_decode(Tensor& y, const Tensor& x, const QuantizedTensor& w, bool pow2_x = false,
                      CpuIsa isa = CpuIsa::Best);
+// gemm_fp8_decode for weights that read the same x (q, k and v; gate and up): x is quantized
+// once and the products run in one round of pieces; ys[i] = x·ws[i]^T, each output's bits as
+// gemm_fp8_decode gives them.
+void gemm_fp8_decode_shared(std::span<Tensor* const> ys, const Tensor& x, std::span<const QuantizedTensor* const> ws,
+                            bool pow2_x = false, CpuIsa isa = CpuIsa::Best);
 // x F32 [M,K] is rounded to BF16 (as the bf16 precision mode does); w BF16 [N,K]; y F32 [M,N].
 void gemm_bf16_decode(Tensor& y, const Tensor& x, const Tensor& w, CpuIsa isa = CpuIsa::Best);
 // x F32 [M,K]; w F32 [N,K]; y F32 [M,N].

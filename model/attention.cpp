@@ -37,9 +37,13 @@ Tensor head_rmsnorm_backward(const Tensor& dy, const Tensor& x_raw, Param& w, co
 void project_qkv(Tensor& q, Tensor& k, Tensor& v, const Tensor& h, const AttentionWeights& w, const ModelConfig& cfg,
                  const Tensor& positions, const Gemms& gemms, AttentionCache* cache) {
   Tensor q_raw, k_raw, q_rstd, k_rstd;
-  gemms.linear(q_raw, h, w.q, cache ? &cache->qkv_in : nullptr);
-  gemms.linear(k_raw, h, w.k);
-  gemms.linear(v, h, w.v);
+  if (cache) {
+    gemms.linear(q_raw, h, w.q, &cache->qkv_in);
+    gemms.linear(k_raw, h, w.k);
+    gemms.linear(v, h, w.v);
+  } else {
+    gemms.linears({{&q_raw, &w.q}, {&k_raw, &w.k}, {&v, &w.v}}, h);
+  }
   q = head_rmsnorm(q_raw, w.q_norm, cfg, q_rstd);
   k = head_rmsnorm(k_raw, w.k_norm, cfg, k_rstd);
   const RopeParams rope = rope_params(cfg, cfg.head_dim, false);

@@ -168,6 +168,21 @@ void Gemms::linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCach
   }
 }
 
+void Gemms::linears(std::initializer_list<Out> outs, const Tensor& x, LinearOptions opts) const {
+  if (!decode || precision != Precision::FP8) {
+    for (const Out& o : outs) linear(*o.y, x, *o.w, nullptr, opts);
+    return;
+  }
+  std::vector<Tensor*> ys;
+  std::vector<const QuantizedTensor*> ws;
+  for (const Out& o : outs) {
+    if (!o.y->defined()) *o.y = Tensor::empty({x.dim(0), o.w->out_features()}, DType::F32, x.device());
+    ys.push_back(o.y);
+    ws.push_back(&o.w->fp8());
+  }
+  gemm_fp8_decode_shared(ys, x, ws, opts.pow2_input);
+}
+
 void Gemms::fp32(Tensor& y, const Tensor& x, const Tensor& w) const {
   if (decode)
     gemm_f32_decode(y, x, w);

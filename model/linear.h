@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 
 #include "kernels/quantize.h"
 #include "kernels/tensor.h"
@@ -84,6 +85,13 @@ struct Gemms {
   // what linear_backward needs.
   void linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCache* cache = nullptr,
               LinearOptions opts = {}) const;
+  // linear(*outs[i].y, x, *outs[i].w, nullptr, opts) for weights that read the same x (q, k, v;
+  // gate, up): the same bits; fp8 decode quantizes x once and runs the products together.
+  struct Out {
+    Tensor* y;
+    const LinearWeight* w;
+  };
+  void linears(std::initializer_list<Out> outs, const Tensor& x, LinearOptions opts = {}) const;
   // y [T, N] = x·W^T in FP32, for the weights the recipe keeps out of FP8 (router, output head).
   void fp32(Tensor& y, const Tensor& x, const Tensor& w) const;
 };

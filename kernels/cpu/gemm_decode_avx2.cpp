@@ -48,6 +48,6 @@ struct V256 {
 
 }  // namespace
 
-void decode_gemm_avx2(const DecodeGemmArgs& a) { decode_gemm_run<V256>(a); }
+void decode_gemm_avx2(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<V256>(args, count); }
 
 }  // namespace rlvr::cpu

@@ -64,6 +64,6 @@ struct V512 {
 
 }  // namespace
 
-void decode_gemm_avx512(const DecodeGemmArgs& a) { decode_gemm_run<V512>(a); }
+void decode_gemm_avx512(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<V512>(args, count); }
 
 }  // namespace rlvr::cpu

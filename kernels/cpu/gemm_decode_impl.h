@@ -135,20 +135,38 @@ void decode_row_range(DecodeGemmArgs a, const WT* w, int64_t n0, int64_t n1) {
   for (; n < n1; ++n) decode_weight_rows<V, WT, 1>(a, w, n, n_blocks, widened.data());
 }
 
-// Pieces of kDecodeRowsPerPiece weight rows, each writing its own columns of y.
-template <class V, class WT>
-void decode_rows(const DecodeGemmArgs& a, const WT* w) {
-  parallel_ranges(a.N, kDecodeRowsPerPiece, a.M * a.N * a.K >= 2 * kDecodePieceWork,
-                  [&](int64_t n0, int64_t n1) { decode_row_range<V, WT>(a, w, n0, n1); });
+template <class V>
+void decode_piece(const DecodeGemmArgs& a, int64_t n0, int64_t n1) {
+  switch (a.format) {
+    case DecodeWeights::F32: decode_row_range<V>(a, static_cast<const float*>(a.w), n0, n1); break;
+    case DecodeWeights::BF16: decode_row_range<V>(a, static_cast<const uint16_t*>(a.w), n0, n1); break;
+    case DecodeWeights::E4M3: decode_row_range<V>(a, static_cast<const uint8_t*>(a.w), n0, n1); break;
+  }
 }
 
+// The products of `count` argument sets (weights that read the same activations) in one round of
+// pieces: kDecodeRowsPerPiece weight rows of one of them each, writing its own columns of its y.
 template <class V>
-void decode_gemm_run(const DecodeGemmArgs& a) {
-  switch (a.format) {
-    case DecodeWeights::F32: decode_rows<V>(a, static_cast<const float*>(a.w)); break;
-    case DecodeWeights::BF16: decode_rows<V>(a, static_cast<const uint16_t*>(a.w)); break;
-    case DecodeWeights::E4M3: decode_rows<V>(a, static_cast<const uint8_t*>(a.w)); break;
+void decode_gemm_run(const DecodeGemmArgs* args, int64_t count) {
+  struct Piece {
+    int64_t arg, n0, n1;
+  };
+  std::vector<Piece> pieces;
+  int64_t work = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    const DecodeGemmArgs& a = args[i];
+    work += a.M * a.N * a.K;
+    for (int64_t n0 = 0; n0 < a.N; n0 += kDecodeRowsPerPiece)
+      pieces.push_back({i, n0, std::min(a.N, n0 + kDecodeRowsPerPiece)});
   }
+  if (work < 2 * kDecodePieceWork) {
+    for (int64_t i = 0; i < count; ++i) decode_piece<V>(args[i], 0, args[i].N);
+    return;
+  }
+  parallel_for(int64_t(pieces.size()), [&](int64_t p) {
+    const Piece& pc = pieces[size_t(p)];
+    decode_piece<V>(args[pc.arg], pc.n0, pc.n1);
+  });
 }
 
 }  // namespace rlvr::cpu

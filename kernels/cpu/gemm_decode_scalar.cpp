@@ -33,6 +33,6 @@ struct VScalar {
 
 }  // namespace
 
-void decode_gemm_scalar(const DecodeGemmArgs& a) { decode_gemm_run<VScalar>(a); }
+void decode_gemm_scalar(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<VScalar>(args, count); }
 
 }  // namespace rlvr::cpu

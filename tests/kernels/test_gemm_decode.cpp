@@ -137,6 +137,29 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GemmDecode,
                                            DecodeCase{4, 256, 512}, DecodeCase{7, 130, 129},
                                            DecodeCase{9, 64, 40}, DecodeCase{33, 96, 256}));
 
+// Weights that share their input, run together (x quantized once, one round of pieces), give
+// each output the bits of its own call.
+TEST(GemmDecodeShared, MatchesOneCallPerWeight) {
+  for (int64_t M : {int64_t(1), int64_t(5), int64_t(64)}) {
+    const Tensor x = randn(M, 256, 51);
+    const QuantizedTensor wa = quantize_fp8(randn(256, 256, 52), QuantLayout::Block128x128);
+    const QuantizedTensor wb = quantize_fp8(randn(130, 256, 53), QuantLayout::Block128x128);
+    const QuantizedTensor wc = quantize_fp8(randn(40, 256, 54), QuantLayout::Block128x128);
+    for (bool pow2 : {false, true}) {
+      Tensor ya = Tensor::empty({M, 256}, DType::F32), yb = Tensor::empty({M, 130}, DType::F32),
+             yc = Tensor::empty({M, 40}, DType::F32);
+      Tensor* ys[] = {&ya, &yb, &yc};
+      const QuantizedTensor* ws[] = {&wa, &wb, &wc};
+      gemm_fp8_decode_shared(ys, x, ws, pow2);
+      for (size_t i = 0; i < 3; ++i) {
+        Tensor one = Tensor::empty(ys[i]->shape(), DType::F32);
+        gemm_fp8_decode(one, x, *ws[i], pow2);
+        EXPECT_EQ(0, std::memcmp(one.raw(), ys[i]->raw(), one.nbytes())) << "M " << M << " weight " << i;
+      }
+    }
+  }
+}
+
 TEST(GemmDecodeErrors, BadArgumentsNameTheProblem) {
   const Tensor x = randn(2, 64, 1), w = randn(32, 64, 2);
   Tensor y = Tensor::empty({2, 32}, DType::F32), y_bad = Tensor::empty({2, 31}, DType::F32);
