@@ -137,24 +137,30 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GemmDecode,
                                            DecodeCase{4, 256, 512}, DecodeCase{7, 130, 129},
                                            DecodeCase{9, 64, 40}, DecodeCase{33, 96, 256}));
 
-// Weights that share their input, run together (x quantized once, one round of pieces), give
-// each output the bits of its own call.
-TEST(GemmDecodeShared, MatchesOneCallPerWeight) {
+// Products over rows of one x run together (x quantized once, one round of pieces) give each
+// output the bits of its own call on its rows: whole x (q, k, v) and row ranges (experts).
+TEST(GemmDecodeProducts, MatchOneCallEach) {
+  const QuantizedTensor wa = quantize_fp8(randn(256, 256, 52), QuantLayout::Block128x128);
+  const QuantizedTensor wb = quantize_fp8(randn(130, 256, 53), QuantLayout::Block128x128);
+  const QuantizedTensor wc = quantize_fp8(randn(40, 256, 54), QuantLayout::Block128x128);
   for (int64_t M : {int64_t(1), int64_t(5), int64_t(64)}) {
     const Tensor x = randn(M, 256, 51);
-    const QuantizedTensor wa = quantize_fp8(randn(256, 256, 52), QuantLayout::Block128x128);
-    const QuantizedTensor wb = quantize_fp8(randn(130, 256, 53), QuantLayout::Block128x128);
-    const QuantizedTensor wc = quantize_fp8(randn(40, 256, 54), QuantLayout::Block128x128);
+    const std::vector<std::pair<int64_t, int64_t>> rows{{0, M}, {0, M / 2}, {M / 2, M}, {M / 3, M / 3}};
     for (bool pow2 : {false, true}) {
-      Tensor ya = Tensor::empty({M, 256}, DType::F32), yb = Tensor::empty({M, 130}, DType::F32),
-             yc = Tensor::empty({M, 40}, DType::F32);
-      Tensor* ys[] = {&ya, &yb, &yc};
-      const QuantizedTensor* ws[] = {&wa, &wb, &wc};
-      gemm_fp8_decode_shared(ys, x, ws, pow2);
-      for (size_t i = 0; i < 3; ++i) {
-        Tensor one = Tensor::empty(ys[i]->shape(), DType::F32);
-        gemm_fp8_decode(one, x, *ws[i], pow2);
-        EXPECT_EQ(0, std::memcmp(one.raw(), ys[i]->raw(), one.nbytes())) << "M " << M << " weight " << i;
+      std::vector<Tensor> ys;
+      std::vector<DecodeProduct> products;
+      ys.reserve(rows.size() * 3);
+      for (const auto& [r0, r1] : rows)
+        for (const QuantizedTensor* w : {&wa, &wb, &wc}) {
+          ys.push_back(Tensor::empty({r1 - r0, w->rows}, DType::F32));
+          products.push_back({&ys.back(), w, r0, r1});
+        }
+      gemm_fp8_decode_products(products, x, pow2);
+      for (const DecodeProduct& p : products) {
+        Tensor one = Tensor::empty(p.y->shape(), DType::F32);
+        gemm_fp8_decode(one, x.slice_rows(p.row0, p.row1).clone(), *p.w, pow2);
+        EXPECT_EQ(0, std::memcmp(one.raw(), p.y->raw(), one.nbytes()))
+            << "M " << M << " rows " << p.row0 << ".." << p.row1 << " N " << p.w->rows;
       }
     }
   }
