@@ -127,7 +127,8 @@ TEST(GemmDecodeTiles, EqualWeightRowsGiveEqualOutputs) {
         for (int64_t m = 0; m < M; ++m)
           for (int64_t n = 1; n < N; ++n)
             ASSERT_EQ(0, std::memcmp(&v[size_t(m * N)], &v[size_t(m * N + n)], sizeof(float)))
-                << (y == &y8 ? "fp8" : y == &yb ? "bf16" : "f32") << " row " << m << " column " << n << ": " << v[size_t(m * N)] << " vs " << v[size_t(m * N + n)];
+                << (y == &y8 ? "fp8" : y == &yb ? "bf16" : "f32") << " row " << m << " column " << n << ": "
+                << v[size_t(m * N)] << " vs " << v[size_t(m * N + n)];
       }
     }
 }
