@@ -4,6 +4,8 @@
 // row's result does not depend on M or on the other rows (batch-invariant decode).
 #pragma once
 
+#include <span>
+
 #include "kernels/quantize.h"
 #include "kernels/tensor.h"
 
@@ -20,6 +22,17 @@ bool cpu_isa_supported(CpuIsa isa);
 // summed in FP32 and then scaled by x's tile scale times w's block scale (FP32 accumulation).
 void gemm_fp8_decode(Tensor& y, const Tensor& x, const QuantizedTensor& w, bool pow2_x = false,
                      CpuIsa isa = CpuIsa::Best);
+// Several gemm_fp8_decode products over rows of one x (q, k and v; gate and up; every expert of
+// a MoE layer on its rows of the permuted tokens): *y [row1 - row0, N] = x[row0:row1]·w^T. x is
+// quantized once and the products run in one round of pieces; each output's bits are those of
+// its own gemm_fp8_decode call.
+struct DecodeProduct {
+  Tensor* y;
+  const QuantizedTensor* w;
+  int64_t row0, row1;
+};
+void gemm_fp8_decode_products(std::span<const DecodeProduct> products, const Tensor& x, bool pow2_x = false,
+                              CpuIsa isa = CpuIsa::Best);
 // x F32 [M,K] is rounded to BF16 (as the bf16 precision mode does); w BF16 [N,K]; y F32 [M,N].
 void gemm_bf16_decode(Tensor& y, const Tensor& x, const Tensor& w, CpuIsa isa = CpuIsa::Best);
 // x F32 [M,K]; w F32 [N,K]; y F32 [M,N].

@@ -1,6 +1,7 @@
 // Attention ops: argument checks, then dispatch to the CPU or CUDA implementation.
 #include "kernels/ops_attention.h"
 
+#include "kernels/cpu/ops_cpu.h"
 #include "kernels/ops_dispatch.h"
 
 namespace rlvr {
@@ -35,6 +36,27 @@ void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& 
       detail::op_device(op, {{"out", &out}, {"lse", &lse}, {"q", &q}, {"k", &k}, {"v", &v}});
   check_attention_args(op, out, lse, q, k, v, n_heads, n_kv_heads, q_offset);
   detail::backend(dev, op).attention_forward(out, lse, q, k, v, n_heads, n_kv_heads, scale, q_offset);
+}
+
+void attention_forward_sequences(std::vector<AttentionSequence>& seqs, int n_heads, int n_kv_heads, float scale) {
+  const char* op = "attention_forward_sequences";
+  if (seqs.empty()) return;
+  std::vector<Tensor> lse(seqs.size());
+  Device dev = Device::CPU;
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    AttentionSequence& a = seqs[s];
+    dev = detail::op_device(op, {{"out", &a.out}, {"q", &a.q}, {"k", &a.k}, {"v", &a.v}, {"out", &seqs[0].out}});
+    check_ndim(op, a.q, "q", 2);
+    check_ndim(op, a.k, "k", 2);
+    lse[s] = Tensor::empty({n_heads, a.q.dim(0)}, DType::F32, dev);
+    check_attention_args(op, a.out, lse[s], a.q, a.k, a.v, n_heads, n_kv_heads, a.k.dim(0) - a.q.dim(0));
+  }
+  if (dev == Device::CPU) return cpu::attention_forward_sequences(seqs, n_heads, n_kv_heads, scale);
+  for (size_t s = 0; s < seqs.size(); ++s) {
+    AttentionSequence& a = seqs[s];
+    detail::backend(dev, op).attention_forward(a.out, lse[s], a.q, a.k, a.v, n_heads, n_kv_heads, scale,
+                                               a.k.dim(0) - a.q.dim(0));
+  }
 }
 
 void attention_backward(Tensor& dq, Tensor& dk, Tensor& dv, const Tensor& dout, const Tensor& out,

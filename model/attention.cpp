@@ -37,9 +37,13 @@ Tensor head_rmsnorm_backward(const Tensor& dy, const Tensor& x_raw, Param& w, co
 void project_qkv(Tensor& q, Tensor& k, Tensor& v, const Tensor& h, const AttentionWeights& w, const ModelConfig& cfg,
                  const Tensor& positions, const Gemms& gemms, AttentionCache* cache) {
   Tensor q_raw, k_raw, q_rstd, k_rstd;
-  gemms.linear(q_raw, h, w.q, cache ? &cache->qkv_in : nullptr);
-  gemms.linear(k_raw, h, w.k);
-  gemms.linear(v, h, w.v);
+  if (cache) {
+    gemms.linear(q_raw, h, w.q, &cache->qkv_in);
+    gemms.linear(k_raw, h, w.k);
+    gemms.linear(v, h, w.v);
+  } else {
+    gemms.linears({{&q_raw, &w.q}, {&k_raw, &w.k}, {&v, &w.v}}, h);
+  }
   q = head_rmsnorm(q_raw, w.q_norm, cfg, q_rstd);
   k = head_rmsnorm(k_raw, w.k_norm, cfg, k_rstd);
   const RopeParams rope = rope_params(cfg, cfg.head_dim, false);
@@ -115,15 +119,15 @@ void attention_decode(Tensor& y, const Tensor& h, const AttentionWeights& w, con
   Tensor q, k, v;
   project_qkv(q, k, v, h, w, cfg, at.positions, gemms, nullptr);
   Tensor out = empty_f32({T, int64_t(cfg.q_dim())}, h.device());
+  std::vector<AttentionSequence> seqs(at.slots.size());
   for (size_t s = 0; s < at.slots.size(); ++s) {
     const int64_t t0 = at.seq_offsets[s], t1 = at.seq_offsets[s + 1], end = at.start[s] + (t1 - t0);
     const Tensor keys = kv.keys(layer, at.slots[s], end), values = kv.values(layer, at.slots[s], end);
     keys.slice_rows(at.start[s], end).copy_(k.slice_rows(t0, t1));
     values.slice_rows(at.start[s], end).copy_(v.slice_rows(t0, t1));
-    Tensor out_s = out.slice_rows(t0, t1), lse = empty_f32({cfg.num_attention_heads, t1 - t0}, h.device());
-    rlvr::attention_forward(out_s, lse, q.slice_rows(t0, t1), keys, values, cfg.num_attention_heads,
-                            cfg.num_key_value_heads, softmax_scale(cfg), at.start[s]);
+    seqs[s] = {out.slice_rows(t0, t1), q.slice_rows(t0, t1), keys, values};
   }
+  attention_forward_sequences(seqs, cfg.num_attention_heads, cfg.num_key_value_heads, softmax_scale(cfg));
   gemms.linear(y, out, w.o, nullptr, kAttentionOutput);
 }
 

@@ -187,6 +187,23 @@ void Gemms::linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCach
   }
 }
 
+void Gemms::linears(std::span<const Out> outs, const Tensor& x, LinearOptions opts) const {
+  const auto rows_of = [&](const Out& o) { return o.row1 < 0 ? x.dim(0) : o.row1; };
+  if (!decode || precision != Precision::FP8) {
+    for (const Out& o : outs) {
+      const bool all = o.row0 == 0 && rows_of(o) == x.dim(0);
+      linear(*o.y, all ? x : x.slice_rows(o.row0, rows_of(o)), *o.w, nullptr, opts);
+    }
+    return;
+  }
+  std::vector<DecodeProduct> products;
+  for (const Out& o : outs) {
+    if (!o.y->defined()) *o.y = Tensor::empty({rows_of(o) - o.row0, o.w->out_features()}, DType::F32, x.device());
+    products.push_back({o.y, &o.w->fp8(), o.row0, rows_of(o)});
+  }
+  gemm_fp8_decode_products(products, x, opts.pow2_input);
+}
+
 void Gemms::fp32(Tensor& y, const Tensor& x, const Tensor& w) const {
   if (decode)
     gemm_f32_decode(y, x, w);

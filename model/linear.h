@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 
 #include "kernels/quantize.h"
 #include "kernels/tensor.h"
@@ -89,6 +91,18 @@ struct Gemms {
   // what linear_backward needs.
   void linear(Tensor& y, const Tensor& x, const LinearWeight& w, LinearCache* cache = nullptr,
               LinearOptions opts = {}) const;
+  // linear(*o.y, x[o.row0 : o.row1], *o.w, nullptr, opts) for each o (row1 < 0: to the end), for
+  // weights that read rows of the same x (q, k, v; gate, up; each expert on its rows): the same
+  // bits; fp8 decode quantizes x once and runs every product in one round of pieces.
+  struct Out {
+    Tensor* y;
+    const LinearWeight* w;
+    int64_t row0 = 0, row1 = -1;
+  };
+  void linears(std::span<const Out> outs, const Tensor& x, LinearOptions opts = {}) const;
+  void linears(std::initializer_list<Out> outs, const Tensor& x, LinearOptions opts = {}) const {
+    linears(std::span<const Out>(outs.begin(), outs.size()), x, opts);
+  }
   // y [T, N] = x·W^T in FP32, for the weights the recipe keeps out of FP8 (router, output head).
   void fp32(Tensor& y, const Tensor& x, const Tensor& w) const;
 };

@@ -18,8 +18,12 @@ void mlp_forward(Tensor& y, const Tensor& x, const MlpWeights& w, const Gemms& g
   MlpCache& c = cache ? *cache : local;
   c.g = Tensor();
   c.u = Tensor();
-  gemms.linear(c.g, x, w.gate, cache ? &c.gate : nullptr, in_opts);
-  gemms.linear(c.u, x, w.up, cache ? &c.up : nullptr, in_opts);
+  if (cache) {
+    gemms.linear(c.g, x, w.gate, &c.gate, in_opts);
+    gemms.linear(c.u, x, w.up, &c.up, in_opts);
+  } else {
+    gemms.linears({{&c.g, &w.gate}, {&c.u, &w.up}}, x, in_opts);
+  }
   Tensor a = empty_f32(c.g.shape(), x.device());
   swiglu_forward(a, c.g, c.u);
   gemms.linear(y, a, w.down, nullptr, down_opts);

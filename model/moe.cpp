@@ -37,9 +37,47 @@ RoutingConfig routing_config(const ModelConfig& cfg) {
   return r;
 }
 
+namespace {
+
+// expert_mlps_forward of an fp8 decode pass: every expert's gate and up in one call (the rows
+// quantized once), SwiGLU per expert, then every down projection in one call. Each expert gets
+// the bits of its own mlp_forward.
+void expert_mlps_decode(Tensor& out, const Tensor& x, const std::vector<int64_t>& offsets,
+                        std::span<const MlpWeights> experts, const Gemms& gemms) {
+  const size_t E = experts.size();
+  const int64_t width = E ? experts[0].gate.out_features() : 0;
+  std::vector<Tensor> g(E), u(E), a(E), y(E);
+  std::vector<Gemms::Out> gate_up, down;
+  for (size_t e = 0; e < E; ++e)
+    if (offsets[e + 1] > offsets[e]) {
+      gate_up.push_back({&g[e], &experts[e].gate, offsets[e], offsets[e + 1]});
+      gate_up.push_back({&u[e], &experts[e].up, offsets[e], offsets[e + 1]});
+    }
+  gemms.linears(gate_up, x, kExpertInput);
+  Tensor act = empty_f32({x.dim(0), width}, x.device());  // every row belongs to one expert's range
+  for (size_t e = 0; e < E; ++e)
+    if (offsets[e + 1] > offsets[e]) {
+      a[e] = act.slice_rows(offsets[e], offsets[e + 1]);
+      swiglu_forward(a[e], g[e], u[e]);
+      y[e] = out.slice_rows(offsets[e], offsets[e + 1]);
+      down.push_back({&y[e], &experts[e].down, offsets[e], offsets[e + 1]});
+    }
+  gemms.linears(down, act, kExpertDown);
+}
+
+bool same_widths(std::span<const MlpWeights> experts) {
+  for (const MlpWeights& w : experts)
+    if (w.gate.out_features() != experts[0].gate.out_features()) return false;
+  return true;
+}
+
+}  // namespace
+
 void expert_mlps_forward(Tensor& out, const Tensor& x, const std::vector<int64_t>& offsets,
                          std::span<const MlpWeights> experts, const Gemms& gemms, std::vector<MlpCache>* caches) {
   out = Tensor::zeros(x.shape(), DType::F32, x.device());
+  if (!caches && gemms.decode && gemms.precision == Precision::FP8 && same_widths(experts))
+    return expert_mlps_decode(out, x, offsets, experts, gemms);
   if (caches) caches->assign(experts.size(), MlpCache{});
   for (size_t e = 0; e < experts.size(); ++e) {
     const int64_t r0 = offsets[e], r1 = offsets[e + 1];

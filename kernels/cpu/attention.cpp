@@ -24,6 +24,13 @@ inline void axpy(float* y, float a, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// Key and value rows are touched this many rows ahead (the rows of one head are a strided walk
+// that the hardware prefetchers follow late). A prefetch past the end is harmless.
+constexpr int64_t kPrefetchRows = 12;
+inline void prefetch_row(const float* p, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
+}
+
 // Shapes and pointers of one call.
 struct Attn {
   int64_t T, D, Wq, Wk, group, q_offset;
@@ -45,6 +52,7 @@ void forward_rows(Attn a, float* out, float* lse, int64_t h0, int64_t h1, int64_
       const int64_t visible = q_offset + i + 1;  // keys [0, visible)
       float m = -INFINITY;
       for (int64_t j = 0; j < visible; ++j) {
+        prefetch_row(kp + (j + kPrefetchRows) * Wk + kv_col, D);
         p[size_t(j)] = scale * dot(qi, kp + j * Wk + kv_col, D);
         m = std::max(m, p[size_t(j)]);
       }
@@ -55,7 +63,10 @@ void forward_rows(Attn a, float* out, float* lse, int64_t h0, int64_t h1, int64_
       }
       float* oi = out + i * Wq + h * D;
       std::memset(oi, 0, size_t(D) * sizeof(float));
-      for (int64_t j = 0; j < visible; ++j) axpy(oi, p[size_t(j)], vp + j * Wk + kv_col, D);
+      for (int64_t j = 0; j < visible; ++j) {
+        prefetch_row(vp + (j + kPrefetchRows) * Wk + kv_col, D);
+        axpy(oi, p[size_t(j)], vp + j * Wk + kv_col, D);
+      }
       const float inv_l = 1.0f / l;
       for (int64_t d = 0; d < D; ++d) oi[d] *= inv_l;
       lse[h * T + i] = m + std::log(l);
@@ -117,6 +128,23 @@ void attention_forward(Tensor& out, Tensor& lse, const Tensor& q, const Tensor& 
   parallel_for(n_heads * q_blocks, [&](int64_t piece) {
     const int64_t h = piece / q_blocks, i0 = (piece % q_blocks) * kQueryBlock;
     forward_rows(a, op, lp, h, h + 1, i0, std::min(a.T, i0 + kQueryBlock));
+  });
+}
+
+void attention_forward_sequences(std::vector<AttentionSequence>& seqs, int n_heads, int n_kv_heads, float scale) {
+  if (seqs.size() == 1) {
+    // one sequence (a prefill): attention_forward's own pieces
+    AttentionSequence& a = seqs[0];
+    Tensor lse = Tensor::empty({n_heads, a.q.dim(0)}, DType::F32);
+    cpu::attention_forward(a.out, lse, a.q, a.k, a.v, n_heads, n_kv_heads, scale, a.k.dim(0) - a.q.dim(0));
+    return;
+  }
+  // One piece per sequence, each as one serial attention_forward call would run it.
+  parallel_for(int64_t(seqs.size()), [&](int64_t s) {
+    AttentionSequence& a = seqs[size_t(s)];
+    std::vector<float> lse(size_t(n_heads * a.q.dim(0)));
+    forward_rows(attn(a.q, a.k, a.v, n_heads, n_kv_heads, scale, a.k.dim(0) - a.q.dim(0)), a.out.data<float>(),
+                 lse.data(), 0, n_heads, 0, a.q.dim(0));
   });
 }
 

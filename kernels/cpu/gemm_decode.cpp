@@ -38,15 +38,17 @@ CpuIsa cpu_isa_best() {
 
 namespace {
 
-void run(const cpu::DecodeGemmArgs& a, CpuIsa isa) {
+void run(const cpu::DecodeGemmArgs* args, int64_t count, CpuIsa isa) {
   if (isa == CpuIsa::Best) isa = cpu_isa_best();
   RLVR_CHECK(cpu_isa_supported(isa), "kernels", "decode gemm: this CPU lacks ", cpu_isa_name(isa));
   switch (isa) {
-    case CpuIsa::Avx512: cpu::decode_gemm_avx512(a); break;
-    case CpuIsa::Avx2: cpu::decode_gemm_avx2(a); break;
-    default: cpu::decode_gemm_scalar(a); break;
+    case CpuIsa::Avx512: cpu::decode_gemm_avx512(args, count); break;
+    case CpuIsa::Avx2: cpu::decode_gemm_avx2(args, count); break;
+    default: cpu::decode_gemm_scalar(args, count); break;
   }
 }
+
+void run(const cpu::DecodeGemmArgs& a, CpuIsa isa) { run(&a, 1, isa); }
 
 void check_common(const char* op, const Tensor& y, const Tensor& x, int64_t N, int64_t K) {
   check_cpu(op, y, "y");
@@ -61,29 +63,53 @@ void check_common(const char* op, const Tensor& y, const Tensor& x, int64_t N, i
 }  // namespace
 
 void gemm_fp8_decode(Tensor& y, const Tensor& x, const QuantizedTensor& w, bool pow2_x, CpuIsa isa) {
-  RLVR_CHECK(w.layout == QuantLayout::Block128x128, "kernels", "gemm_fp8_decode: weights must be 128x128 blocks, got ",
-             quant_layout_name(w.layout));
-  check_cpu("gemm_fp8_decode", w.data, "w.data");
-  const int64_t N = w.rows, K = w.cols;
-  check_common("gemm_fp8_decode", y, x, N, K);
-  const int64_t M = x.dim(0);
-  if (M == 0 || N == 0) return;
+  const DecodeProduct p{&y, &w, 0, x.dim(0)};
+  gemm_fp8_decode_products({&p, 1}, x, pow2_x, isa);
+}
+
+void gemm_fp8_decode_products(std::span<const DecodeProduct> products, const Tensor& x, bool pow2_x, CpuIsa isa) {
+  const char* op = "gemm_fp8_decode";
+  if (products.empty()) return;
+  check_cpu(op, x, "x");
+  check_ndim(op, x, "x", 2);
+  for (const DecodeProduct& p : products) {
+    const QuantizedTensor& w = *p.w;
+    RLVR_CHECK(w.layout == QuantLayout::Block128x128, "kernels", op, ": weights must be 128x128 blocks, got ",
+               quant_layout_name(w.layout));
+    check_cpu(op, w.data, "w.data");
+    RLVR_CHECK(0 <= p.row0 && p.row0 <= p.row1 && p.row1 <= x.dim(0), "kernels", op, ": rows [", p.row0, ", ",
+               p.row1, ") of x ", x.describe());
+    check_common(op, *p.y, x.slice_rows(p.row0, p.row1), w.rows, w.cols);
+  }
+  const int64_t M = x.dim(0), K = x.dim(1);
+  if (M == 0) return;
+  // x's 1x128 tiles are per row: quantizing all rows once gives every product its rows' bits.
   const QuantizedTensor xq = quantize_fp8(x, QuantLayout::Tile1x128, {pow2_x});
-  const int64_t Kb = ceil_div(K, kQuantTile), Nb = ceil_div(N, kQuantTile), ld = block_scale_ld(K);
-  std::vector<float> xa(size_t(M * K)), fac(size_t(Nb * M * Kb));
+  const int64_t Kb = ceil_div(K, kQuantTile), ld = block_scale_ld(K);
+  std::vector<float> xa(size_t(M * K));
   const uint8_t* xb = static_cast<const uint8_t*>(xq.data.raw());
   for (int64_t i = 0; i < M * K; ++i) xa[size_t(i)] = e4m3_bits_to_float(xb[i]) * cpu::kE4M3RawScale;
   const float* sx = xq.scales.data<float>();  // [Kb][M]
-  const float* sw = w.scales.data<float>();   // [Nb][ld]
-  for (int64_t nb = 0; nb < Nb; ++nb)
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t kb = 0; kb < Kb; ++kb)
-        fac[size_t((nb * M + m) * Kb + kb)] =
-            float(double(sx[kb * M + m]) * double(sw[nb * ld + kb]) * double(cpu::kE4M3RawScale));
-  cpu::DecodeGemmArgs a;
-  a.M = M, a.N = N, a.K = K, a.x = xa.data(), a.ldx = K, a.w = w.data.raw(), a.format = cpu::DecodeWeights::E4M3;
-  a.fac = fac.data(), a.y = y.data<float>();
-  run(a, isa);
+  std::vector<std::vector<float>> facs(products.size());
+  std::vector<cpu::DecodeGemmArgs> args;
+  for (size_t i = 0; i < products.size(); ++i) {
+    const DecodeProduct& p = products[i];
+    const int64_t N = p.w->rows, Nb = ceil_div(N, kQuantTile), Mp = p.row1 - p.row0;
+    if (N == 0 || Mp == 0) continue;
+    std::vector<float>& fac = facs[i];
+    fac.resize(size_t(Nb * Mp * Kb));
+    const float* sw = p.w->scales.data<float>();  // [Nb][ld]
+    for (int64_t nb = 0; nb < Nb; ++nb)
+      for (int64_t m = 0; m < Mp; ++m)
+        for (int64_t kb = 0; kb < Kb; ++kb)
+          fac[size_t((nb * Mp + m) * Kb + kb)] =
+              float(double(sx[kb * M + p.row0 + m]) * double(sw[nb * ld + kb]) * double(cpu::kE4M3RawScale));
+    cpu::DecodeGemmArgs a;
+    a.M = Mp, a.N = N, a.K = K, a.x = xa.data() + p.row0 * K, a.ldx = K, a.w = p.w->data.raw();
+    a.format = cpu::DecodeWeights::E4M3, a.fac = fac.data(), a.y = p.y->data<float>();
+    args.push_back(a);
+  }
+  run(args.data(), int64_t(args.size()), isa);
 }
 
 void gemm_bf16_decode(Tensor& y, const Tensor& x, const Tensor& w, CpuIsa isa) {

@@ -16,6 +16,7 @@ struct V256 {
   static Reg zero() { return _mm256_setzero_ps(); }
   static Reg set1(float f) { return _mm256_set1_ps(f); }
   static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, Reg a) { _mm256_storeu_ps(p, a); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
   static float sum(Reg a) {
@@ -23,6 +24,10 @@ struct V256 {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+  }
+  template <int n>
+  static void sums(const float* totals, float* out) {
+    for (int i = 0; i < n; ++i) out[i] = sum(load(totals + i * kWidth));
   }
   static Reg load_weights(const float* p) { return _mm256_loadu_ps(p); }
   static Reg load_weights(const uint16_t* p) {
@@ -43,6 +48,6 @@ struct V256 {
 
 }  // namespace
 
-void decode_gemm_avx2(const DecodeGemmArgs& a) { decode_gemm_run<V256>(a); }
+void decode_gemm_avx2(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<V256>(args, count); }
 
 }  // namespace rlvr::cpu

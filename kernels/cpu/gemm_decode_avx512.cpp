@@ -15,13 +15,36 @@ namespace {
 struct V512 {
   using Reg = __m512;
   static constexpr int64_t kWidth = 16;
-  static constexpr int kWeightRows = 2;  // weight rows per tile (acc + total: 16 of 32 registers)
+  static constexpr int kWeightRows = 4;  // weight rows per tile (4 x 4 accumulators: 16 of 32 registers)
   static Reg zero() { return _mm512_setzero_ps(); }
   static Reg set1(float f) { return _mm512_set1_ps(f); }
   static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, Reg a) { _mm512_storeu_ps(p, a); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
   static float sum(Reg a) { return _mm512_reduce_add_ps(a); }
+  // sum() of each of n totals [n][16], four at a time with the same tree of additions as
+  // _mm512_reduce_add_ps (lanes i + i+8, then + i+4, then + i+2, then + i+1), transposed so
+  // that each vector addition serves four totals.
+  template <int n>
+  static void sums(const float* totals, float* out) {
+    constexpr int quads = n / 4 * 4;
+    for (int i = 0; i < quads; i += 4) {
+      const Reg a = load(totals + i * 16), b = load(totals + (i + 1) * 16);
+      const Reg c = load(totals + (i + 2) * 16), d = load(totals + (i + 3) * 16);
+      // quarters [a0+a2, a1+a3, b0+b2, b1+b3] and the same for c, d
+      const Reg ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xEE));
+      const Reg cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0x44), _mm512_shuffle_f32x4(c, d, 0xEE));
+      // quarters [a's 8 lanes halved, b's, c's, d's]: lane j of quarter q = T6[j] of total i + q
+      const Reg h = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0x88), _mm512_shuffle_f32x4(ab, cd, 0xDD));
+      const Reg h2 = _mm512_add_ps(h, _mm512_permute_ps(h, 0x4E));     // + lane j^2
+      const Reg h1 = _mm512_add_ps(h2, _mm512_permute_ps(h2, 0xB1));  // + lane j^1
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, h1);
+      for (int q = 0; q < 4; ++q) out[i + q] = lanes[q * 4];
+    }
+    for (int i = quads; i < n; ++i) out[i] = sum(load(totals + i * 16));
+  }
   static Reg load_weights(const float* p) { return _mm512_loadu_ps(p); }
   static Reg load_weights(const uint16_t* p) {
     const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -41,6 +64,6 @@ struct V512 {
 
 }  // namespace
 
-void decode_gemm_avx512(const DecodeGemmArgs& a) { decode_gemm_run<V512>(a); }
+void decode_gemm_avx512(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<V512>(args, count); }
 
 }  // namespace rlvr::cpu

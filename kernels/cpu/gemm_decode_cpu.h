@@ -25,8 +25,9 @@ struct DecodeGemmArgs {
   float* y = nullptr;          // [M, N]
 };
 
-void decode_gemm_scalar(const DecodeGemmArgs& a);
-void decode_gemm_avx2(const DecodeGemmArgs& a);
-void decode_gemm_avx512(const DecodeGemmArgs& a);
+// args[0..count): products that run in one round of pieces (each its own y).
+void decode_gemm_scalar(const DecodeGemmArgs* args, int64_t count);
+void decode_gemm_avx2(const DecodeGemmArgs* args, int64_t count);
+void decode_gemm_avx512(const DecodeGemmArgs* args, int64_t count);
 
 }  // namespace rlvr::cpu

@@ -13,9 +13,14 @@ struct VScalar {
   static float zero() { return 0.0f; }
   static float set1(float f) { return f; }
   static float load(const float* p) { return *p; }
+  static void store(float* p, float a) { *p = a; }
   static float add(float a, float b) { return a + b; }
   static float fma(float a, float b, float c) { return a * b + c; }
   static float sum(float a) { return a; }
+  template <int n>
+  static void sums(const float* totals, float* out) {
+    for (int i = 0; i < n; ++i) out[i] = totals[i];
+  }
   static float weight_scalar(float w) { return w; }
   static float weight_scalar(uint16_t w) { return std::bit_cast<float>(uint32_t(w) << 16); }
   static float weight_scalar(uint8_t w) {
@@ -28,6 +33,6 @@ struct VScalar {
 
 }  // namespace
 
-void decode_gemm_scalar(const DecodeGemmArgs& a) { decode_gemm_run<VScalar>(a); }
+void decode_gemm_scalar(const DecodeGemmArgs* args, int64_t count) { decode_gemm_run<VScalar>(args, count); }
 
 }  // namespace rlvr::cpu

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/cpu/ops_cpu.h"
+#include "kernels/cpu/thread_pool.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/philox.h"
 
@@ -35,6 +36,10 @@ double mass_at_least(const float* z, const float* e, int64_t V, float tau, bool 
   }
   return total;
 }
+
+// Logits below which sampling runs as one piece, and the rows of a piece.
+constexpr int64_t kSamplingPieceWork = int64_t(1) << 16;
+constexpr int64_t kSamplingRowsPerPiece = 4;
 
 // Scratch buffers of one row, reused across rows.
 struct Scratch {
@@ -185,17 +190,12 @@ float support_logprob(const RowSupport& s, const Scratch& sc, int64_t token) {
   return float(double(zp[token]) - double(s.m) - std::log(s.total));
 }
 
-}  // namespace
-
-void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
-                   const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters) {
-  const int64_t B = logits.dim(0), V = logits.dim(1);
-  const float* lg = logits.data<float>();
-  int32_t* tok = tokens.data<int32_t>();
-  float* lp = logprobs.data<float>();
+// Rows [b0, b1) of sample_tokens.
+void sample_rows(const float* lg, int64_t V, const SamplingParams& params, const uint64_t* streams,
+                 const uint64_t* counters, int32_t* tok, float* lp, int64_t b0, int64_t b1) {
   Scratch sc{std::vector<float>(size_t(V)), std::vector<float>(size_t(V)), {}, {}};
-  for (int64_t b = 0; b < B; ++b) {
-    const double u = philox_uniform(philox_draw(params.seed, streams[size_t(b)], counters[size_t(b)]));
+  for (int64_t b = b0; b < b1; ++b) {
+    const double u = philox_uniform(philox_draw(params.seed, streams[b], counters[b]));
     RowSupport s;
     if (!row_support(lg + b * V, V, params, sc, s)) {
       tok[b] = -1;
@@ -205,6 +205,20 @@ void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const
     tok[b] = draw_token(s, sc, V, u);
     lp[b] = sc.z[size_t(tok[b])] - s.lse;  // over the full tempered distribution
   }
+}
+
+}  // namespace
+
+void sample_tokens(Tensor& tokens, Tensor& logprobs, const Tensor& logits, const SamplingParams& params,
+                   const std::vector<uint64_t>& streams, const std::vector<uint64_t>& counters) {
+  const int64_t B = logits.dim(0), V = logits.dim(1);
+  const float* lg = logits.data<float>();
+  int32_t* tok = tokens.data<int32_t>();
+  float* lp = logprobs.data<float>();
+  // Rows are independent (each its own stream): pieces of rows, each with its own scratch.
+  parallel_ranges(B, kSamplingRowsPerPiece, B * V >= kSamplingPieceWork, [&](int64_t b0, int64_t b1) {
+    sample_rows(lg, V, params, streams.data(), counters.data(), tok, lp, b0, b1);
+  });
 }
 
 void sampling_logprobs(Tensor& logprobs, const Tensor& logits, const Tensor& targets, const SamplingParams& params) {

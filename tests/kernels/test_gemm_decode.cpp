@@ -100,10 +100,72 @@ TEST_P(GemmDecode, RowsAreBatchInvariant) {
   }
 }
 
+// The same weight row gives the same bits wherever it sits: inside a tile of several weight rows
+// (whose lane sums are taken together) or in a single-row tail, against one activation row (E4M3
+// weights read as stored) or many (widened once per call), on every instruction set.
+TEST(GemmDecodeTiles, EqualWeightRowsGiveEqualOutputs) {
+  const int64_t K = 300, N = 7;
+  const Tensor x = randn(9, K, 41), base = randn(1, K, 42);
+  std::vector<float> wv;
+  for (int64_t n = 0; n < N; ++n) {
+    const std::vector<float> row = base.to_floats();
+    wv.insert(wv.end(), row.begin(), row.end());
+  }
+  const Tensor w = Tensor::from_floats({N, K}, wv);
+  const QuantizedTensor wq = quantize_fp8(w, QuantLayout::Block128x128);
+  for (CpuIsa isa : isas())
+    for (int64_t M : {int64_t(1), int64_t(9)}) {
+      SCOPED_TRACE(std::string(cpu_isa_name(isa)) + " M=" + std::to_string(M));
+      const Tensor xm = x.slice_rows(0, M).clone();
+      Tensor y8 = Tensor::empty({M, N}, DType::F32), yb = Tensor::empty({M, N}, DType::F32),
+             yf = Tensor::empty({M, N}, DType::F32);
+      gemm_fp8_decode(y8, xm, wq, false, isa);
+      gemm_bf16_decode(yb, xm, w.to(DType::BF16), isa);
+      gemm_f32_decode(yf, xm, w, isa);
+      for (const Tensor* y : {&y8, &yb, &yf}) {
+        const std::vector<float> v = y->to_floats();
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 1; n < N; ++n)
+            ASSERT_EQ(0, std::memcmp(&v[size_t(m * N)], &v[size_t(m * N + n)], sizeof(float)))
+                << (y == &y8 ? "fp8" : y == &yb ? "bf16" : "f32") << " row " << m << " column " << n << ": "
+                << v[size_t(m * N)] << " vs " << v[size_t(m * N + n)];
+      }
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, GemmDecode,
                          ::testing::Values(DecodeCase{1, 1, 1}, DecodeCase{1, 128, 128}, DecodeCase{3, 200, 300},
                                            DecodeCase{4, 256, 512}, DecodeCase{7, 130, 129},
                                            DecodeCase{9, 64, 40}, DecodeCase{33, 96, 256}));
+
+// Products over rows of one x run together (x quantized once, one round of pieces) give each
+// output the bits of its own call on its rows: whole x (q, k, v) and row ranges (experts).
+TEST(GemmDecodeProducts, MatchOneCallEach) {
+  const QuantizedTensor wa = quantize_fp8(randn(256, 256, 52), QuantLayout::Block128x128);
+  const QuantizedTensor wb = quantize_fp8(randn(130, 256, 53), QuantLayout::Block128x128);
+  const QuantizedTensor wc = quantize_fp8(randn(40, 256, 54), QuantLayout::Block128x128);
+  for (int64_t M : {int64_t(1), int64_t(5), int64_t(64)}) {
+    const Tensor x = randn(M, 256, 51);
+    const std::vector<std::pair<int64_t, int64_t>> rows{{0, M}, {0, M / 2}, {M / 2, M}, {M / 3, M / 3}};
+    for (bool pow2 : {false, true}) {
+      std::vector<Tensor> ys;
+      std::vector<DecodeProduct> products;
+      ys.reserve(rows.size() * 3);
+      for (const auto& [r0, r1] : rows)
+        for (const QuantizedTensor* w : {&wa, &wb, &wc}) {
+          ys.push_back(Tensor::empty({r1 - r0, w->rows}, DType::F32));
+          products.push_back({&ys.back(), w, r0, r1});
+        }
+      gemm_fp8_decode_products(products, x, pow2);
+      for (const DecodeProduct& p : products) {
+        Tensor one = Tensor::empty(p.y->shape(), DType::F32);
+        gemm_fp8_decode(one, x.slice_rows(p.row0, p.row1).clone(), *p.w, pow2);
+        EXPECT_EQ(0, std::memcmp(one.raw(), p.y->raw(), one.nbytes()))
+            << "M " << M << " rows " << p.row0 << ".." << p.row1 << " N " << p.w->rows;
+      }
+    }
+  }
+}
 
 TEST(GemmDecodeErrors, BadArgumentsNameTheProblem) {
   const Tensor x = randn(2, 64, 1), w = randn(32, 64, 2);

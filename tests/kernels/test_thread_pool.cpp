@@ -11,6 +11,7 @@
 #include "kernels/gemm.h"
 #include "kernels/gemm_decode.h"
 #include "kernels/ops_attention.h"
+#include "kernels/ops_sampling.h"
 #include "kernels/quantize.h"
 #include "op_test_util.h"
 
@@ -152,4 +153,50 @@ TEST(ThreadPool, AttentionBackwardInPiecesMatchesFloat64) {
   expect_near_f64("dq", g[0], want.dq);
   expect_near_f64("dk", g[1], want.dk);
   expect_near_f64("dv", g[2], want.dv);
+}
+
+// Decode attention over many sequences at once (one piece per sequence) gives each sequence the
+// bits of its own attention_forward call, on the pool and on one thread.
+TEST(ThreadPool, AttentionSequencesMatchOneCallEach) {
+  const int heads = 4, kv_heads = 2;
+  const int64_t D = 64;
+  const std::vector<std::pair<int64_t, int64_t>> shapes{{1, 70}, {1, 1}, {3, 130}, {1, 200}, {2, 2}};  // (T, S)
+  std::vector<Tensor> q, k, v, want;
+  for (size_t s = 0; s < shapes.size(); ++s) {
+    const auto [T, S] = shapes[s];
+    q.push_back(randn(T, heads * D, 10 + s));
+    k.push_back(randn(S, kv_heads * D, 20 + s));
+    v.push_back(randn(S, kv_heads * D, 30 + s));
+    Tensor out = Tensor::empty({T, heads * D}, DType::F32), lse = Tensor::empty({heads, T}, DType::F32);
+    attention_forward(out, lse, q[s], k[s], v[s], heads, kv_heads, 0.125f, S - T);
+    want.push_back(out);
+  }
+  expect_pool_matches_serial("attention sequences", [&] {
+    std::vector<AttentionSequence> seqs;
+    for (size_t s = 0; s < shapes.size(); ++s)
+      seqs.push_back({Tensor::empty(q[s].shape(), DType::F32), q[s], k[s], v[s]});
+    attention_forward_sequences(seqs, heads, kv_heads, 0.125f);
+    std::vector<Tensor> outs;
+    for (size_t s = 0; s < seqs.size(); ++s) {
+      EXPECT_TRUE(same_bytes(seqs[s].out, want[s])) << "sequence " << s;
+      outs.push_back(seqs[s].out);
+    }
+    return outs;
+  });
+}
+
+// Sampling in pieces of rows (each its own scratch) draws what one thread draws, for every kind
+// of support.
+TEST(ThreadPool, SamplingInPiecesMatchesOneThread) {
+  const int64_t B = 37, V = 4096;
+  const Tensor logits = randn(B, V, 7);
+  std::vector<uint64_t> streams, counters;
+  for (int64_t b = 0; b < B; ++b) streams.push_back(uint64_t(b) * 977), counters.push_back(uint64_t(b % 5));
+  for (const SamplingParams& p : {SamplingParams{1.0f, 0, 1.0f, 3}, SamplingParams{0.7f, 40, 1.0f, 4},
+                                  SamplingParams{1.0f, 0, 0.9f, 5}, SamplingParams{0.0f, 0, 1.0f, 6}})
+    expect_pool_matches_serial("sampling", [&] {
+      Tensor tok = Tensor::empty({B}, DType::I32), lp = Tensor::empty({B}, DType::F32);
+      sample_tokens(tok, lp, logits, p, streams, counters);
+      return std::vector<Tensor>{tok, lp};
+    });
 }
