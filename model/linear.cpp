@@ -166,7 +166,8 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
     }
     case Precision::FP8: {
       if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t());
-      const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad});
+      const bool cpu_deq = dy.device() == Device::CPU && cpu_fp8_gemm_reads_dequantized();
+      const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad, cpu_deq});
       gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
       break;
     }

@@ -82,8 +82,9 @@ void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2, bool w
 
 // 128x1 tiles: 128 consecutive rows of one column share a scale; the data is written
 // transposed ([C,R]) in the same pass, so wgrad's token-major operand needs no extra copy.
-void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t rb0,
-                        int64_t rb1) {
+// deq (may be null): the dequantized values too, in the stored (transposed) layout.
+void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, float* deq, int64_t R, int64_t C, bool pow2,
+                        int64_t rb0, int64_t rb1) {
   std::vector<uint32_t> amax(static_cast<size_t>(C));
   std::vector<float> col_scale(static_cast<size_t>(C));
   std::vector<uint8_t> row_bytes(static_cast<size_t>(kQuantTile * C));
@@ -113,18 +114,22 @@ void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, int64_t R,
       uint8_t* dst = out + c * R + r0;
       const uint8_t* src = row_bytes.data() + c;
       for (int64_t r = 0; r < r1 - r0; ++r) dst[r] = src[r * C];
+      if (deq) dequantize_span(deq + c * R + r0, dst, r1 - r0, col_scale[size_t(c)]);
     }
   }
 }
 
-void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
+void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2, bool with_dequantized) {
   const int64_t R = q.rows, C = q.cols;
   const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
   const float* in = xf.data<float>();
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
-  parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C),
-                  [&](int64_t rb0, int64_t rb1) { tiles_128x1_blocks(in, out, scales, R, C, pow2, rb0, rb1); });
+  if (with_dequantized) q.dequantized = Tensor::empty({C, R}, DType::F32);
+  float* deq = with_dequantized ? q.dequantized.data<float>() : nullptr;
+  parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C), [&](int64_t rb0, int64_t rb1) {
+    tiles_128x1_blocks(in, out, scales, deq, R, C, pow2, rb0, rb1);
+  });
 }
 
 void blocks_128x128(const float* in, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t rb0,
@@ -180,7 +185,7 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
     case QuantLayout::Tile128x1:
       q.data = Tensor::empty({C, R}, DType::E4M3);
       q.scales = Tensor::empty({ceil_div(R, kQuantTile), C}, DType::F32);
-      quantize_tiles_128x1(x, q, opts.pow2_scales);
+      quantize_tiles_128x1(x, q, opts.pow2_scales, opts.with_dequantized);
       break;
     case QuantLayout::Block128x128:
       q.data = Tensor::empty({R, C}, DType::E4M3);

@@ -118,22 +118,28 @@ TEST(Quantize, TransposeBlocksIsExact) {
 }
 
 // The CPU GEMM's operand made in the quantizer's pass: the same bytes and scales, and the values
-// dequantize_fp8 gives, bit for bit (shapes with partial tiles, both scale rules, both sizes of
-// the quantizer's split into pieces).
+// dequantizing gives in the stored layout (128x1: transposed), bit for bit (shapes with partial
+// tiles, both scale rules, both sizes of the quantizer's split into pieces).
 TEST(Quantize, DequantizedInTheSamePassEqualsDequantizing) {
-  for (const auto& [R, C] : {std::pair<int64_t, int64_t>{3, 70}, {200, 330}, {2048, 300}})
-    for (bool pow2 : {false, true}) {
-      const Tensor x = random_matrix(R, C, uint32_t(R + C));
-      const QuantizedTensor plain = quantize_fp8(x, QuantLayout::Tile1x128, {pow2});
-      const QuantizedTensor both = quantize_fp8(x, QuantLayout::Tile1x128, {pow2, true});
-      ASSERT_TRUE(both.dequantized.defined()) << R << "x" << C;
-      EXPECT_EQ(both.data.to_floats(), plain.data.to_floats()) << R << "x" << C;
-      EXPECT_EQ(both.scales.to_floats(), plain.scales.to_floats()) << R << "x" << C;
-      const std::vector<float> want = dequantize_fp8(plain).to_floats(), got = both.dequantized.to_floats();
-      ASSERT_EQ(got.size(), want.size());
-      for (size_t i = 0; i < got.size(); ++i)
-        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << R << "x" << C << " element " << i;
-    }
+  for (QuantLayout layout : {QuantLayout::Tile1x128, QuantLayout::Tile128x1})
+    for (const auto& [R, C] : {std::pair<int64_t, int64_t>{3, 70}, {200, 330}, {2048, 300}})
+      for (bool pow2 : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << quant_layout_name(layout) << " " << R << "x" << C << " pow2 " << pow2);
+        const Tensor x = random_matrix(R, C, uint32_t(R + C));
+        const QuantizedTensor plain = quantize_fp8(x, layout, {pow2});
+        const QuantizedTensor both = quantize_fp8(x, layout, {pow2, true});
+        ASSERT_TRUE(both.dequantized.defined());
+        EXPECT_EQ(both.data.to_floats(), plain.data.to_floats());
+        EXPECT_EQ(both.scales.to_floats(), plain.scales.to_floats());
+        const std::vector<float> logical = dequantize_fp8(plain).to_floats(), got = both.dequantized.to_floats();
+        ASSERT_EQ(got.size(), logical.size());
+        for (int64_t r = 0; r < R; ++r)
+          for (int64_t c = 0; c < C; ++c) {
+            const size_t stored = size_t(layout == QuantLayout::Tile128x1 ? c * R + r : r * C + c);
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[stored]), std::bit_cast<uint32_t>(logical[size_t(r * C + c)]))
+                << "element " << r << "," << c;
+          }
+      }
 }
 
 TEST(Quantize, Pow2ScalesArePowersOfTwo) {
