@@ -119,7 +119,8 @@ gpu_test() {  # name, binary, filter, cap
 gpu_test "kernels: op table, quantizers, CUDA errors" test_kernels "$kernel_filter" 90
 gpu_test "model: ModelCuda.*" test_model 'ModelCuda.*' 90
 gpu_test "trainer: TrainRun.OnCudaTracksTheCpu" test_trainer 'TrainRun.OnCudaTracksTheCpu' 120
-gpu_test "parallel: NCCL world 1, host staging" test_parallel 'NcclWorldOne.*:HostStaged.*' 90
+gpu_test "parallel: NCCL world 1, host staging, ZeRO on the GPU" test_parallel \
+  'NcclWorldOne.*:HostStaged.*:ShardedAdamW.ParametersOnTheGpu*:ParamShards.OnTheGpu*' 90
 
 # ---- compute-sanitizer memcheck over the kernel GPU tests (each allocation its own) ---------
 if [[ ${RLVR_GPU_MEMCHECK:-1} == 0 ]]; then

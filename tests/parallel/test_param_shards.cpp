@@ -38,6 +38,14 @@ void check_whole_copy(const model::ModelConfig& cfg) {
       << "decode";
 }
 
+// The same with the models, slices and unit buffers on the GPU (ZeRO-1 on the GPU alike).
+TEST(ParamShards, OnTheGpuTrainsLikeZero1) {
+  if (!cuda_available()) GTEST_SKIP() << "needs a CUDA device";
+  const auto comm = make_single_communicator();
+  testing::check_zero3_model(*comm, model::Precision::FP32, testing::kZero3Fp32, Device::CUDA);
+  testing::check_zero3_model(*comm, model::Precision::FP8, testing::kZero3Fp8, Device::CUDA);
+}
+
 // The rollout's copy: gathered unit by unit, its Linears as FP8 blocks alone; it decodes the same
 // logits as the whole model in FP8, and the sliced model holds nothing after.
 TEST(ParamShards, WholeCopyKeepsOnlyTheRolloutCopiesAndDecodesTheSame) {

@@ -51,7 +51,9 @@ constexpr Zero3Tolerance kZero3Fp32{1e-5, 1e-5, 1e-6};
 // gradient (measured at 4 ranks: grad norm 1.4e-4, masters 7.9e-5 after 3 steps).
 constexpr Zero3Tolerance kZero3Fp8{2e-2, 2e-3, 1e-3};
 
-inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Tolerance tol) {
+// device: where the models live (CUDA: the slices, unit buffers and reductions on the GPU; comm
+// then takes host buffers, which ShardedAdamW stages).
+inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Tolerance tol, Device device = Device::CPU) {
   model::ModelConfig cfg = testsupport::small_moe();
   cfg.num_experts = 8;
   const auto seqs = ep_model_sequences();
@@ -65,11 +67,14 @@ inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Toler
   model::Transformer whole(cfg), sliced(cfg);
   model::init_weights(cfg, whole.weights(), 5, 0.05f);
   model::init_weights(cfg, sliced.weights(), 5, 0.05f);
+  whole.to(device);
+  sliced.to(device);
   const AdamWParams hp{.lr = 1e-3f, .weight_decay = 0.01f};
   ShardedAdamW zero1(comm, zero_params(whole), hp, {.max_grad_norm = 1.0f});
   ShardedAdamW zero3(comm, zero_params(sliced), hp, {.max_grad_norm = 1.0f, .shard_params = true});
   ParamShards shards(sliced, zero3);
-  const std::string tag = std::string(model::precision_name(p)) + " rank " + std::to_string(me) + " of " + std::to_string(W);
+  const std::string tag = std::string(model::precision_name(p)) + " rank " + std::to_string(me) + " of " +
+                          std::to_string(W) + " on " + std::string(device_name(device));
   EXPECT_EQ(held_bytes(sliced), 0u) << tag << ": parameters held before the first pass";
 
   double worst = 0;
@@ -78,11 +83,12 @@ inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Toler
     sliced.zero_grad();
     for (size_t k = 0; k < micro.size(); ++k) {
       const model::Batch& b = micro[k];
-      const Tensor dlogits = normal({b.n_tokens(), cfg.vocab_size}, uint64_t(100 * step + 10 * me + int(k)), 1.0f);
+      const Tensor dlogits =
+          normal({b.n_tokens(), cfg.vocab_size}, uint64_t(100 * step + 10 * me + int(k)), 1.0f).to(device);
       model::ForwardCache cw, cs;
       const Tensor lw = whole.forward(b, p, &cw);
       const Tensor ls = sliced.forward(b, p, &cs);
-      const double d = compare(ls, lw, 1e30).rel;
+      const double d = compare(ls.to(Device::CPU), lw.to(Device::CPU), 1e30).rel;
       EXPECT_LE(d, step == 1 ? 0.0 : tol.logits) << tag << " step " << step << " micro-batch " << k << " logits";
       worst = std::max(worst, d);
       whole.backward(dlogits, b, cw);
@@ -93,7 +99,7 @@ inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Toler
     EXPECT_NEAR(s.grad_norm, a.grad_norm, (step == 1 ? 1e-5 : tol.grad_norm) * a.grad_norm) << tag << " step " << step << " gradient norm";
     EXPECT_EQ(held_bytes(sliced), 0u) << tag << ": parameters held between steps";
   }
-  const Diff masters = compare(zero3.master(), zero1.master(), 1e30);
+  const Diff masters = compare(zero3.master().to(Device::CPU), zero1.master().to(Device::CPU), 1e30);
   EXPECT_LE(masters.rel, tol.masters) << tag << " master slices after 3 steps";
   // An inference pass (no cache) leaves nothing held either.
   const Tensor logits = sliced.forward(micro[1], p);
@@ -101,7 +107,8 @@ inline void check_zero3_model(Communicator& comm, model::Precision p, Zero3Toler
   // Every parameter whole again, for another optimizer.
   shards.restore();
   EXPECT_GT(held_bytes(sliced), 0u) << tag;
-  EXPECT_LE(compare(sliced.forward(micro[1], p), logits, 1e30).rel, 0.0) << tag << " logits after restore";
+  EXPECT_LE(compare(sliced.forward(micro[1], p).to(Device::CPU), logits.to(Device::CPU), 1e30).rel, 0.0)
+      << tag << " logits after restore";
   if (me == 0) std::printf("[zero3_model] %s: logits within %.2e of ZeRO-1, masters %.2e\n", tag.c_str(), worst, masters.rel);
 }
 
