@@ -245,10 +245,21 @@ int64_t count_params(const ModelConfig& cfg, ModelWeights& w) {
   return n;
 }
 
-void keep_only(ModelWeights& w, const ModelConfig& cfg, int unit, Precision p) {
+void keep_only(LayerWeights& L, Precision p, bool routed_experts) {
   if (p == Precision::FP32) return;
-  for (ParamRef& r : list_params(cfg, w))
-    if (r.linear && !r.rank_local && param_unit(r.name, cfg) == unit) r.linear->keep_only(p);
+  auto keep = [p](LinearWeight& w) {
+    if (w.weight.defined()) w.keep_only(p);
+  };
+  auto keep_mlp = [&](MlpWeights& m) {
+    for (LinearWeight* w : {&m.gate, &m.up, &m.down}) keep(*w);
+  };
+  for (LinearWeight* w : {&L.attn.q, &L.attn.k, &L.attn.v, &L.attn.o, &L.mla.q, &L.mla.q_a, &L.mla.q_b, &L.mla.kv_a,
+                          &L.mla.kv_b, &L.mla.o})
+    keep(*w);
+  keep_mlp(L.mlp);
+  keep_mlp(L.moe.shared);
+  if (routed_experts)
+    for (MlpWeights& e : L.moe.experts) keep_mlp(e);
 }
 
 int64_t count_active_params(const ModelConfig& cfg, ModelWeights& w) {

@@ -124,10 +124,11 @@ bool is_mtp_weight(const ModelConfig& cfg, const std::string& name);
 // load_weights to fill.
 void add_mtp_weight(const ModelConfig& cfg, ModelWeights& w, const std::string& name, const Shape& shape);
 int64_t count_params(const ModelConfig& cfg, ModelWeights& w);
-// Every Linear of unit `unit` (model/param_gather.h) reduced to precision p's copy
-// (LinearWeight::keep_only; fp32: nothing changes): a forward-only copy of the weights. The
-// routed experts of a model holding a share of them keep their F32 (the gather reads them).
-void keep_only(ModelWeights& w, const ModelConfig& cfg, int unit, Precision p);
+// Every Linear of a decoder layer reduced to precision p's copy (LinearWeight::keep_only; fp32:
+// nothing changes): a forward-only copy of the weights. routed_experts false: the routed experts
+// keep their F32 (a share the expert gather still reads). Linears without a master (unused, or
+// kept already) are left as they are.
+void keep_only(LayerWeights& layer, Precision p, bool routed_experts);
 // Parameters touched by one token (routed experts counted top_k times out of E).
 int64_t count_active_params(const ModelConfig& cfg, ModelWeights& w);
 

@@ -17,7 +17,7 @@ model::Transformer gather_experts(model::Transformer& shard, Communicator& comm,
   model::ModelWeights w = shard.weights();  // tensors shared, not copied
   const model::ExpertRange mine = w.experts;
   if (mine.all(cfg)) {
-    for (int l = 0; l < cfg.num_hidden_layers; ++l) model::keep_only(w, cfg, model::layer_unit(l), keep);
+    for (model::LayerWeights& L : w.layers) model::keep_only(L, keep, /*routed_experts=*/true);
     model::Transformer whole(cfg, std::move(w));
     whole.limit_output_vocab(shard.output_vocab());
     return whole;
@@ -30,10 +30,9 @@ model::Transformer gather_experts(model::Transformer& shard, Communicator& comm,
   const int64_t C = cfg.hidden_size, I = cfg.moe_intermediate_size, matrix = C * I, per_expert = 3 * matrix;
   const int local = want.count;
   const Device dev = shard.device();
-  for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-    model::LayerWeights& L = w.layers[size_t(l)];
+  for (model::LayerWeights& L : w.layers) {
     if (!L.is_moe) {
-      model::keep_only(w, cfg, model::layer_unit(l), keep);
+      model::keep_only(L, keep, /*routed_experts=*/true);
       continue;
     }
     // This rank's experts as [local][gate, up, down] flat F32 rows; the gather orders them by rank,
@@ -65,7 +64,7 @@ model::Transformer gather_experts(model::Transformer& shard, Communicator& comm,
       m.down.weight = matrix_of(row + 2, {C, I});
     }
     L.moe.experts = std::move(experts);
-    model::keep_only(w, cfg, model::layer_unit(l), keep);
+    model::keep_only(L, keep, /*routed_experts=*/true);
   }
   w.experts = {};
   model::Transformer whole(cfg, std::move(w));

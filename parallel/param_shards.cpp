@@ -45,31 +45,26 @@ void ParamShards::acquire(int unit, bool with_grads) {
   if (!u.held)
     for (const Range& r : u.ranges) opt_.gather_range(r.first, r.last);
   u.held = true;
-  if (!with_grads || u.grads) return;
-  for (size_t i : u.params) {
-    const Tensor& v = *opt_.param(i).value;
-    *opt_.param(i).grad = Tensor::zeros(v.shape(), DType::F32, v.device());
-  }
-  u.grads = true;
+  if (!with_grads || !u.grads.empty()) return;
+  for (const Range& r : u.ranges) u.grads.push_back(opt_.range_grads(r.first, r.last));
 }
 
 void ParamShards::release(int unit, bool with_grads) {
   RLVR_CHECK(unit >= 0 && size_t(unit) < units_.size(), "parallel", "ParamShards: no unit ", unit);
   Unit& u = units_[size_t(unit)];
-  RLVR_CHECK(with_grads || !u.grads, "parallel", "ParamShards: unit ", unit,
+  RLVR_CHECK(with_grads || u.grads.empty(), "parallel", "ParamShards: unit ", unit,
              " released without its gradients, which backward has not handed over");
   if (!u.held) return;
-  if (u.grads)
-    for (const Range& r : u.ranges) opt_.reduce_range_grads(r.first, r.last);
+  for (size_t k = 0; k < u.grads.size(); ++k) opt_.reduce_range_grads(u.ranges[k].first, u.ranges[k].last, u.grads[k]);
   for (size_t i : u.params) free_param(i);
-  u.held = u.grads = false;
+  u.held = false;
+  u.grads.clear();
 }
 
 void ParamShards::zero_grads() {
   opt_.zero_grads();
   for (Unit& u : units_)
-    if (u.grads)
-      for (size_t i : u.params) opt_.param(i).grad->zero_();
+    for (Tensor& g : u.grads) g.zero_();
 }
 
 void ParamShards::acquire_all() {
@@ -77,12 +72,12 @@ void ParamShards::acquire_all() {
 }
 
 void ParamShards::release_all() {
-  for (size_t u = 0; u < units_.size(); ++u) release(int(u), units_[u].grads);
+  for (size_t u = 0; u < units_.size(); ++u) release(int(u), !units_[u].grads.empty());
 }
 
 model::ModelWeights ParamShards::whole_copy(model::Precision keep) {
-  const model::ModelConfig& cfg = model_.config();
   model::ModelWeights& from = model_.weights();
+  const bool all_experts = from.experts.all(model_.config());  // else this rank's share: the gather's to read
   model::ModelWeights w = from;  // tensors shared; the released units' filled in below
   for (size_t u = 0; u < units_.size(); ++u) {
     const bool held = units_[u].held;
@@ -93,8 +88,8 @@ model::ModelWeights ParamShards::whole_copy(model::Precision keep) {
       w.lm_head = from.lm_head;
     } else {
       w.layers[u - 1] = from.layers[u - 1];
+      model::keep_only(w.layers[u - 1], keep, all_experts);
     }
-    model::keep_only(w, cfg, int(u), keep);
     if (!held) release(int(u), false);
   }
   return w;
@@ -103,7 +98,10 @@ model::ModelWeights ParamShards::whole_copy(model::Precision keep) {
 void ParamShards::restore() {
   acquire_all();
   model_.set_param_gather(nullptr);
-  for (Unit& u : units_) u.held = u.grads = false;  // the model owns them now
+  for (Unit& u : units_) {  // the model owns them now
+    u.held = false;
+    u.grads.clear();
+  }
 }
 
 }  // namespace rlvr::parallel

@@ -51,7 +51,8 @@ class ParamShards final : public model::ParamGather {
   struct Unit {
     std::vector<Range> ranges;
     std::vector<size_t> params;  // the optimizer's indices
-    bool held = false, grads = false;
+    bool held = false;
+    std::vector<Tensor> grads;   // while backward runs: one buffer per range, the gradients its views
   };
   void free_param(size_t i);
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 
 #include "common/error.h"
@@ -180,20 +181,28 @@ void ShardedAdamW::gather_range(size_t first, size_t last) {
   }
 }
 
-void ShardedAdamW::reduce_range_grads(size_t first, size_t last) {
+Tensor ShardedAdamW::range_grads(size_t first, size_t last) {
+  check_range("range_grads", first, last);
+  const int64_t base = offsets_[first];
+  Tensor buf = Tensor::zeros({offsets_[last] - base}, DType::F32, device_);
+  for (size_t i = first; i < last; ++i)
+    *params_[i].grad = buf.slice_rows(offsets_[i] - base, offsets_[i + 1] - base).reshape(shapes_[i]);
+  return buf;
+}
+
+void ShardedAdamW::reduce_range_grads(size_t first, size_t last, Tensor& grads) {
   check_range("reduce_range_grads", first, last);
   const int64_t base = offsets_[first], n = offsets_[last] - base;
   if (n == 0) return;
-  Tensor buf = Tensor::zeros({n}, DType::F32, device_);
-  for (size_t i = first; i < last; ++i) {
-    const Tensor* g = params_[i].grad;
-    if (!g || !g->defined()) continue;
-    RLVR_CHECK(g->dtype() == DType::F32 && g->numel() == offsets_[i + 1] - offsets_[i], "parallel",
-               "ShardedAdamW: gradient of ", params_[i].name, " is ", g->describe(), ", want f32", shape_str(shapes_[i]));
-    buf.slice_rows(offsets_[i] - base, offsets_[i + 1] - base).copy_(g->reshape({g->numel()}));
-  }
+  RLVR_CHECK(grads.numel() == n, "parallel", "ShardedAdamW::reduce_range_grads: a buffer of ", grads.numel(),
+             " gradients for ", n, " elements");
+  for (size_t i = first; i < last; ++i)  // backward accumulated in place, into the buffer's views
+    RLVR_CHECK(params_[i].grad->defined() &&
+                   params_[i].grad->raw() == static_cast<std::byte*>(grads.raw()) + (offsets_[i] - base) * 4,
+               "parallel", "ShardedAdamW: the gradient of ", params_[i].name,
+               " is no longer the view range_grads made (replaced by ", params_[i].grad->describe(), ")");
   for_each_owner(base, base + n, [&](int r, int64_t at, int64_t from, int64_t count) {
-    Tensor piece = buf.slice_rows(at, at + count);
+    Tensor piece = grads.slice_rows(at, at + count);
     collective({&piece}, {&piece}, [&](Communicator& c, const std::vector<void*>& p) {
       c.reduce(p[0], size_t(count), CommDType::F32, ReduceOp::Sum, r);
     });

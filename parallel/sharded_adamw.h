@@ -79,9 +79,11 @@ class ShardedAdamW {
   // made whole from the ranks' master slices: each value becomes a view of one new buffer, and
   // its version is bumped.
   void gather_range(size_t first, size_t last);
-  // Collective. Their gradients (undefined counts as zeros) summed over the ranks, each part
-  // added to its owner's accumulator, which step() consumes.
-  void reduce_range_grads(size_t first, size_t last);
+  // Zero gradients for them, each a view of the returned buffer, which backward accumulates into.
+  Tensor range_grads(size_t first, size_t last);
+  // Collective. That buffer (their gradients still its views) summed over the ranks in place,
+  // each part added to its owner's accumulator, which step() consumes.
+  void reduce_range_grads(size_t first, size_t last, Tensor& grads);
   void zero_grads();  // the accumulator (ZeRO-3)
   bool shards_params() const { return opts_.shard_params; }
   size_t size() const { return params_.size(); }

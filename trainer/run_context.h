@@ -72,6 +72,9 @@ struct RunContext {
   WholePolicy whole_policy(model::Precision keep = model::Precision::FP32);
   double expert_gather_s = 0;  // seconds whole_policy() spent gathering, since the last take
 
+  // ZeRO-3's units of the policy (run.shard_params over several ranks, while an optimizer exists);
+  // null otherwise.
+  parallel::ParamShards* param_shards() const { return optimizer ? optimizer->param_shards() : nullptr; }
   // Every parameter whole in the policy itself while the holder lives (run.shard_params; collective
   // at both ends): to write or read a checkpoint.
   struct WholeParams {

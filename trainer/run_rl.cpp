@@ -54,7 +54,7 @@ void log_rl_step(RunContext& run, const RolloutBatch& rb, const RlStepMetrics& m
   if (!run.writer()) return;
   nlohmann::json line = m.to_json();
   if (run.experts) line[runlog::field::kEpDispatchBytes] = ep_bytes;
-  if (run.experts || (run.optimizer && run.optimizer->param_shards()))
+  if (run.experts || run.param_shards())
     line[runlog::field::kTimeEpGather] = std::exchange(run.expert_gather_s, 0.0);
   line[runlog::field::kStatusCounts] = status_counts(rb, run.service);
   run.metrics.write(line);

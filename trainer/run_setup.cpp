@@ -75,7 +75,7 @@ RunContext::~RunContext() = default;
 
 RunContext::WholePolicy RunContext::whole_policy(model::Precision keep) {
   WholePolicy whole{nullptr, &policy};
-  parallel::ParamShards* shards = optimizer ? optimizer->param_shards() : nullptr;
+  parallel::ParamShards* shards = param_shards();
   if (!shards && policy.weights().experts.all(policy.config())) return whole;
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<model::Transformer> dense;  // ZeRO-3: every unit gathered into a copy first
@@ -92,9 +92,8 @@ RunContext::WholePolicy RunContext::whole_policy(model::Precision keep) {
 parallel::Communicator* RunContext::dp() const { return multi_rank(comm.get()) ? &host_comm : nullptr; }
 
 RunContext::WholeParams RunContext::whole_params() {
-  parallel::ParamShards* shards = optimizer ? optimizer->param_shards() : nullptr;
-  if (shards) shards->acquire_all();
-  return WholeParams{shards};
+  if (param_shards()) param_shards()->acquire_all();
+  return WholeParams{param_shards()};
 }
 
 RunContext::WholeParams::~WholeParams() {
