@@ -75,6 +75,7 @@
   X(QuantizedTensor, quantize_fp8, (const Tensor& x, QuantLayout layout, QuantOptions opts))                        \
   /* the stored matrix, or with `logical` the source matrix (dequantize_fp8_stored / dequantize_fp8) */             \
   X(Tensor, dequantize_fp8, (const QuantizedTensor& q, bool logical))                                               \
+  X(Tensor, fp8_round_trip, (const Tensor& x, QuantLayout layout, bool pow2_scales))                                \
   X(QuantizedTensor, transpose_blocks, (const QuantizedTensor& w))
 
 // Declares one op of the list in the enclosing namespace: RLVR_BACKEND_OPS(RLVR_BACKEND_DECLARE).

@@ -67,10 +67,6 @@ enum class QuantLayout : uint8_t { Tile1x128, Tile128x1, Block128x128 };
 
 struct QuantOptions {
   bool pow2_scales = false;  // round each scale up to a power of two
-  // CPU, 1x128 and 128x1 tiles: also fill QuantizedTensor::dequantized in the same pass (the
-  // values the CPU GEMM multiplies, in the stored layout, bit for bit what dequantizing gives);
-  // ignored elsewhere.
-  bool with_dequantized = false;
 };
 
 struct QuantizedTensor {

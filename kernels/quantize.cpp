@@ -71,6 +71,15 @@ Tensor dequantize_fp8_stored(const QuantizedTensor& q) {
   return dequantize("dequantize_fp8_stored", q, /*logical=*/false);
 }
 
+Tensor fp8_round_trip(const Tensor& x, QuantLayout layout, bool pow2_scales) {
+  const char* op = "fp8_round_trip";
+  const Device dev = detail::op_device(op, {{"x", &x}});
+  check_ndim(op, x, "x", 2);
+  RLVR_CHECK(x.dtype() == DType::F32 || x.dtype() == DType::BF16, "kernels",
+             "fp8_round_trip: x is ", x.describe(), ", expected f32 or bf16");
+  return detail::backend(dev, op).fp8_round_trip(x, layout, pow2_scales);
+}
+
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
   const char* op = "transpose_blocks";
   RLVR_CHECK(w.layout == QuantLayout::Block128x128, "kernels", "transpose_blocks needs 128x128 blocks, got ",

@@ -32,6 +32,10 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
 Tensor dequantize_fp8(const QuantizedTensor& q);
 // The stored matrix [stored_rows, stored_k] in F32, as a GEMM operand sees it.
 Tensor dequantize_fp8_stored(const QuantizedTensor& q);
+// x [R,C] (F32 or BF16) quantized with `layout`'s tiles and dequantized, F32 in x's own layout:
+// dequantize_fp8(quantize_fp8(x, layout, {pow2_scales})) bit for bit, the values an FP8 GEMM
+// multiplies. The CPU computes them without forming the E4M3 bytes or the transposed layout.
+Tensor fp8_round_trip(const Tensor& x, QuantLayout layout, bool pow2_scales = false);
 // A Block128x128 quantization of W^T from the one of W: the same blocks transposed, exact.
 QuantizedTensor transpose_blocks(const QuantizedTensor& w);
 

@@ -25,7 +25,6 @@ Tensor pad_tokens(const Tensor& x) {
 // y [T, N] = the FP8 GEMM of a (quantized from x padded to the token multiple) with b.
 void gemm_fp8_tokens(Tensor& y, const Tensor& x, QuantOptions opts, const QuantizedTensor& b) {
   const Tensor xp = pad_tokens(x);
-  opts.with_dequantized = x.device() == Device::CPU && cpu_fp8_gemm_reads_dequantized();  // one pass, not two
   const QuantizedTensor a = quantize_fp8(xp, QuantLayout::Tile1x128, opts);
   if (xp.dim(0) == x.dim(0)) {
     gemm_fp8(y, a, b);
@@ -42,6 +41,12 @@ void check_master(const LinearWeight& w, const char* copy) {
              w.out_features(), "x", w.in_features(), ") cannot be rebuilt: it has no F32 master");
 }
 
+// The CPU without AMX multiplies FP8 operands as F32 values (kernels/cpu/gemm_cpu.cpp): there an
+// activation goes through fp8_round_trip (no bytes, no transposed copy) and meets the weight's
+// dequantized blocks in a plain GEMM, transposed as the product needs; the same values and sums
+// as gemm_fp8 on the quantized operands.
+bool round_trips(const Tensor& x) { return x.device() == Device::CPU && cpu_fp8_gemm_reads_dequantized(); }
+
 const QuantizedTensor& with_dequantized(QuantizedTensor& q) {
   if (q.data.device() == Device::CPU && !q.dequantized.defined() && cpu_fp8_gemm_reads_dequantized())
     q.dequantized = dequantize_fp8(q);
@@ -54,7 +59,7 @@ const QuantizedTensor& LinearWeight::fp8() const {
   if (fp8_version_ != version) {
     check_master(*this, "FP8");
     fp8_ = quantize_fp8(weight, QuantLayout::Block128x128);
-    fp8_t_ = transpose_blocks(fp8_);
+    fp8_t_ = QuantizedTensor();
     fp8_version_ = version;
   }
   return fp8_;
@@ -62,7 +67,10 @@ const QuantizedTensor& LinearWeight::fp8() const {
 
 const QuantizedTensor& LinearWeight::fp8_t() const {
   fp8();
-  if (!fp8_t_.data.defined()) check_master(*this, "transposed FP8");
+  if (!fp8_t_.data.defined()) {
+    check_master(*this, "transposed FP8");
+    fp8_t_ = transpose_blocks(fp8_);
+  }
   return fp8_t_;
 }
 
@@ -70,6 +78,11 @@ const QuantizedTensor& LinearWeight::fp8_t() const {
 const QuantizedTensor& LinearWeight::fp8_gemm() const {
   fp8();
   return weight.defined() ? with_dequantized(fp8_) : fp8_;
+}
+
+Tensor LinearWeight::fp8_values() const {
+  const QuantizedTensor& q = fp8_gemm();
+  return q.dequantized.defined() ? q.dequantized : dequantize_fp8_stored(q);
 }
 
 const Tensor& LinearWeight::bf16() const {
@@ -129,10 +142,7 @@ Tensor as_linear_input(const Tensor& x, Precision p, LinearOptions opts) {
   switch (p) {
     case Precision::FP32: return x;
     case Precision::BF16: return x.to(DType::BF16).to(DType::F32);
-    case Precision::FP8: {
-      QuantizedTensor q = quantize_fp8(x, QuantLayout::Tile1x128, {opts.pow2_input, x.device() == Device::CPU});
-      return q.dequantized.defined() ? q.dequantized : dequantize_fp8(q);
-    }
+    case Precision::FP8: return fp8_round_trip(x, QuantLayout::Tile1x128, opts.pow2_input);
   }
   return x;
 }
@@ -145,7 +155,12 @@ void linear_forward(Tensor& y, const Tensor& x, const LinearWeight& w, Precision
   switch (p) {
     case Precision::FP32: gemm(y, x, false, w.weight, true); break;
     case Precision::BF16: gemm(y, x.to(DType::BF16), false, w.bf16(), true); break;
-    case Precision::FP8: gemm_fp8_tokens(y, x, {opts.pow2_input}, w.fp8_gemm()); break;
+    case Precision::FP8:
+      if (round_trips(x))
+        gemm(y, fp8_round_trip(x, QuantLayout::Tile1x128, opts.pow2_input), false, w.fp8_values(), true);
+      else
+        gemm_fp8_tokens(y, x, {opts.pow2_input}, w.fp8_gemm());
+      break;
   }
   if (cache) *cache = make_linear_cache(x, p, opts);
 }
@@ -165,9 +180,15 @@ void linear_backward(Tensor* dx, const Tensor& dy, LinearWeight& w, const Linear
       break;
     }
     case Precision::FP8: {
+      if (round_trips(dy)) {
+        // dx = dy·W, dW += dy^T·x with dy through 1x128 and 128x1 tiles, x's 128x1 tiles stored as X^T.
+        if (dx) gemm(*dx, fp8_round_trip(dy, QuantLayout::Tile1x128, cache.pow2_grad), false, w.fp8_values(), false);
+        gemm(w.grad, fp8_round_trip(dy, QuantLayout::Tile128x1, cache.pow2_grad), true, dequantize_fp8_stored(cache.x_t),
+             true, /*accumulate=*/true);
+        break;
+      }
       if (dx) gemm_fp8_tokens(*dx, dy, {cache.pow2_grad}, w.fp8_t());
-      const bool cpu_deq = dy.device() == Device::CPU && cpu_fp8_gemm_reads_dequantized();
-      const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad, cpu_deq});
+      const QuantizedTensor dyq_t = quantize_fp8(pad_tokens(dy), QuantLayout::Tile128x1, {cache.pow2_grad});
       gemm_fp8(w.grad, dyq_t, cache.x_t, /*accumulate=*/true);
       break;
     }

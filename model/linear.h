@@ -21,11 +21,13 @@ struct LinearWeight {
   // Low-precision copies of the master weights, rebuilt lazily after each update.
   uint64_t version = 0;  // bump after changing `weight`
   const QuantizedTensor& fp8() const;    // 128x128 blocks of W (fprop)
-  const QuantizedTensor& fp8_t() const;  // 128x128 blocks of W^T (dgrad), transposed exactly
+  const QuantizedTensor& fp8_t() const;  // 128x128 blocks of W^T (dgrad), transposed exactly, on first use
   const Tensor& bf16() const;
   // fp8() with, on the CPU, its dequantized values (QuantizedTensor::dequantized), made once per
   // version: the weight operand of every FP8 forward GEMM (dgrad, once per step, dequantizes).
   const QuantizedTensor& fp8_gemm() const;
+  // fp8()'s blocks as F32 values [out, in]: fp8_gemm()'s dequantized ones where it keeps them.
+  Tensor fp8_values() const;
   size_t copies_bytes() const;  // what the low-precision copies built so far hold
 
   // A forward-only weight read in precision p (the KL reference held in BF16 or FP8): builds the

@@ -63,12 +63,13 @@ double moe_bytes(double T, const ModelConfig& c, Precision p) {
 }
 
 // The Linear weights' cached copies per parameter: FP8 (fprop, with `f32_copies` also its F32
-// dequantized values, and the transposed copy dgrad reads when training in FP8) and BF16.
+// dequantized values, which dgrad reads too; else the transposed copy dgrad reads when training
+// in FP8) and BF16.
 double linear_copy_bytes(Precision train, Precision rollout, bool f32_copies) {
   const double fp8_copy = 1 + 4.0 / (128 * 128);
   double n = 0;
   if (train == Precision::FP8 || rollout == Precision::FP8) n += fp8_copy + (f32_copies ? double(kF32) : 0.0);
-  if (train == Precision::FP8) n += fp8_copy;
+  if (train == Precision::FP8 && !f32_copies) n += fp8_copy;
   if (train == Precision::BF16 || rollout == Precision::BF16) n += 2;
   return n;
 }

@@ -32,6 +32,38 @@ void dequantize_span(float* out, const uint8_t* q, int64_t n, float scale) {
   for (int64_t i = 0; i < n; ++i) out[i] = e4m3_bits_to_float_fast(q[i]) * scale;
 }
 
+// x / s through E4M3 and back, times s: bit for bit e4m3_bits_to_float_fast(float_to_e4m3_bits_fast(
+// x / s)) * s (saturating at 448, NaN to NaN), without forming the byte. An E4M3 value is a float
+// whose mantissa has 3 bits: the normal range rounds the bit pattern there (nearest even), the
+// subnormal one rounds to a multiple of 2^-9 by adding and removing 2^14 (both exact).
+inline float e4m3_round_trip(float x, float s) {
+  constexpr uint32_t kMaxBits = 0x43e00000u;       // 448.0f
+  constexpr uint32_t kMinNormalBits = 0x3c800000u;  // 2^-6
+  const uint32_t u = std::bit_cast<uint32_t>(x / s);
+  const uint32_t sign = u & 0x80000000u, a = u & 0x7fffffffu;
+  const uint32_t clamped = a < kMaxBits ? a : kMaxBits;
+  const float sub = (std::bit_cast<float>(clamped) + 0x1p14f) - 0x1p14f;
+  const uint32_t normal = (clamped + 0x7ffffu + ((clamped >> 20) & 1u)) & 0xfff00000u;
+  const uint32_t mag = clamped < kMinNormalBits ? std::bit_cast<uint32_t>(sub) : normal;
+  return std::bit_cast<float>(a > 0x7f800000u ? 0x7fffffffu : (mag | sign)) * s;
+}
+
+void round_trip_span(float* out, const float* x, int64_t n, float s) {
+  for (int64_t i = 0; i < n; ++i) out[i] = e4m3_round_trip(x[i], s);
+}
+
+void round_trip_columns(float* out, const float* x, const float* scale, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = e4m3_round_trip(x[i], scale[i]);
+}
+
+// amax[c] = max(amax[c], |x[c]|) on the magnitude bits (as amax_span).
+void column_max(uint32_t* amax, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t a = std::bit_cast<uint32_t>(x[i]) & 0x7fffffffu;
+    amax[i] = a > amax[i] ? a : amax[i];
+  }
+}
+
 // Elements below which a quantization runs as one piece, and pieces of about that many.
 constexpr int64_t kQuantizePieceElements = int64_t(1) << 18;
 
@@ -54,9 +86,8 @@ struct RowReader {
   }
 };
 
-// deq (may be null): the dequantized values too, written while the tile's bytes are in cache.
-void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, float* deq, int64_t R, int64_t C, bool pow2,
-                      int64_t r0, int64_t r1) {
+void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t r0,
+                      int64_t r1) {
   RowReader reader{x, C, std::vector<float>(static_cast<size_t>(C))};
   for (int64_t r = r0; r < r1; ++r) {
     const float* row = reader.row(r);
@@ -65,26 +96,22 @@ void tiles_1x128_rows(const Tensor& x, uint8_t* out, float* scales, float* deq, 
       const float s = fp8_group_scale(amax_span(row + c0, c1 - c0), pow2);
       scales[(c0 / kQuantTile) * R + r] = s;
       quantize_span(out + r * C + c0, row + c0, c1 - c0, s);
-      if (deq) dequantize_span(deq + r * C + c0, out + r * C + c0, c1 - c0, s);
     }
   }
 }
 
-void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2, bool with_dequantized) {
+void quantize_tiles_1x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
   const int64_t R = q.rows, C = q.cols;
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
-  if (with_dequantized) q.dequantized = Tensor::empty({R, C}, DType::F32);
-  float* deq = with_dequantized ? q.dequantized.data<float>() : nullptr;
   parallel_ranges(R, rows_per_piece(C), split_work(R * C),
-                  [&](int64_t r0, int64_t r1) { tiles_1x128_rows(x, out, scales, deq, R, C, pow2, r0, r1); });
+                  [&](int64_t r0, int64_t r1) { tiles_1x128_rows(x, out, scales, R, C, pow2, r0, r1); });
 }
 
 // 128x1 tiles: 128 consecutive rows of one column share a scale; the data is written
 // transposed ([C,R]) in the same pass, so wgrad's token-major operand needs no extra copy.
-// deq (may be null): the dequantized values too, in the stored (transposed) layout.
-void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, float* deq, int64_t R, int64_t C, bool pow2,
-                        int64_t rb0, int64_t rb1) {
+void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, int64_t R, int64_t C, bool pow2, int64_t rb0,
+                        int64_t rb1) {
   std::vector<uint32_t> amax(static_cast<size_t>(C));
   std::vector<float> col_scale(static_cast<size_t>(C));
   std::vector<uint8_t> row_bytes(static_cast<size_t>(kQuantTile * C));
@@ -114,21 +141,18 @@ void tiles_128x1_blocks(const float* in, uint8_t* out, float* scales, float* deq
       uint8_t* dst = out + c * R + r0;
       const uint8_t* src = row_bytes.data() + c;
       for (int64_t r = 0; r < r1 - r0; ++r) dst[r] = src[r * C];
-      if (deq) dequantize_span(deq + c * R + r0, dst, r1 - r0, col_scale[size_t(c)]);
     }
   }
 }
 
-void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2, bool with_dequantized) {
+void quantize_tiles_128x1(const Tensor& x, QuantizedTensor& q, bool pow2) {
   const int64_t R = q.rows, C = q.cols;
   const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
   const float* in = xf.data<float>();
   uint8_t* out = reinterpret_cast<uint8_t*>(q.data.data<fp8e4m3>());
   float* scales = q.scales.data<float>();
-  if (with_dequantized) q.dequantized = Tensor::empty({C, R}, DType::F32);
-  float* deq = with_dequantized ? q.dequantized.data<float>() : nullptr;
   parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C), [&](int64_t rb0, int64_t rb1) {
-    tiles_128x1_blocks(in, out, scales, deq, R, C, pow2, rb0, rb1);
+    tiles_128x1_blocks(in, out, scales, R, C, pow2, rb0, rb1);
   });
 }
 
@@ -159,6 +183,36 @@ void quantize_blocks_128x128(const Tensor& x, QuantizedTensor& q, bool pow2) {
                   [&](int64_t rb0, int64_t rb1) { blocks_128x128(in, out, scales, R, C, pow2, rb0, rb1); });
 }
 
+// Rows [r0, r1) of x's 1x128 (per row) or 128x128 (per block of rows) round trip; r0 and r1 are
+// multiples of 128 for blocks.
+void round_trip_rows(const float* x, float* out, int64_t R, int64_t C, bool blocks, bool pow2, int64_t r0, int64_t r1) {
+  const int64_t rows_per_group = blocks ? kQuantTile : 1;
+  for (int64_t g0 = r0; g0 < r1; g0 += rows_per_group) {
+    const int64_t g1 = std::min(R, g0 + rows_per_group);
+    for (int64_t c0 = 0; c0 < C; c0 += kQuantTile) {
+      const int64_t n = std::min(C, c0 + kQuantTile) - c0;
+      float amax = 0.0f;
+      for (int64_t r = g0; r < g1; ++r) amax = std::max(amax, amax_span(x + r * C + c0, n));
+      const float s = fp8_group_scale(amax, pow2);
+      for (int64_t r = g0; r < g1; ++r) round_trip_span(out + r * C + c0, x + r * C + c0, n, s);
+    }
+  }
+}
+
+// Row blocks [rb0, rb1) of x's 128x1 round trip: a scale per column of each 128-row block, the
+// column maxima taken down the block (contiguous along the row, so it vectorizes across columns).
+void round_trip_128x1(const float* x, float* out, int64_t R, int64_t C, bool pow2, int64_t rb0, int64_t rb1) {
+  std::vector<uint32_t> amax(static_cast<size_t>(C));
+  std::vector<float> scale(static_cast<size_t>(C));
+  for (int64_t rb = rb0; rb < rb1; ++rb) {
+    const int64_t r0 = rb * kQuantTile, r1 = std::min(R, r0 + kQuantTile);
+    std::fill(amax.begin(), amax.end(), 0u);
+    for (int64_t r = r0; r < r1; ++r) column_max(amax.data(), x + r * C, C);
+    for (int64_t c = 0; c < C; ++c) scale[size_t(c)] = fp8_group_scale(std::bit_cast<float>(amax[size_t(c)]), pow2);
+    for (int64_t r = r0; r < r1; ++r) round_trip_columns(out + r * C, x + r * C, scale.data(), C);
+  }
+}
+
 void dequantize_rows(const QuantizedTensor& q, const uint8_t* in, float* o, int64_t k, int64_t i0, int64_t i1) {
   for (int64_t i = i0; i < i1; ++i)
     for (int64_t k0 = 0; k0 < k; k0 += kQuantTile) {
@@ -180,12 +234,12 @@ QuantizedTensor quantize_fp8(const Tensor& x, QuantLayout layout, QuantOptions o
     case QuantLayout::Tile1x128:
       q.data = Tensor::empty({R, C}, DType::E4M3);
       q.scales = Tensor::empty({ceil_div(C, kQuantTile), R}, DType::F32);
-      quantize_tiles_1x128(x, q, opts.pow2_scales, opts.with_dequantized);
+      quantize_tiles_1x128(x, q, opts.pow2_scales);
       break;
     case QuantLayout::Tile128x1:
       q.data = Tensor::empty({C, R}, DType::E4M3);
       q.scales = Tensor::empty({ceil_div(R, kQuantTile), C}, DType::F32);
-      quantize_tiles_128x1(x, q, opts.pow2_scales, opts.with_dequantized);
+      quantize_tiles_128x1(x, q, opts.pow2_scales);
       break;
     case QuantLayout::Block128x128:
       q.data = Tensor::empty({R, C}, DType::E4M3);
@@ -210,6 +264,31 @@ Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
   for (int64_t c = 0; c < q.cols; ++c)
     for (int64_t r = 0; r < q.rows; ++r) tr[r * q.cols + c] = o[c * q.rows + r];
   return t;
+}
+
+Tensor fp8_round_trip(const Tensor& x, QuantLayout layout, bool pow2_scales) {
+  const int64_t R = x.dim(0), C = x.dim(1);
+  const Tensor xf = x.dtype() == DType::F32 ? x : x.to(DType::F32);
+  Tensor out = Tensor::empty({R, C}, DType::F32);
+  const float* in = xf.data<float>();
+  float* o = out.data<float>();
+  switch (layout) {
+    case QuantLayout::Tile1x128:
+      parallel_ranges(R, rows_per_piece(C), split_work(R * C), [&](int64_t r0, int64_t r1) {
+        round_trip_rows(in, o, R, C, /*blocks=*/false, pow2_scales, r0, r1);
+      });
+      break;
+    case QuantLayout::Tile128x1:
+      parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C),
+                      [&](int64_t rb0, int64_t rb1) { round_trip_128x1(in, o, R, C, pow2_scales, rb0, rb1); });
+      break;
+    case QuantLayout::Block128x128:
+      parallel_ranges(ceil_div(R, kQuantTile), 1, split_work(R * C), [&](int64_t rb0, int64_t rb1) {
+        round_trip_rows(in, o, R, C, /*blocks=*/true, pow2_scales, rb0 * kQuantTile, std::min(R, rb1 * kQuantTile));
+      });
+      break;
+  }
+  return out;
 }
 
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {

@@ -60,6 +60,12 @@ Tensor dequantize_fp8(const QuantizedTensor& q, bool logical) {
   return out;
 }
 
+// The GPU's GEMMs read the bytes, so nothing on the training path asks for this: the plain
+// composition, in x's layout.
+Tensor fp8_round_trip(const Tensor& x, QuantLayout layout, bool pow2_scales) {
+  return cuda::dequantize_fp8(cuda::quantize_fp8(x, layout, QuantOptions{pow2_scales}), /*logical=*/true);
+}
+
 QuantizedTensor transpose_blocks(const QuantizedTensor& w) {
   QuantizedTensor t;
   t.layout = QuantLayout::Block128x128;

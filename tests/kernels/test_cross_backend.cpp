@@ -42,6 +42,13 @@ Tensors to_cpu(Tensors ts) {
   return ts;
 }
 
+// The bits of a (CPU-copied) F32 tensor as I32 values, so NaN outputs compare exactly.
+Tensor f32_bits_as_i32(const Tensor& t) {
+  const Tensor c = t.to(Device::CPU);
+  const auto* b = static_cast<const int32_t*>(c.raw());
+  return i32(c.shape(), std::vector<int32_t>(b, b + c.numel()));
+}
+
 // Values whose magnitude changes by powers of two from one 128-wide tile (and row) to the next,
 // so a scale read from the wrong place gives O(1) errors, never a near miss.
 Tensor tile_scaled(Rng& rng, int64_t R, int64_t C) {
@@ -360,6 +367,15 @@ const std::vector<CrossOp>& cross_table() {
          return to_cpu({ybuf});
        },
        2e-4, 1e-4},
+      {"fp8 round trip", {"fp8_round_trip"}, {{1, 1}, {5, 7}, {130, 257}, {300, 200}},
+       [](const Dims& d, Rng& rng, GuardedRun& r) {
+         const Tensor x = r.on(with_non_finite(rng, d[0], d[1]));
+         Tensors outs;
+         for (QuantLayout l : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128})
+           for (bool pow2 : {false, true}) outs.push_back(f32_bits_as_i32(fp8_round_trip(x, l, pow2)));
+         return to_cpu(outs);
+       },
+       0, 0},
       {"fp8 quantize non-finite", {"quantize_fp8"}, {{7, 130}, {130, 257}},
        [](const Dims& d, Rng& rng, GuardedRun& r) {
          const Tensor x = r.on(with_non_finite(rng, d[0], d[1]));

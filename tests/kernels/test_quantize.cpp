@@ -117,29 +117,31 @@ TEST(Quantize, TransposeBlocksIsExact) {
     for (int64_t c = 0; c < 330; ++c) ASSERT_EQ(dt[c * 200 + r], d[r * 330 + c]);
 }
 
-// The CPU GEMM's operand made in the quantizer's pass: the same bytes and scales, and the values
-// dequantizing gives in the stored layout (128x1: transposed), bit for bit (shapes with partial
-// tiles, both scale rules, both sizes of the quantizer's split into pieces).
-TEST(Quantize, DequantizedInTheSamePassEqualsDequantizing) {
-  for (QuantLayout layout : {QuantLayout::Tile1x128, QuantLayout::Tile128x1})
-    for (const auto& [R, C] : {std::pair<int64_t, int64_t>{3, 70}, {200, 330}, {2048, 300}})
-      for (bool pow2 : {false, true}) {
-        SCOPED_TRACE(::testing::Message() << quant_layout_name(layout) << " " << R << "x" << C << " pow2 " << pow2);
-        const Tensor x = random_matrix(R, C, uint32_t(R + C));
-        const QuantizedTensor plain = quantize_fp8(x, layout, {pow2});
-        const QuantizedTensor both = quantize_fp8(x, layout, {pow2, true});
-        ASSERT_TRUE(both.dequantized.defined());
-        EXPECT_EQ(both.data.to_floats(), plain.data.to_floats());
-        EXPECT_EQ(both.scales.to_floats(), plain.scales.to_floats());
-        const std::vector<float> logical = dequantize_fp8(plain).to_floats(), got = both.dequantized.to_floats();
-        ASSERT_EQ(got.size(), logical.size());
-        for (int64_t r = 0; r < R; ++r)
-          for (int64_t c = 0; c < C; ++c) {
-            const size_t stored = size_t(layout == QuantLayout::Tile128x1 ? c * R + r : r * C + c);
-            ASSERT_EQ(std::bit_cast<uint32_t>(got[stored]), std::bit_cast<uint32_t>(logical[size_t(r * C + c)]))
-                << "element " << r << "," << c;
-          }
-      }
+// What the CPU's FP8 GEMMs multiply, made without the bytes: dequantize(quantize(x)) bit for bit
+// in x's layout, for every layout and both scale rules, on shapes with partial tiles and both
+// sizes of the split into pieces, with values spanning E4M3's subnormals, saturation, signed
+// zeros, infinities and NaN, from F32 and BF16 inputs.
+TEST(Quantize, RoundTripEqualsDequantizingTheQuantization) {
+  for (const auto& [R, C] : {std::pair<int64_t, int64_t>{3, 70}, {200, 330}, {2048, 300}}) {
+    std::vector<float> v = random_matrix(R, C, uint32_t(R + C)).to_floats();
+    std::mt19937 rng{uint32_t(R)};
+    for (size_t i = 0; i < v.size(); i += 5) v[i] *= std::ldexp(1.0f, int(rng() % 40) - 30);  // E4M3 subnormals
+    for (size_t i = 3; i < v.size(); i += 97) v[i] = (i / 97) % 4 == 0 ? -0.0f : (i / 97) % 4 == 1 ? 0.0f : -v[i];
+    for (size_t i = 11; i < v.size(); i += 1013) v[i] = i % 3 == 0 ? NAN : i % 3 == 1 ? INFINITY : -INFINITY;
+    const Tensor x = Tensor::from_floats({R, C}, v);
+    for (const Tensor& in : {x, x.to(DType::BF16)})
+      for (QuantLayout layout : {QuantLayout::Tile1x128, QuantLayout::Tile128x1, QuantLayout::Block128x128})
+        for (bool pow2 : {false, true}) {
+          SCOPED_TRACE(::testing::Message() << quant_layout_name(layout) << " " << R << "x" << C << " pow2 " << pow2
+                                            << " " << dtype_name(in.dtype()));
+          const std::vector<float> want = dequantize_fp8(quantize_fp8(in, layout, {pow2})).to_floats();
+          const Tensor got = fp8_round_trip(in, layout, pow2);
+          ASSERT_EQ(got.shape(), (Shape{R, C}));
+          const std::vector<float> g = got.to_floats();
+          for (size_t i = 0; i < g.size(); ++i)
+            ASSERT_EQ(std::bit_cast<uint32_t>(g[i]), std::bit_cast<uint32_t>(want[i])) << "element " << i;
+        }
+  }
 }
 
 TEST(Quantize, Pow2ScalesArePowersOfTwo) {
